@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every Callwright test: set-up, the wasm dependency check, unit and
+# integration tests against a real PostgreSQL, then the browser tests in
+# headless Chromium against the built app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# The flags cargo-leptos uses for debug builds, so tests reuse its artifacts.
+export RUSTFLAGS="--cfg erase_components"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "wasm dependency check"
+scripts/check-wasm-deps.sh
+
+step "unit and integration tests"
+cargo test --features ssr --no-fail-fast
+
+step "build the app (server + wasm + css)"
+cargo leptos build
+
+step "browser tests"
+target_dir=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+base=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/callwright}
+db_name="cw_e2e_$$_$(date +%s)"
+export E2E_DATABASE_URL="${base%/*}/$db_name"
+workdir=$(mktemp -d)
+log="$workdir/server.log"
+(
+  cd "$workdir"
+  DATABASE_URL="$E2E_DATABASE_URL" LEPTOS_SITE_ADDR=127.0.0.1:0 LEPTOS_SITE_ROOT="$OLDPWD/target/site" \
+    CALLWRIGHT_DATA_DIR="$workdir/data" exec "$target_dir/debug/callwright" serve
+) >"$workdir/stdout" 2>"$log" &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  psql "${base%/*}/postgres" -qc "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+url=""
+for _ in $(seq 1 120); do
+  url=$(sed -n 's/^callwright listening on //p' "$workdir/stdout" | head -n1)
+  [ -n "$url" ] && break
+  kill -0 "$server" 2>/dev/null || break
+  sleep 0.5
+done
+if [ -z "$url" ]; then
+  echo "the server did not start:" >&2; cat "$log" >&2; exit 1
+fi
+CALLWRIGHT_E2E_URL="$url" node --test --test-concurrency=1 end2end/ || { echo "server log:" >&2; tail -n 50 "$log" >&2; exit 1; }

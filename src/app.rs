@@ -1,0 +1,61 @@
+//! The HTML shell, the router and the page layout.
+
+use crate::ui::{contacts, home, layout::Layout, not_found, notifications, settings, task_list};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::StaticSegment;
+use leptos_router::components::{Route, Router, Routes};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="description" content="Callwright makes phone calls for you: describe the errand, an AI assistant calls, you get the result."/>
+                <meta name="theme-color" content="#4338ca"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="icon" href="/favicon.ico" sizes="any"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <script src="/register-sw.js" defer></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Marks the document once the browser bundle has taken over, so tests
+    // and styles can tell a hydrated page from server-rendered HTML.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/callwright.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Callwright".to_owned() } else { format!("{page} · Callwright") }/>
+        <Router>
+            <Layout>
+                <Routes fallback=not_found::NotFound>
+                    <Route path=StaticSegment("") view=home::HomePage/>
+                    <Route path=StaticSegment("tasks") view=task_list::TasksPage/>
+                    <Route path=StaticSegment("contacts") view=contacts::ContactsPage/>
+                    <Route path=StaticSegment("notifications") view=notifications::NotificationsPage/>
+                    <Route path=StaticSegment("settings") view=settings::SettingsPage/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,198 @@
+//! The closed sets of the data model. Each enum's wire form (serde and the
+//! database) is the seed specification's lower-snake-case spelling, and each
+//! is mirrored by a CHECK constraint in `migrations/`; the tests below keep the
+//! two in step.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An enum value that is not one of the known spellings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`; expected one of: {expected}")]
+pub struct UnknownVariant {
+    pub kind: &'static str,
+    pub value: String,
+    pub expected: String,
+}
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident ($kind:literal) { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire and database spelling.
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownVariant;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(UnknownVariant {
+                        kind: $kind,
+                        value: s.to_owned(),
+                        expected: [$($wire),+].join(", "),
+                    }),
+                }
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// Lifecycle of a call task.
+    TaskStatus ("task status") {
+        Pending = "pending",
+        Preparing = "preparing",
+        WaitingForUser = "waiting_for_user",
+        ReadyToCall = "ready_to_call",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+}
+
+wire_enum! {
+    /// How urgent a call task is.
+    Priority ("priority") { Low = "low", Normal = "normal", High = "high", Urgent = "urgent" }
+}
+
+wire_enum! {
+    /// Lifecycle of one call attempt.
+    SessionStatus ("call session status") {
+        Initiated = "initiated",
+        Ringing = "ringing",
+        Connected = "connected",
+        Completed = "completed",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+}
+
+wire_enum! {
+    /// Who said a transcript segment.
+    Speaker ("speaker") { Assistant = "assistant", Human = "human", System = "system" }
+}
+
+wire_enum! {
+    /// Overall tone of a finished call.
+    Sentiment ("sentiment") { Positive = "positive", Neutral = "neutral", Negative = "negative" }
+}
+
+wire_enum! {
+    /// Kinds of facts extracted from a call.
+    DataType ("extracted data type") {
+        Price = "price",
+        Appointment = "appointment",
+        ConfirmationNumber = "confirmation_number",
+        Name = "name",
+        BusinessName = "business_name",
+        Hours = "hours",
+        Instructions = "instructions",
+        Other = "other",
+    }
+}
+
+wire_enum! {
+    /// Why the user is being notified.
+    NotificationType ("notification type") {
+        TaskCreated = "task_created",
+        CallStarted = "call_started",
+        CallCompleted = "call_completed",
+        CallFailed = "call_failed",
+        ApprovalNeeded = "approval_needed",
+        ClarificationNeeded = "clarification_needed",
+    }
+}
+
+wire_enum! {
+    /// How prominently a notification is shown.
+    NotificationPriority ("notification priority") { Low = "low", Normal = "normal", High = "high" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trips<T>(all: &[T])
+    where
+        T: Copy + fmt::Display + FromStr<Err = UnknownVariant> + PartialEq + fmt::Debug + Serialize,
+    {
+        for v in all {
+            assert_eq!(v.to_string().parse::<T>().unwrap(), *v);
+            assert_eq!(serde_json::to_value(v).unwrap(), serde_json::Value::String(v.to_string()));
+        }
+    }
+
+    #[test]
+    fn every_enum_round_trips_through_its_wire_form() {
+        round_trips(TaskStatus::ALL);
+        round_trips(Priority::ALL);
+        round_trips(SessionStatus::ALL);
+        round_trips(Speaker::ALL);
+        round_trips(Sentiment::ALL);
+        round_trips(DataType::ALL);
+        round_trips(NotificationType::ALL);
+        round_trips(NotificationPriority::ALL);
+    }
+
+    #[test]
+    fn unknown_values_name_the_kind_and_the_choices() {
+        let err = "urgentish".parse::<Priority>().unwrap_err();
+        assert_eq!(err.to_string(), "unknown priority `urgentish`; expected one of: low, normal, high, urgent");
+    }
+
+    /// The CHECK constraint for `table.column` in the initial migration lists
+    /// exactly the enum's spellings.
+    fn check_matches(table: &str, column: &str, wire: &[&str]) {
+        let sql = include_str!("../../migrations/0001_schema.sql");
+        let start = sql
+            .find(&format!("CREATE TABLE {table} ("))
+            .unwrap_or_else(|| panic!("table {table} not in migration"));
+        let body = &sql[start..];
+        let body = &body[..body.find("\n);").expect("table end")];
+        let needle = format!("{column} IN (");
+        let at = body.find(&needle).unwrap_or_else(|| panic!("no CHECK for {table}.{column}"));
+        let list = &body[at + needle.len()..];
+        let list = &list[..list.find(')').unwrap()];
+        let found: Vec<&str> = list.split(',').map(|s| s.trim().trim_matches('\'')).collect();
+        assert_eq!(found, wire, "CHECK of {table}.{column}");
+    }
+
+    fn wire<T: Copy + fmt::Display>(all: &[T]) -> Vec<String> {
+        all.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn migration_checks_match_the_enums() {
+        let cases: [(&str, &str, Vec<String>); 8] = [
+            ("call_tasks", "status", wire(TaskStatus::ALL)),
+            ("call_tasks", "priority", wire(Priority::ALL)),
+            ("call_sessions", "status", wire(SessionStatus::ALL)),
+            ("call_transcripts", "sentiment_overall", wire(Sentiment::ALL)),
+            ("call_transcript_segments", "speaker", wire(Speaker::ALL)),
+            ("call_extracted_data", "data_type", wire(DataType::ALL)),
+            ("notifications", "notification_type", wire(NotificationType::ALL)),
+            ("notifications", "priority", wire(NotificationPriority::ALL)),
+        ];
+        for (table, column, values) in cases {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            check_matches(table, column, &values);
+        }
+    }
+}

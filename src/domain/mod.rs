@@ -1,0 +1,5 @@
+//! Pure domain types shared by the server and the browser build.
+//!
+//! Nothing here touches the network, the database or the clock.
+
+pub mod enums;

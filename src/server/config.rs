@@ -1,0 +1,297 @@
+//! Typed configuration, read once at start from the environment and an
+//! optional `.env` file. Every problem is reported as one [`ConfigError`]
+//! that names the variable and the fix.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A configuration problem: which variable, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var, message: message.into() }
+}
+
+/// A value that must never be printed (tokens, keys, passwords).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Which engine plans, converses and summarises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AiConfig {
+    /// The built-in deterministic offline engine.
+    Rules,
+    /// Any OpenAI-compatible chat-completions server.
+    OpenAi {
+        api_key: Option<Secret>,
+        base_url: Option<String>,
+        model: String,
+        /// Whether the rules engine answers when the model fails.
+        fallback_to_rules: bool,
+    },
+}
+
+/// Which phone network places the calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TelephonyConfig {
+    /// The built-in sandbox network of simulated businesses.
+    Sandbox,
+    /// Twilio's REST API and ConversationRelay.
+    Twilio {
+        account_sid: String,
+        auth_token: Secret,
+        phone_number: String,
+        api_base: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The whole server configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub site_addr: SocketAddr,
+    /// Base URL the outside world reaches this server at, without a trailing
+    /// slash. Webhook URLs and signature checks are built from it.
+    pub public_url: String,
+    pub ai: AiConfig,
+    pub telephony: TelephonyConfig,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/callwright";
+pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_OPENAI_MODEL: &str = "gpt-4o-mini";
+pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
+
+impl Config {
+    /// Reads `.env` (if present; real environment variables win) and then the
+    /// environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(bad(".env", format!("cannot read the .env file ({e}); fix or remove it"))),
+        }
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from a variable look-up (the environment in
+    /// production, a map in tests). Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(bad(
+                "DATABASE_URL",
+                "must be a PostgreSQL URL such as postgres://user:password@host:5432/callwright",
+            ));
+        }
+
+        let addr_text = get("LEPTOS_SITE_ADDR").unwrap_or_else(|| DEFAULT_SITE_ADDR.to_owned());
+        let site_addr: SocketAddr = addr_text.parse().map_err(|_| {
+            bad("LEPTOS_SITE_ADDR", format!("`{addr_text}` is not an address; use IP:PORT such as 127.0.0.1:3000"))
+        })?;
+
+        let public_url = match get("PUBLIC_URL") {
+            Some(url) => parse_base_url("PUBLIC_URL", &url)?,
+            None => format!("http://{site_addr}"),
+        };
+
+        let ai = match get("AI_BACKEND").as_deref().unwrap_or("rules") {
+            "rules" => AiConfig::Rules,
+            "openai" => {
+                let base_url = get("OPENAI_BASE_URL").map(|u| parse_base_url("OPENAI_BASE_URL", &u)).transpose()?;
+                let api_key = get("OPENAI_API_KEY").map(Secret);
+                if api_key.is_none() && base_url.is_none() {
+                    return Err(bad(
+                        "OPENAI_API_KEY",
+                        "is required with AI_BACKEND=openai (or set OPENAI_BASE_URL to a local OpenAI-compatible server)",
+                    ));
+                }
+                let fallback_to_rules = match get("AI_FALLBACK").as_deref().unwrap_or("rules") {
+                    "rules" => true,
+                    "none" => false,
+                    other => return Err(bad("AI_FALLBACK", format!("`{other}` is not supported; use `rules` or `none`"))),
+                };
+                AiConfig::OpenAi {
+                    api_key,
+                    base_url,
+                    model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.to_owned()),
+                    fallback_to_rules,
+                }
+            }
+            other => return Err(bad("AI_BACKEND", format!("`{other}` is not supported; use `rules` or `openai`"))),
+        };
+
+        let telephony = match get("TELEPHONY").as_deref().unwrap_or("sandbox") {
+            "sandbox" => TelephonyConfig::Sandbox,
+            "twilio" => {
+                let required = |name: &'static str, what: &str| {
+                    get(name).ok_or_else(|| bad(name, format!("is required with TELEPHONY=twilio ({what})")))
+                };
+                let account_sid = required("TWILIO_ACCOUNT_SID", "your Account SID, AC...")?;
+                if !(account_sid.len() == 34 && account_sid.starts_with("AC")) {
+                    return Err(bad("TWILIO_ACCOUNT_SID", "must be the 34-character Account SID starting with AC"));
+                }
+                let auth_token = Secret(required("TWILIO_AUTH_TOKEN", "the account's Auth Token")?);
+                let phone_number = required("TWILIO_PHONE_NUMBER", "the Twilio number to call from, in E.164 form")?;
+                if !is_e164(&phone_number) {
+                    return Err(bad("TWILIO_PHONE_NUMBER", format!("`{phone_number}` is not E.164; write it like +14155550100")));
+                }
+                if get("PUBLIC_URL").is_none() {
+                    return Err(bad(
+                        "PUBLIC_URL",
+                        "is required with TELEPHONY=twilio: the https URL at which Twilio reaches this server",
+                    ));
+                }
+                let api_base = match get("TWILIO_API_BASE") {
+                    Some(url) => parse_base_url("TWILIO_API_BASE", &url)?,
+                    None => DEFAULT_TWILIO_API_BASE.to_owned(),
+                };
+                TelephonyConfig::Twilio { account_sid, auth_token, phone_number, api_base }
+            }
+            other => return Err(bad("TELEPHONY", format!("`{other}` is not supported; use `sandbox` or `twilio`"))),
+        };
+
+        let data_dir = PathBuf::from(get("CALLWRIGHT_DATA_DIR").unwrap_or_else(|| "./.data".to_owned()));
+
+        let log_format = match get("LOG_FORMAT").as_deref().unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => return Err(bad("LOG_FORMAT", format!("`{other}` is not supported; use `text` or `json`"))),
+        };
+
+        Ok(Config { database_url, site_addr, public_url, ai, telephony, data_dir, log_format })
+    }
+}
+
+/// An http(s) base URL without a trailing slash.
+fn parse_base_url(var: &'static str, url: &str) -> Result<String, ConfigError> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !url.contains(char::is_whitespace) => {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        _ => Err(bad(var, format!("`{url}` is not an http(s) URL; write it like https://example.com"))),
+    }
+}
+
+fn is_e164(s: &str) -> bool {
+    let digits = s.strip_prefix('+').unwrap_or("");
+    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_account() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert_eq!(c.ai, AiConfig::Rules);
+        assert_eq!(c.telephony, TelephonyConfig::Sandbox);
+        assert_eq!(c.data_dir, PathBuf::from("./.data"));
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (&[("LEPTOS_SITE_ADDR", "localhost")], "LEPTOS_SITE_ADDR"),
+            (&[("PUBLIC_URL", "example.com")], "PUBLIC_URL"),
+            (&[("AI_BACKEND", "gpt")], "AI_BACKEND"),
+            (&[("AI_BACKEND", "openai")], "OPENAI_API_KEY"),
+            (&[("AI_BACKEND", "openai"), ("OPENAI_API_KEY", "k"), ("AI_FALLBACK", "maybe")], "AI_FALLBACK"),
+            (&[("AI_BACKEND", "openai"), ("OPENAI_BASE_URL", "localhost:11434")], "OPENAI_BASE_URL"),
+            (&[("TELEPHONY", "pots")], "TELEPHONY"),
+            (&[("TELEPHONY", "twilio")], "TWILIO_ACCOUNT_SID"),
+            (&[("TELEPHONY", "twilio"), ("TWILIO_ACCOUNT_SID", "XY123")], "TWILIO_ACCOUNT_SID"),
+            (&[("LOG_FORMAT", "xml")], "LOG_FORMAT"),
+        ];
+        for (vars, var) in cases {
+            let err = config(vars).expect_err(var);
+            assert_eq!(err.var, *var, "{vars:?} → {err}");
+            assert!(!err.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn twilio_needs_every_credential_and_a_public_url() {
+        let sid = "AC0123456789abcdef0123456789abcdef";
+        let base: Vec<(&str, &str)> = vec![("TELEPHONY", "twilio"), ("TWILIO_ACCOUNT_SID", sid)];
+        assert_eq!(config(&base).unwrap_err().var, "TWILIO_AUTH_TOKEN");
+        let mut v = base.clone();
+        v.push(("TWILIO_AUTH_TOKEN", "secret-token"));
+        assert_eq!(config(&v).unwrap_err().var, "TWILIO_PHONE_NUMBER");
+        v.push(("TWILIO_PHONE_NUMBER", "415-555-0100"));
+        assert_eq!(config(&v).unwrap_err().var, "TWILIO_PHONE_NUMBER");
+        v.pop();
+        v.push(("TWILIO_PHONE_NUMBER", "+14155550100"));
+        assert_eq!(config(&v).unwrap_err().var, "PUBLIC_URL");
+        v.push(("PUBLIC_URL", "https://calls.example.com/"));
+        let c = config(&v).unwrap();
+        assert_eq!(c.public_url, "https://calls.example.com");
+        match c.telephony {
+            TelephonyConfig::Twilio { api_base, auth_token, .. } => {
+                assert_eq!(api_base, DEFAULT_TWILIO_API_BASE);
+                assert_eq!(format!("{auth_token:?}"), "Secret(***)");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn openai_accepts_a_local_server_without_key() {
+        let c = config(&[("AI_BACKEND", "openai"), ("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1/")]).unwrap();
+        assert_eq!(
+            c.ai,
+            AiConfig::OpenAi {
+                api_key: None,
+                base_url: Some("http://127.0.0.1:11434/v1".into()),
+                model: DEFAULT_OPENAI_MODEL.into(),
+                fallback_to_rules: true,
+            }
+        );
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let c = config(&[("AI_BACKEND", "openai"), ("OPENAI_API_KEY", "sk-very-secret")]).unwrap();
+        assert!(!format!("{c:?}").contains("sk-very-secret"));
+    }
+}

@@ -1,0 +1,120 @@
+//! The server half (feature `ssr`): configuration, database, HTTP, and every
+//! service behind them. Nothing in here is compiled into the browser bundle.
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod state;
+
+use config::{Config, LogFormat};
+use db::Db;
+use state::AppState;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long in-flight requests may take to finish after SIGTERM.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// A failure that stops the process, printed as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("LEPTOS_SITE_ADDR: cannot listen on {addr}: {source}; choose a free address")]
+    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("Leptos.toml: {0}")]
+    Leptos(String),
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+pub fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn,tower_http::trace=info"));
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// `callwright migrate`: create the database if missing, apply migrations.
+pub async fn migrate(config: &Config) -> Result<(), StartError> {
+    db::prepare(&config.database_url).await?;
+    tracing::info!(migrations = db::MIGRATOR.iter().count(), "database is current");
+    Ok(())
+}
+
+/// `callwright serve`: prepare the database, then serve until SIGTERM or
+/// Ctrl-C, draining in-flight requests before returning.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    db::prepare(&config.database_url).await?;
+    let db = Db::connect(&config.database_url, 16).await?;
+
+    let mut leptos_options = leptos::config::get_config_from_str(include_str!("../../Leptos.toml"))
+        .map_err(|e| StartError::Leptos(e.to_string()))?;
+    leptos_options.site_addr = config.site_addr;
+
+    let listener = tokio::net::TcpListener::bind(config.site_addr)
+        .await
+        .map_err(|source| StartError::Bind { addr: config.site_addr, source })?;
+    let local = listener.local_addr().map_err(StartError::Serve)?;
+
+    let state = AppState { config: Arc::new(config), db: db.clone(), leptos_options };
+    let app = http::router(state);
+
+    tracing::info!(addr = %local, "listening");
+    // Scripts and tests read this line to learn the port (LEPTOS_SITE_ADDR may say :0).
+    println!("callwright listening on http://{local}");
+
+    let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: draining in-flight requests");
+        let _ = drained_tx.send(());
+    });
+    let deadline = async {
+        if drained_rx.await.is_ok() {
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result.map_err(StartError::Serve)?,
+        () = deadline => tracing::warn!("drain timeout reached; closing remaining connections"),
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

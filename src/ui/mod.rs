@@ -1,0 +1,9 @@
+//! Pages and components, rendered on the server and hydrated in the browser.
+
+pub mod contacts;
+pub mod home;
+pub mod layout;
+pub mod not_found;
+pub mod notifications;
+pub mod settings;
+pub mod task_list;

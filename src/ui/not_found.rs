@@ -1,0 +1,17 @@
+//! The page for unknown addresses.
+
+use super::layout::PageHeader;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <PageHeader title="Page not found" lead="There is nothing at this address."/>
+        <p class="mt-4"><A href="/" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Go to the home page"</A></p>
+    }
+}
