@@ -3,8 +3,7 @@
 // its address passed in CALLWRIGHT_E2E_URL.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -13,24 +12,21 @@ const ARTIFACTS = path.resolve("end2end/artifacts");
 mkdirSync(ARTIFACTS, { recursive: true });
 
 let browser;
-let profile;
 
+// playwright gives every launch a fresh, temporary user-data directory.
 before(async () => {
-  profile = mkdtempSync(path.join(tmpdir(), "callwright-chromium-"));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      `--user-data-dir=${profile}`,
     ],
   });
 });
 
 after(async () => {
   await browser?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 /** A fresh page that records console errors and failed requests. */
@@ -68,7 +64,7 @@ test("the home page hydrates: the mobile menu opens and navigates", async () => 
   await nav.getByRole("link", { name: "Contacts" }).click();
   await page.waitForURL(BASE + "/contacts");
   await page.getByRole("heading", { name: "Contacts" }).waitFor();
-  assert.equal(await nav.isVisible(), false, "menu closes after navigating");
+  await nav.waitFor({ state: "hidden", timeout: 5_000 });
   assert.equal(await page.locator('#primary-nav a[href="/contacts"]').getAttribute("aria-current"), "page");
 
   await page.screenshot({ path: path.join(ARTIFACTS, "home-mobile.png"), fullPage: true });

@@ -4,7 +4,7 @@
 # reqwest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tree_args=(--target wasm32-unknown-unknown --no-default-features --features hydrate --lib -e normal)
+tree_args=(--target wasm32-unknown-unknown --no-default-features --features hydrate -e normal)
 
 pkgs=$(cargo tree "${tree_args[@]}" --prefix none --format '{p}' | awk '{print $1}' | sort -u)
 bad=$(printf '%s\n' "$pkgs" | grep -E '^(sqlx|sqlx-core|sqlx-postgres|mio|async-openai|reqwest)$' || true)

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 
 /// The destinations of the primary navigation, in order.
 pub const NAV_ITEMS: [(&str, &str); 4] =
@@ -11,13 +10,6 @@ pub const NAV_ITEMS: [(&str, &str); 4] =
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
-
-    // Close the mobile menu whenever the user navigates.
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        set_menu_open.set(false);
-    });
 
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
@@ -54,8 +46,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                         {NAV_ITEMS
                             .into_iter()
                             .map(|(href, label)| {
+                                // Following a link closes the mobile menu.
                                 view! {
-                                    <li>
+                                    <li on:click=move |_| set_menu_open.set(false)>
                                         <A
                                             href=href
                                             attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-800 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 dark:aria-[current=page]:text-indigo-200"
