@@ -2,7 +2,8 @@
 # Idempotent set-up of everything Callwright needs to build, run and test on a
 # fresh Debian machine: the wasm32 target, cargo-leptos, the wasm-bindgen CLI,
 # npm packages (Tailwind, binaryen's wasm-opt, playwright-core), Debian's
-# Chromium (only with --browser) and a reachable PostgreSQL.
+# Chromium and the OpenAPI validator (only with --browser, i.e. for tests)
+# and a reachable PostgreSQL.
 # Every step is skipped when its result is already present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,12 @@ if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]
    || [ ! -d node_modules/playwright-core ] || [ package.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+fi
+
+# --- OpenAPI validator (PyPI), used by the test command ----------------------
+if [ "$want_browser" = 1 ] && ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+  log "installing openapi-spec-validator"
+  python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator==0.9.0
 fi
 
 # --- Chromium for the browser tests ----------------------------------------

@@ -10,12 +10,18 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export RUSTFLAGS="--cfg erase_components"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+results=$(mktemp)
 
 step "wasm dependency check"
 scripts/check-wasm-deps.sh
 
 step "unit and integration tests"
-cargo test --features ssr --no-fail-fast
+openapi_out=$(mktemp --suffix=.json)
+CALLWRIGHT_OPENAPI_OUT="$openapi_out" cargo test --features ssr --no-fail-fast 2>&1 | tee -a "$results"
+
+step "OpenAPI document validation"
+python3 -m openapi_spec_validator "$openapi_out"
+rm -f "$openapi_out"
 
 step "build the app (server + wasm + css)"
 cargo leptos build
@@ -50,4 +56,18 @@ done
 if [ -z "$url" ]; then
   echo "the server did not start:" >&2; cat "$log" >&2; exit 1
 fi
-CALLWRIGHT_E2E_URL="$url" node --test --test-concurrency=1 end2end/ || { echo "server log:" >&2; tail -n 50 "$log" >&2; exit 1; }
+CALLWRIGHT_E2E_URL="$url" node --test --test-concurrency=1 end2end/ | tee -a "$results" \
+  || { echo "server log:" >&2; tail -n 50 "$log" >&2; exit 1; }
+
+# One closing line for the whole run: cargo's and node's counts added up.
+count() {
+  awk -v word="$1" '
+    /^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) == word ";") n += $i }
+    $1 == "#" && $2 == substr(word, 1, 4) && NF == 3 { n += $3 }
+    END { print n + 0 }' "$results"
+}
+passed=$(count passed)
+failed=$(count failed)
+rm -f "$results"
+echo
+echo "$passed passed, $failed failed"

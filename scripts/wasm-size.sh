@@ -16,7 +16,7 @@ const dir = "target/site/pkg";
 const kib = (n) => (n / 1024).toFixed(1).padStart(8) + " KiB";
 let rawTotal = 0, brTotal = 0;
 console.log("file".padEnd(22) + "raw".padStart(12) + "brotli".padStart(12));
-for (const f of fs.readdirSync(dir).sort()) {
+for (const f of fs.readdirSync(dir).sort().filter((f) => /\.(wasm|js|css)$/.test(f))) {
   const data = fs.readFileSync(`${dir}/${f}`);
   const br = zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
   rawTotal += data.length; brTotal += br;

@@ -4,6 +4,7 @@
 //! [`server`]) and `hydrate` (the WebAssembly bundle that hydrates the
 //! server-rendered pages). [`domain`] and [`ui`] are shared by both.
 
+pub mod api;
 pub mod app;
 pub mod domain;
 pub mod ui;

@@ -3,3 +3,9 @@
 //! Nothing here touches the network, the database or the clock.
 
 pub mod enums;
+pub mod error;
+pub mod phone;
+pub mod account;
+pub mod contact;
+pub mod notification;
+pub mod settings;

@@ -80,7 +80,30 @@ pub struct Config {
     pub ai: AiConfig,
     pub telephony: TelephonyConfig,
     pub data_dir: PathBuf,
+    /// Base64 of the 32-byte data-at-rest key; generated into `data_dir`
+    /// when absent.
+    pub data_key: Option<Secret>,
+    /// Whether anyone may sign up. When false, only the first account can be
+    /// created (the owner of a self-hosted instance).
+    pub allow_signup: bool,
+    pub limits: Limits,
     pub log_format: LogFormat,
+}
+
+/// Per-user rate limits. Counters live in PostgreSQL, so they hold across
+/// server processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub tasks_per_minute: u32,
+    pub calls_per_day: u32,
+    /// Failed and successful sign-in attempts per e-mail per 15 minutes.
+    pub logins_per_quarter_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { tasks_per_minute: 10, calls_per_day: 50, logins_per_quarter_hour: 10 }
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/callwright";
@@ -181,13 +204,37 @@ impl Config {
 
         let data_dir = PathBuf::from(get("CALLWRIGHT_DATA_DIR").unwrap_or_else(|| "./.data".to_owned()));
 
+        let data_key = get("CALLWRIGHT_DATA_KEY").map(Secret);
+        let allow_signup = parse_bool("ALLOW_SIGNUP", get("ALLOW_SIGNUP"), true)?;
+        let defaults = Limits::default();
+        let limits = Limits {
+            tasks_per_minute: parse_limit("RATE_LIMIT_TASKS_PER_MINUTE", get("RATE_LIMIT_TASKS_PER_MINUTE"), defaults.tasks_per_minute)?,
+            calls_per_day: parse_limit("RATE_LIMIT_CALLS_PER_DAY", get("RATE_LIMIT_CALLS_PER_DAY"), defaults.calls_per_day)?,
+            logins_per_quarter_hour: parse_limit(
+                "RATE_LIMIT_LOGINS_PER_15_MIN",
+                get("RATE_LIMIT_LOGINS_PER_15_MIN"),
+                defaults.logins_per_quarter_hour,
+            )?,
+        };
+
         let log_format = match get("LOG_FORMAT").as_deref().unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
             other => return Err(bad("LOG_FORMAT", format!("`{other}` is not supported; use `text` or `json`"))),
         };
 
-        Ok(Config { database_url, site_addr, public_url, ai, telephony, data_dir, log_format })
+        Ok(Config {
+            database_url,
+            site_addr,
+            public_url,
+            ai,
+            telephony,
+            data_dir,
+            data_key,
+            allow_signup,
+            limits,
+            log_format,
+        })
     }
 }
 
@@ -199,6 +246,25 @@ fn parse_base_url(var: &'static str, url: &str) -> Result<String, ConfigError> {
             Ok(url.trim_end_matches('/').to_owned())
         }
         _ => Err(bad(var, format!("`{url}` is not an http(s) URL; write it like https://example.com"))),
+    }
+}
+
+fn parse_bool(var: &'static str, value: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(bad(var, format!("`{other}` is not a boolean; use true or false"))),
+    }
+}
+
+fn parse_limit(var: &'static str, value: Option<String>, default: u32) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(bad(var, format!("`{v}` is not a positive whole number"))),
+        },
     }
 }
 
@@ -226,6 +292,9 @@ mod tests {
         assert_eq!(c.ai, AiConfig::Rules);
         assert_eq!(c.telephony, TelephonyConfig::Sandbox);
         assert_eq!(c.data_dir, PathBuf::from("./.data"));
+        assert!(c.allow_signup);
+        assert_eq!(c.limits, Limits::default());
+        assert!(c.data_key.is_none());
     }
 
     #[test]
@@ -242,6 +311,9 @@ mod tests {
             (&[("TELEPHONY", "twilio")], "TWILIO_ACCOUNT_SID"),
             (&[("TELEPHONY", "twilio"), ("TWILIO_ACCOUNT_SID", "XY123")], "TWILIO_ACCOUNT_SID"),
             (&[("LOG_FORMAT", "xml")], "LOG_FORMAT"),
+            (&[("ALLOW_SIGNUP", "maybe")], "ALLOW_SIGNUP"),
+            (&[("RATE_LIMIT_TASKS_PER_MINUTE", "0")], "RATE_LIMIT_TASKS_PER_MINUTE"),
+            (&[("RATE_LIMIT_CALLS_PER_DAY", "many")], "RATE_LIMIT_CALLS_PER_DAY"),
         ];
         for (vars, var) in cases {
             let err = config(vars).expect_err(var);

@@ -1,9 +1,18 @@
 //! The server half (feature `ssr`): configuration, database, HTTP, and every
 //! service behind them. Nothing in here is compiled into the browser bundle.
 
+pub mod accounts;
+pub mod audit;
 pub mod config;
+pub mod contacts;
+pub mod crypto;
 pub mod db;
+pub mod error;
 pub mod http;
+pub mod notifications;
+pub mod phone;
+pub mod rate_limit;
+pub mod settings;
 pub mod state;
 
 use config::{Config, LogFormat};
@@ -24,6 +33,8 @@ pub enum StartError {
     Db(#[from] db::DbError),
     #[error("LEPTOS_SITE_ADDR: cannot listen on {addr}: {source}; choose a free address")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Key(#[from] crypto::KeyError),
     #[error("Leptos.toml: {0}")]
     Leptos(String),
     #[error("server error: {0}")]
@@ -55,6 +66,7 @@ pub async fn migrate(config: &Config) -> Result<(), StartError> {
 /// `callwright serve`: prepare the database, then serve until SIGTERM or
 /// Ctrl-C, draining in-flight requests before returning.
 pub async fn serve(config: Config) -> Result<(), StartError> {
+    let cipher = crypto::Cipher::load(config.data_key.as_ref().map(|k| k.expose()), &config.data_dir)?;
     db::prepare(&config.database_url).await?;
     let db = Db::connect(&config.database_url, 16).await?;
 
@@ -67,7 +79,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .map_err(|source| StartError::Bind { addr: config.site_addr, source })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
 
-    let state = AppState { config: Arc::new(config), db: db.clone(), leptos_options };
+    let state = AppState { config: Arc::new(config), db: db.clone(), cipher, leptos_options };
     let app = http::router(state);
 
     tracing::info!(addr = %local, "listening");

@@ -1,6 +1,7 @@
 //! What every request handler can reach.
 
 use super::config::Config;
+use super::crypto::Cipher;
 use super::db::Db;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -10,6 +11,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
+    /// Encrypts phone numbers, notes and transcripts at rest.
+    pub cipher: Cipher,
     pub leptos_options: LeptosOptions,
 }
 

@@ -19,6 +19,7 @@ fn server_url() -> String {
 }
 
 /// A database of its own for one test, dropped by [`TestDb::drop_db`].
+#[derive(Clone)]
 pub struct TestDb {
     pub name: String,
     pub url: String,
@@ -143,10 +144,59 @@ impl TestApp {
         assert!(status.success());
     }
 
+    /// Stops the server, leaving its database (shared with another server).
+    pub async fn kill(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
     /// Stops the server and drops its database.
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
         self.db.drop_db().await;
     }
+}
+
+/// A signed-in browser-like client: keeps the session cookie.
+pub struct Session {
+    pub cookie: String,
+    pub user_id: String,
+    pub email: String,
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+impl TestApp {
+    /// Signs up a new user and returns its session.
+    pub async fn signup(&self, name: &str) -> Session {
+        let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+        let res = http()
+            .post(self.url("/api/auth/signup"))
+            .json(&serde_json::json!({"email": email, "password": "correct horse battery", "display_name": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "signup of {name}");
+        let cookie = session_cookie(&res).expect("session cookie");
+        let body: serde_json::Value = res.json().await.unwrap();
+        Session { cookie, user_id: body["user"]["id"].as_str().unwrap().to_owned(), email }
+    }
+
+    /// A request carrying the session cookie.
+    pub fn as_user(&self, session: &Session, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        http().request(method, self.url(path)).header("cookie", format!("cw_session={}", session.cookie))
+    }
+}
+
+/// The `cw_session` value from a response's Set-Cookie.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("cw_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+        .filter(|v| !v.is_empty())
 }

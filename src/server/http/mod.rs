@@ -1,15 +1,25 @@
-//! The HTTP surface: health probes, the Leptos pages and server functions,
-//! static files, and the layers every request passes through.
+//! The HTTP surface: health probes, the REST API, the Leptos pages and
+//! server functions, static files, and the layers every request passes
+//! through.
 
+pub mod api;
+pub mod extract;
+pub mod server_fn;
 mod health;
 
+use super::error::ApiError;
 use super::state::AppState;
 use crate::app::{App, shell};
+use axum::Json;
 use axum::Router;
-use axum::http::{HeaderName, Request};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, Request, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -21,17 +31,20 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let context_state = state.clone();
+    let (api, openapi) = api::router();
+    let openapi = Arc::new(openapi);
 
     Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .merge(api)
+        .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .leptos_routes_with_context(
             &state,
             routes,
             move || provide_context(context_state.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -46,4 +59,13 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
         .with_state(state)
+}
+
+/// Unknown API paths answer in the API's JSON error shape; anything else is
+/// a static file or the app's not-found page.
+async fn fallback(uri: Uri, state: State<AppState>, req: Request<Body>) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        return ApiError::not_found("API route").into_response();
+    }
+    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, state, req).await
 }

@@ -1,0 +1,74 @@
+//! Sign-up, sign-in, sign-out and the current user.
+
+use crate::domain::account::User;
+use crate::domain::error::ApiError;
+use leptos::prelude::*;
+
+/// Creates an account and signs in (sets the session cookie).
+#[server(prefix = "/api/fn", endpoint = "sign_up")]
+pub async fn sign_up(email: String, password: String, display_name: String) -> Result<User, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let state = sf::state()?;
+        let ua = sf::header("user-agent");
+        let signed =
+            crate::server::accounts::service::signup(&state, &email, &password, &display_name, ua.as_deref()).await?;
+        sf::set_response_header(
+            axum::http::header::SET_COOKIE,
+            crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.config.public_url),
+        );
+        Ok(signed.user)
+    }
+    .await)
+}
+
+/// Signs in (sets the session cookie).
+#[server(prefix = "/api/fn", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<User, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let state = sf::state()?;
+        let ua = sf::header("user-agent");
+        let signed = crate::server::accounts::service::login(&state, &email, &password, ua.as_deref()).await?;
+        sf::set_response_header(
+            axum::http::header::SET_COOKIE,
+            crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.config.public_url),
+        );
+        Ok(signed.user)
+    }
+    .await)
+}
+
+/// Signs out: revokes this session and clears the cookie.
+#[server(prefix = "/api/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let state = sf::state()?;
+        match sf::user().await {
+            Ok((_, user)) => crate::server::accounts::service::logout(&state, &user).await?,
+            Err(e) if e.code == crate::domain::error::ErrorCode::Unauthorized => {}
+            Err(e) => return Err(e),
+        }
+        sf::set_response_header(
+            axum::http::header::SET_COOKIE,
+            crate::server::accounts::auth::clear_session_cookie(&state.config.public_url),
+        );
+        Ok(())
+    }
+    .await)
+}
+
+/// The signed-in user, or `None` for a visitor.
+#[server(prefix = "/api/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<User>, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        match sf::user().await {
+            Ok((state, user)) => crate::server::accounts::service::me(&state, &user).await.map(Some),
+            Err(e) if e.code == crate::domain::error::ErrorCode::Unauthorized => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    .await)
+}

@@ -1,0 +1,46 @@
+//! The audit log: who created, changed or deleted what, and when. Details
+//! name the fields that changed, never their (possibly secret) values.
+
+use super::accounts::CurrentUser;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// One audit entry, written in the caller's transaction so it commits (or
+/// rolls back) with the change it describes.
+pub struct Entry<'a> {
+    pub user_id: Option<Uuid>,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Option<Uuid>,
+    pub details: serde_json::Value,
+    pub request_id: Option<&'a str>,
+}
+
+pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(entry.user_id)
+    .bind(entry.action)
+    .bind(entry.entity_type)
+    .bind(entry.entity_id)
+    .bind(entry.details)
+    .bind(entry.request_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl<'a> Entry<'a> {
+    /// An entry for a signed-in user's action in the current request.
+    pub fn by(
+        user: &'a CurrentUser,
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> Entry<'a> {
+        Entry { user_id: Some(user.id), action, entity_type, entity_id, details, request_id: user.request_id.as_deref() }
+    }
+}

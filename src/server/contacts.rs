@@ -1,0 +1,176 @@
+//! Contacts: stored per user under Row Level Security, with phone numbers
+//! and notes encrypted at rest.
+
+use super::accounts::CurrentUser;
+use super::audit::{self, Entry};
+use super::crypto::Cipher;
+use super::error::{ApiError, ApiResult, internal};
+use super::state::AppState;
+use crate::domain::contact::{Contact, ContactFields, ContactPatch, NewContact};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+pub const DEFAULT_LIST_LIMIT: i64 = 100;
+pub const MAX_LIST_LIMIT: i64 = 500;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    company_name: Option<String>,
+    phone_number: Option<String>,
+    email: Option<String>,
+    notes: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, name, company_name, phone_number, email, notes, created_at, updated_at";
+
+impl Row {
+    fn open(self, cipher: &Cipher) -> ApiResult<Contact> {
+        let undecryptable = |e| internal("contact field cannot be decrypted", e);
+        Ok(Contact {
+            id: self.id,
+            name: self.name,
+            company_name: self.company_name,
+            phone_number: cipher.decrypt_opt(self.phone_number.as_deref()).map_err(undecryptable)?,
+            email: self.email,
+            notes: cipher.decrypt_opt(self.notes.as_deref()).map_err(undecryptable)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// The user's default region, for reading phone numbers.
+pub async fn default_region(conn: &mut PgConnection) -> ApiResult<String> {
+    let region: Option<String> = sqlx::query_scalar("SELECT default_region FROM assistant_settings")
+        .fetch_optional(conn)
+        .await?;
+    Ok(region.unwrap_or_else(|| "US".to_owned()))
+}
+
+/// Normalises the written phone number of validated fields to E.164.
+async fn normalise(conn: &mut PgConnection, mut fields: ContactFields) -> ApiResult<ContactFields> {
+    if let Some(raw) = &fields.phone_number {
+        let region = default_region(conn).await?;
+        fields.phone_number = Some(super::phone::parse("phone_number", raw, &region)?.as_str().to_owned());
+    }
+    Ok(fields)
+}
+
+pub async fn list(state: &AppState, user: &CurrentUser, q: Option<&str>, limit: Option<i64>) -> ApiResult<Vec<Contact>> {
+    let limit = limit.unwrap_or(DEFAULT_LIST_LIMIT);
+    if !(1..=MAX_LIST_LIMIT).contains(&limit) {
+        return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIST_LIMIT}")));
+    }
+    let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", escape_like(q)));
+    let mut tx = state.db.begin_as(user.id).await?;
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM contacts
+         WHERE $1::text IS NULL OR name ILIKE $1 OR company_name ILIKE $1
+         ORDER BY lower(name), id LIMIT $2"
+    )))
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.into_iter().map(|r| r.open(&state.cipher)).collect()
+}
+
+pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<Contact> {
+    let mut tx = state.db.begin_as(user.id).await?;
+    let row = fetch(&mut tx, id).await?;
+    tx.commit().await?;
+    row.open(&state.cipher)
+}
+
+async fn fetch(conn: &mut PgConnection, id: Uuid) -> ApiResult<Row> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM contacts WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.ok_or_else(|| ApiError::not_found("Contact"))
+}
+
+pub async fn create(state: &AppState, user: &CurrentUser, input: &NewContact) -> ApiResult<Contact> {
+    let fields = input.validate()?;
+    let mut tx = state.db.begin_as(user.id).await?;
+    let fields = normalise(&mut tx, fields).await?;
+    let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO contacts (user_id, name, company_name, phone_number, email, notes)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+    )))
+    .bind(user.id)
+    .bind(&fields.name)
+    .bind(&fields.company_name)
+    .bind(state.cipher.encrypt_opt(fields.phone_number.as_deref()))
+    .bind(&fields.email)
+    .bind(state.cipher.encrypt_opt(fields.notes.as_deref()))
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(&mut tx, Entry::by(user, "contact.create", "contact", Some(row.id), json!({}))).await?;
+    tx.commit().await?;
+    row.open(&state.cipher)
+}
+
+pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &ContactPatch) -> ApiResult<Contact> {
+    let mut tx = state.db.begin_as(user.id).await?;
+    let current = fetch(&mut tx, id).await?.open(&state.cipher)?;
+    let current = ContactFields {
+        name: current.name,
+        company_name: current.company_name,
+        phone_number: current.phone_number,
+        email: current.email,
+        notes: current.notes,
+    };
+    let (next, mut changed) = patch.apply(&current)?;
+    let next = normalise(&mut tx, next).await?;
+    // A number rewritten into the same E.164 form is no change.
+    if next.phone_number == current.phone_number {
+        changed.retain(|f| *f != "phone_number");
+    }
+    let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE contacts SET name = $2, company_name = $3, phone_number = $4, email = $5, notes = $6
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(&next.name)
+    .bind(&next.company_name)
+    .bind(state.cipher.encrypt_opt(next.phone_number.as_deref()))
+    .bind(&next.email)
+    .bind(state.cipher.encrypt_opt(next.notes.as_deref()))
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(&mut tx, Entry::by(user, "contact.update", "contact", Some(id), json!({ "fields": changed }))).await?;
+    tx.commit().await?;
+    row.open(&state.cipher)
+}
+
+pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<()> {
+    let mut tx = state.db.begin_as(user.id).await?;
+    let gone = sqlx::query("DELETE FROM contacts WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+    if gone == 0 {
+        return Err(ApiError::not_found("Contact"));
+    }
+    audit::record(&mut tx, Entry::by(user, "contact.delete", "contact", Some(id), json!({}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally in ILIKE.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_match_literally() {
+        assert_eq!(super::escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}

@@ -1,0 +1,93 @@
+//! Listing and reading notifications.
+
+use super::accounts::CurrentUser;
+use super::audit::{self, Entry};
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use crate::domain::notification::{DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, Notification};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    call_task_id: Option<Uuid>,
+    call_session_id: Option<Uuid>,
+    notification_type: String,
+    message: String,
+    is_read: bool,
+    priority: String,
+    created_at: DateTime<Utc>,
+}
+
+impl Row {
+    fn into_notification(self) -> ApiResult<Notification> {
+        let bad = |e| super::error::internal("stored notification has an unknown enum value", e);
+        Ok(Notification {
+            id: self.id,
+            call_task_id: self.call_task_id,
+            call_session_id: self.call_session_id,
+            notification_type: self.notification_type.parse().map_err(bad)?,
+            message: self.message,
+            is_read: self.is_read,
+            priority: self.priority.parse().map_err(bad)?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, call_task_id, call_session_id, notification_type, message, is_read, priority, created_at";
+
+/// Newest first; with `unread_only`, only unread ones. Also returns the
+/// total unread count (for the header badge).
+pub async fn list(
+    state: &AppState,
+    user: &CurrentUser,
+    unread_only: bool,
+    limit: Option<u32>,
+) -> ApiResult<(Vec<Notification>, i64)> {
+    let limit = limit.unwrap_or(DEFAULT_LIST_LIMIT);
+    if !(1..=MAX_LIST_LIMIT).contains(&limit) {
+        return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIST_LIMIT}")));
+    }
+    let mut tx = state.db.begin_as(user.id).await?;
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications WHERE NOT ($1 AND is_read)
+         ORDER BY created_at DESC, id DESC LIMIT $2"
+    )))
+    .bind(unread_only)
+    .bind(limit as i64)
+    .fetch_all(&mut *tx)
+    .await?;
+    let unread: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications WHERE NOT is_read").fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    let items = rows.into_iter().map(Row::into_notification).collect::<ApiResult<Vec<_>>>()?;
+    Ok((items, unread))
+}
+
+pub async fn set_read(state: &AppState, user: &CurrentUser, id: Uuid, is_read: bool) -> ApiResult<Notification> {
+    let mut tx = state.db.begin_as(user.id).await?;
+    let row: Option<Row> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("UPDATE notifications SET is_read = $2 WHERE id = $1 RETURNING {COLUMNS}")))
+            .bind(id)
+            .bind(is_read)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let row = row.ok_or_else(|| ApiError::not_found("Notification"))?;
+    audit::record(&mut tx, Entry::by(user, "notification.update", "notification", Some(id), json!({ "is_read": is_read })))
+        .await?;
+    tx.commit().await?;
+    row.into_notification()
+}
+
+/// Marks every unread notification read; returns how many changed.
+pub async fn read_all(state: &AppState, user: &CurrentUser) -> ApiResult<u64> {
+    let mut tx = state.db.begin_as(user.id).await?;
+    let n = sqlx::query("UPDATE notifications SET is_read = true WHERE NOT is_read").execute(&mut *tx).await?.rows_affected();
+    if n > 0 {
+        audit::record(&mut tx, Entry::by(user, "notification.read_all", "notification", None, json!({ "count": n }))).await?;
+    }
+    tx.commit().await?;
+    Ok(n)
+}

@@ -1,0 +1,107 @@
+//! The UI's server functions: the same operations, rules and errors as the
+//! REST API, because both sit on one service layer.
+
+mod common;
+
+use common::{TestApp, http, session_cookie};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn server_functions_share_the_service_layer_with_rest() {
+    let app = TestApp::spawn().await;
+    let client = http();
+
+    // Sign up through the server function (a plain form post, as a no-JS form would send).
+    let res = client
+        .post(app.url("/api/fn/sign_up"))
+        .form(&[("email", "grace@example.com"), ("password", "compiler123"), ("display_name", "Grace")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = session_cookie(&res).expect("server function sets the session cookie");
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["email"], "grace@example.com");
+    let with_cookie = |method: Method, path: &str| client.request(method, app.url(path)).header("cookie", format!("cw_session={cookie}"));
+
+    // The REST API sees the same session.
+    let me: Value = with_cookie(Method::GET, "/api/auth/me").send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["user"]["id"], user["id"]);
+    let current: Value = with_cookie(Method::POST, "/api/fn/current_user").send().await.unwrap().json().await.unwrap();
+    assert_eq!(current["id"], user["id"]);
+    let visitor: Value = client.post(app.url("/api/fn/current_user")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(visitor, Value::Null);
+
+    // Create through the server function, read through REST: same rules (E.164).
+    let res = with_cookie(Method::POST, "/api/fn/create_contact")
+        .json(&json!({"contact": {"name": "Corner Pizzeria", "phone_number": "415.555.0101"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let contact: Value = res.json().await.unwrap();
+    assert_eq!(contact["phone_number"], "+14155550101");
+    let listed: Value = with_cookie(Method::GET, "/api/contacts").send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["contacts"][0]["id"], contact["id"]);
+    let via_fn: Value = with_cookie(Method::POST, "/api/fn/list_contacts").form(&[("q", "pizz")]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(via_fn.as_array().unwrap().len(), 1);
+
+    // The same typed errors: 400 with the field named.
+    let res = with_cookie(Method::POST, "/api/fn/create_contact")
+        .json(&json!({"contact": {"name": "Nowhere", "phone_number": "555-1234"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let err: Value = res.json().await.unwrap();
+    assert_eq!(err["code"], "validation_error");
+    assert_eq!(err["field"], "phone_number");
+    let res = with_cookie(Method::POST, "/api/fn/update_settings")
+        .json(&json!({"patch": {"max_retry_attempts": 9}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["field"], "max_retry_attempts");
+    let ok: Value = with_cookie(Method::POST, "/api/fn/update_settings")
+        .json(&json!({"patch": {"default_tone": "formal"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["default_tone"], "formal");
+    let rest: Value = with_cookie(Method::GET, "/api/settings").send().await.unwrap().json().await.unwrap();
+    assert_eq!(rest["settings"]["default_tone"], "formal");
+
+    // Not signed in: 401; another user's contact: 404.
+    let res = client.post(app.url("/api/fn/list_contacts")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "unauthorized");
+    let other = app.signup("other").await;
+    let res = app
+        .as_user(&other, Method::POST, "/api/fn/delete_contact")
+        .form(&[("id", contact["id"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // Cross-site posts with the cookie are refused here too.
+    let res = with_cookie(Method::POST, "/api/fn/delete_contact")
+        .header("origin", "https://evil.example")
+        .form(&[("id", contact["id"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // Notifications and sign-out.
+    let page: Value = with_cookie(Method::POST, "/api/fn/list_notifications").form(&[("unread_only", "true")]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(page["unread_count"], 0);
+    let res = with_cookie(Method::POST, "/api/fn/sign_out").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(with_cookie(Method::GET, "/api/auth/me").send().await.unwrap().status(), 401);
+    app.stop().await;
+}
