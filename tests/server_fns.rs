@@ -97,6 +97,26 @@ async fn server_functions_share_the_service_layer_with_rest() {
         .unwrap();
     assert_eq!(res.status(), 403);
 
+    // API tokens: created once with their secret, listed without it, revoked.
+    let created: Value = with_cookie(Method::POST, "/api/fn/create_api_token").form(&[("name", "laptop")]).send().await.unwrap().json().await.unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(client.get(app.url("/api/contacts")).bearer_auth(&secret).send().await.unwrap().status(), 200);
+    let tokens: Value = with_cookie(Method::POST, "/api/fn/list_api_tokens").send().await.unwrap().json().await.unwrap();
+    assert_eq!(tokens.as_array().unwrap().len(), 1);
+    assert!(!tokens.to_string().contains(&secret));
+    let id = created["token"]["id"].as_str().unwrap();
+    assert_eq!(with_cookie(Method::POST, "/api/fn/revoke_api_token").form(&[("id", id)]).send().await.unwrap().status(), 200);
+    assert_eq!(client.get(app.url("/api/contacts")).bearer_auth(&secret).send().await.unwrap().status(), 401);
+
+    // The body limit holds for server functions too.
+    let res = with_cookie(Method::POST, "/api/fn/create_contact")
+        .json(&json!({"contact": {"name": "x", "notes": "n".repeat(80 * 1024)}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "payload_too_large");
+
     // Notifications and sign-out.
     let page: Value = with_cookie(Method::POST, "/api/fn/list_notifications").form(&[("unread_only", "true")]).send().await.unwrap().json().await.unwrap();
     assert_eq!(page["unread_count"], 0);

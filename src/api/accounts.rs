@@ -1,8 +1,9 @@
 //! Sign-up, sign-in, sign-out and the current user.
 
-use crate::domain::account::User;
+use crate::domain::account::{ApiTokenInfo, User};
 use crate::domain::error::ApiError;
 use leptos::prelude::*;
+use uuid::Uuid;
 
 /// Creates an account and signs in (sets the session cookie).
 #[server(prefix = "/api/fn", endpoint = "sign_up")]
@@ -71,4 +72,43 @@ pub async fn current_user() -> Result<Option<User>, ApiError> {
         }
     }
     .await)
+}
+
+/// Creates an API token; the secret is in the result, shown once.
+#[server(prefix = "/api/fn", endpoint = "create_api_token")]
+pub async fn create_api_token(name: String) -> Result<CreatedToken, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        let (token, secret) = crate::server::accounts::service::create_token(&state, &user, &name).await?;
+        Ok(CreatedToken { token, secret })
+    }
+    .await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_api_tokens")]
+pub async fn list_api_tokens() -> Result<Vec<ApiTokenInfo>, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        crate::server::accounts::service::list_tokens(&state, &user).await
+    }
+    .await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(id: Uuid) -> Result<(), ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        crate::server::accounts::service::revoke_token(&state, &user, id).await
+    }
+    .await)
+}
+
+/// A new API token and its secret (never retrievable again).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CreatedToken {
+    pub token: ApiTokenInfo,
+    pub secret: String,
 }

@@ -14,7 +14,8 @@ use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderName, Request, Uri};
+use axum::http::{HeaderName, Request, Uri, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
+        .layer(middleware::from_fn(refuse_large_bodies))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -59,6 +61,26 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
         .with_state(state)
+}
+
+/// Refuses a declared body over the limit before any handler (REST or
+/// server function) reads it. Bodies without a declared length are capped
+/// by `DefaultBodyLimit` while they are read.
+async fn refuse_large_bodies(req: Request<Body>, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(len) if len > api::BODY_LIMIT as u64 => {
+            // The unread body stays on the wire: the connection cannot be reused.
+            let mut response = extract::too_large().into_response();
+            response.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+            response
+        }
+        _ => next.run(req).await,
+    }
 }
 
 /// Unknown API paths answer in the API's JSON error shape; anything else is
