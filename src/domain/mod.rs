@@ -5,6 +5,7 @@
 pub mod enums;
 pub mod error;
 pub mod phone;
+pub mod plan;
 pub mod account;
 pub mod contact;
 pub mod notification;

@@ -2,6 +2,7 @@
 //! service behind them. Nothing in here is compiled into the browser bundle.
 
 pub mod accounts;
+pub mod ai;
 pub mod audit;
 pub mod config;
 pub mod contacts;

@@ -1,0 +1,271 @@
+//! Tokens with their byte offsets, and numbers written as digits or words.
+
+/// A word, a number or a symbol of lower-cased text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token<'a> {
+    pub text: &'a str,
+    pub start: usize,
+    pub end: usize,
+    pub kind: TokenKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Word,
+    /// Digits, possibly with `,` thousands separators, a decimal part or a
+    /// trailing `k` (`1,500`, `45.99`, `2k`).
+    Number,
+    Symbol,
+}
+
+/// Splits lower-cased `text` into tokens. Apostrophes and hyphens inside
+/// words stay part of them (`don't`, `check-up`).
+pub fn tokenize(text: &str) -> Vec<Token<'_>> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        let len = c.len_utf8();
+        if c.is_alphabetic() {
+            let start = i;
+            i += len;
+            while i < text.len() {
+                let d = text[i..].chars().next().unwrap_or(' ');
+                let joins = (d == '\'' || d == '’' || d == '-')
+                    && text[i + d.len_utf8()..].chars().next().is_some_and(|n| n.is_alphabetic());
+                if d.is_alphanumeric() || joins {
+                    i += d.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            tokens.push(Token { text: &text[start..i], start, end: i, kind: TokenKind::Word });
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < text.len() {
+                let b = bytes[i];
+                let next_is_digit = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+                if b.is_ascii_digit() || ((b == b',' || b == b'.') && next_is_digit) {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            // Ordinals stay whole: "5th", "3rd".
+            let rest = &text[i..];
+            if let Some(suffix) = ["st", "nd", "rd", "th"].iter().find(|s| rest.starts_with(**s)) {
+                if !rest[suffix.len()..].chars().next().is_some_and(char::is_alphanumeric) {
+                    i += suffix.len();
+                }
+            }
+            // "2k" = 2000; but not "2kg" or the start of a word.
+            if bytes.get(i) == Some(&b'k') && !bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphanumeric()) {
+                i += 1;
+            }
+            tokens.push(Token { text: &text[start..i], start, end: i, kind: TokenKind::Number });
+        } else if c.is_whitespace() {
+            i += len;
+        } else {
+            tokens.push(Token { text: &text[i..i + len], start: i, end: i + len, kind: TokenKind::Symbol });
+            i += len;
+        }
+    }
+    tokens
+}
+
+/// The value of a number token (`1,500` → 1500, `45.99`, `2k` → 2000).
+pub fn number_value(token: &str) -> Option<f64> {
+    let (digits, scale) = match token.strip_suffix('k') {
+        Some(d) => (d, 1000.0),
+        None => (token, 1.0),
+    };
+    let cleaned: String = digits.chars().filter(|c| *c != ',').collect();
+    // "1,50" is not a thousands group; treat a lone comma group of <3 digits as invalid.
+    if digits.split(',').skip(1).any(|g| g.len() != 3 && !g.contains('.')) {
+        return None;
+    }
+    cleaned.parse::<f64>().ok().map(|v| v * scale)
+}
+
+fn unit_value(word: &str) -> Option<f64> {
+    Some(match word {
+        "zero" => 0.0,
+        "one" => 1.0,
+        "two" => 2.0,
+        "three" => 3.0,
+        "four" => 4.0,
+        "five" => 5.0,
+        "six" => 6.0,
+        "seven" => 7.0,
+        "eight" => 8.0,
+        "nine" => 9.0,
+        "ten" => 10.0,
+        "eleven" => 11.0,
+        "twelve" => 12.0,
+        "thirteen" => 13.0,
+        "fourteen" => 14.0,
+        "fifteen" => 15.0,
+        "sixteen" => 16.0,
+        "seventeen" => 17.0,
+        "eighteen" => 18.0,
+        "nineteen" => 19.0,
+        "twenty" => 20.0,
+        "thirty" => 30.0,
+        "forty" => 40.0,
+        "fifty" => 50.0,
+        "sixty" => 60.0,
+        "seventy" => 70.0,
+        "eighty" => 80.0,
+        "ninety" => 90.0,
+        _ => return None,
+    })
+}
+
+/// A number written in words starting at `tokens[i]` ("a hundred", "two
+/// hundred and fifty", "twenty-five", "one thousand five hundred"): its value
+/// and how many tokens it spans.
+pub fn number_words(tokens: &[Token<'_>], i: usize) -> Option<(f64, usize)> {
+    let mut total = 0.0;
+    let mut current = 0.0;
+    let mut j = i;
+    let mut seen = false;
+    while j < tokens.len() && tokens[j].kind == TokenKind::Word {
+        let w = tokens[j].text;
+        if let Some((a, b)) = w.split_once('-') {
+            match (unit_value(a), unit_value(b)) {
+                (Some(x), Some(y)) if x >= 20.0 && y < 10.0 => {
+                    current += x + y;
+                    seen = true;
+                    j += 1;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        if let Some(v) = unit_value(w) {
+            current += v;
+            seen = true;
+        } else if w == "hundred" && (seen || j > i) {
+            current = if current == 0.0 { 100.0 } else { current * 100.0 };
+            seen = true;
+        } else if w == "thousand" && (seen || j > i) {
+            total += if current == 0.0 { 1000.0 } else { current * 1000.0 };
+            current = 0.0;
+            seen = true;
+        } else if (w == "a" || w == "one") && !seen && j == i {
+            // "a hundred": only counts if a magnitude follows.
+            if tokens.get(j + 1).is_some_and(|t| t.text == "hundred" || t.text == "thousand") {
+                j += 1;
+                continue;
+            }
+            break;
+        } else if w == "and" && seen && tokens.get(j + 1).is_some_and(|t| unit_value(t.text.split('-').next().unwrap_or("")).is_some()) {
+            // "two hundred and fifty"
+        } else {
+            break;
+        }
+        j += 1;
+    }
+    if seen { Some((total + current, j - i)) } else { None }
+}
+
+/// Whether `tokens[at..]` starts with the words of `phrase`.
+pub fn starts_with(tokens: &[Token<'_>], at: usize, phrase: &[&str]) -> bool {
+    phrase.iter().enumerate().all(|(k, w)| tokens.get(at + k).is_some_and(|t| t.text == *w))
+}
+
+/// Whether the words of `phrase` end right before `tokens[at]`.
+pub fn ends_before(tokens: &[Token<'_>], at: usize, phrase: &[&str]) -> bool {
+    at >= phrase.len() && starts_with(tokens, at - phrase.len(), phrase)
+}
+
+/// Whether `text` contains `word` as a whole word (lower-case input).
+pub fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Whether any of `words` occurs as a whole word or phrase.
+pub fn has_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| has_word(text, w))
+}
+
+/// Upper-cases the first letter.
+pub fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// `amount` as people write it: `$100`, `$45.99`, `€1,500`.
+pub fn money(amount: f64, currency: Option<&str>) -> String {
+    let symbol = match currency.unwrap_or("USD") {
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        other => return format!("{} {other}", plain_number(amount)),
+    };
+    format!("{symbol}{}", plain_number(amount))
+}
+
+fn plain_number(amount: f64) -> String {
+    let whole = amount.trunc() as i64;
+    let cents = ((amount - amount.trunc()) * 100.0).round() as i64;
+    let mut digits = whole.abs().to_string();
+    let mut grouped = String::new();
+    while digits.len() > 3 {
+        let tail = digits.split_off(digits.len() - 3);
+        grouped = format!(",{tail}{grouped}");
+    }
+    let sign = if whole < 0 { "-" } else { "" };
+    if cents == 0 { format!("{sign}{digits}{grouped}") } else { format!("{sign}{digits}{grouped}.{cents:02}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<&str> {
+        tokenize(s).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn tokenizes_words_numbers_and_symbols() {
+        assert_eq!(words("don't pay $1,500/month"), ["don't", "pay", "$", "1,500", "/", "month"]);
+        assert_eq!(words("a check-up at 3:30"), ["a", "check-up", "at", "3", ":", "30"]);
+        assert_eq!(words("$2k max"), ["$", "2k", "max"]);
+        assert_eq!(words("45.99."), ["45.99", "."]);
+        assert_eq!(words("the 3rd of may"), ["the", "3rd", "of", "may"]);
+    }
+
+    #[test]
+    fn reads_numbers() {
+        assert_eq!(number_value("1,500"), Some(1500.0));
+        assert_eq!(number_value("45.99"), Some(45.99));
+        assert_eq!(number_value("2k"), Some(2000.0));
+        let t = tokenize("a hundred bucks");
+        assert_eq!(number_words(&t, 0), Some((100.0, 2)));
+        let t = tokenize("two hundred and fifty dollars");
+        assert_eq!(number_words(&t, 0), Some((250.0, 4)));
+        let t = tokenize("twenty-five euros");
+        assert_eq!(number_words(&t, 0), Some((25.0, 1)));
+        let t = tokenize("one thousand five hundred");
+        assert_eq!(number_words(&t, 0), Some((1500.0, 4)));
+        let t = tokenize("a table");
+        assert_eq!(number_words(&t, 0), None);
+    }
+
+    #[test]
+    fn formats_money() {
+        assert_eq!(money(100.0, Some("USD")), "$100");
+        assert_eq!(money(1500.0, Some("EUR")), "€1,500");
+        assert_eq!(money(45.99, None), "$45.99");
+        assert_eq!(money(80.0, Some("CHF")), "80 CHF");
+    }
+}
