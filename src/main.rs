@@ -11,7 +11,7 @@ fn main() {}
 
 #[cfg(feature = "ssr")]
 mod cli {
-    use callwright::server::{self, config::Config};
+    use callwright::server::{self, cli::CliError, config::Config};
     use std::process::ExitCode;
 
     const USAGE: &str = "\
@@ -20,6 +20,10 @@ callwright: a self-hostable AI calling assistant
 Usage:
   callwright [serve]     run the web app (default); the database is created and migrated first
   callwright migrate     create the database if missing, apply migrations, and exit
+  callwright plan \"<instruction>\" [--region US] [--today YYYY-MM-DD]
+                         plan a call with the configured AI engine and print JSON (no database)
+  callwright summarize --transcript FILE [--plan FILE] [--call-date YYYY-MM-DD]
+                         summarise a transcript ([{\"speaker\", \"content\", \"timestamp_ms\"}]) as JSON
   callwright --help      show this help
   callwright --version   show the version
 
@@ -29,26 +33,78 @@ Configuration comes from the environment and an optional .env file; see README.m
     enum Command {
         Serve,
         Migrate,
+        Plan { instruction: String, region: Option<String>, today: Option<String> },
+        Summarize { transcript: String, plan: Option<String>, call_date: Option<String> },
     }
 
-    /// Exit code for configuration and start-up failures.
+    /// Exit code for usage, configuration and start-up failures.
     const EXIT_CONFIG: u8 = 2;
+
+    /// `--flag value` pairs after the positional arguments.
+    fn flags(args: &[String], allowed: &[&str]) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+        let mut positional = Vec::new();
+        let mut pairs = Vec::new();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            if let Some(name) = a.strip_prefix("--") {
+                let (name, value) = match name.split_once('=') {
+                    Some((n, v)) => (n.to_owned(), v.to_owned()),
+                    None => (name.to_owned(), it.next().ok_or_else(|| format!("--{name} needs a value"))?.clone()),
+                };
+                if !allowed.contains(&name.as_str()) {
+                    return Err(format!("unknown option --{name}"));
+                }
+                pairs.push((name, value));
+            } else {
+                positional.push(a.clone());
+            }
+        }
+        Ok((positional, pairs))
+    }
+
+    fn parse(args: &[String]) -> Result<Option<Command>, String> {
+        let get = |pairs: &[(String, String)], k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        match args.first().map(String::as_str) {
+            None | Some("serve") if args.len() <= 1 => Ok(Some(Command::Serve)),
+            Some("migrate") if args.len() == 1 => Ok(Some(Command::Migrate)),
+            Some("-h" | "--help" | "help") => Ok(None),
+            Some("plan") => {
+                let (pos, pairs) = flags(&args[1..], &["region", "today"])?;
+                match pos.as_slice() {
+                    [instruction] if !instruction.trim().is_empty() => Ok(Some(Command::Plan {
+                        instruction: instruction.clone(),
+                        region: get(&pairs, "region"),
+                        today: get(&pairs, "today"),
+                    })),
+                    _ => Err("plan takes one quoted instruction".into()),
+                }
+            }
+            Some("summarize") => {
+                let (pos, pairs) = flags(&args[1..], &["transcript", "plan", "call-date"])?;
+                if !pos.is_empty() {
+                    return Err(format!("unexpected argument `{}`", pos[0]));
+                }
+                let transcript = get(&pairs, "transcript").ok_or("summarize needs --transcript FILE")?;
+                Ok(Some(Command::Summarize { transcript, plan: get(&pairs, "plan"), call_date: get(&pairs, "call-date") }))
+            }
+            _ => Err(format!("unknown arguments `{}`", args.join(" "))),
+        }
+    }
 
     pub fn main() -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        let command = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            [] | ["serve"] => Command::Serve,
-            ["migrate"] => Command::Migrate,
-            ["-h" | "--help" | "help"] => {
+        if matches!(args.as_slice(), [a] if a == "-V" || a == "--version") {
+            println!("callwright {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        let command = match parse(&args) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
                 print!("{USAGE}");
                 return ExitCode::SUCCESS;
             }
-            ["-V" | "--version"] => {
-                println!("callwright {}", env!("CARGO_PKG_VERSION"));
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("callwright: unknown arguments `{}`\n\n{USAGE}", other.join(" "));
+            Err(e) => {
+                eprintln!("callwright: {e}\n\n{USAGE}");
                 return ExitCode::from(EXIT_CONFIG);
             }
         };
@@ -69,12 +125,35 @@ Configuration comes from the environment and an optional .env file; see README.m
                 return ExitCode::FAILURE;
             }
         };
-        let result = runtime.block_on(async move {
-            match command {
-                Command::Serve => server::serve(config).await,
-                Command::Migrate => server::migrate(&config).await,
+        runtime.block_on(async move {
+            let printed = match command {
+                Command::Serve => return exit(server::serve(config).await),
+                Command::Migrate => return exit(server::migrate(&config).await),
+                Command::Plan { instruction, region, today } => {
+                    server::cli::plan(&config, &instruction, region.as_deref(), today.as_deref()).await
+                }
+                Command::Summarize { transcript, plan, call_date } => {
+                    server::cli::summarize(&config, &transcript, plan.as_deref(), call_date.as_deref()).await
+                }
+            };
+            match printed {
+                Ok(value) => {
+                    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+                    ExitCode::SUCCESS
+                }
+                Err(CliError::Usage(e)) => {
+                    eprintln!("callwright: {e}");
+                    ExitCode::from(EXIT_CONFIG)
+                }
+                Err(CliError::Failed(e)) => {
+                    eprintln!("callwright: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        });
+        })
+    }
+
+    fn exit(result: Result<(), server::StartError>) -> ExitCode {
         match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -515,6 +515,9 @@ async fn the_openapi_document_describes_the_real_api() {
         ("/api/notifications", &["get"]),
         ("/api/notifications/{id}", &["patch"]),
         ("/api/notifications/read-all", &["post"]),
+        ("/api/call-tasks", &["get", "post"]),
+        ("/api/call-tasks/{id}", &["get", "patch", "delete"]),
+        ("/api/plan-preview", &["post"]),
     ] {
         for m in methods {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "{m} {path} undocumented");

@@ -6,3 +6,4 @@ pub mod accounts;
 pub mod contacts;
 pub mod notifications;
 pub mod settings;
+pub mod tasks;

@@ -63,6 +63,9 @@ pub struct ApiError {
     /// Seconds until a rate-limited request may be retried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// Structured reasons, e.g. the risk verdict of a refused task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl fmt::Display for ApiError {
@@ -73,7 +76,7 @@ impl fmt::Display for ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), field: None, retry_after: None }
+        ApiError { code, message: message.into(), field: None, retry_after: None, details: None }
     }
 
     /// A 400 about one named field.

@@ -10,3 +10,4 @@ pub mod account;
 pub mod contact;
 pub mod notification;
 pub mod settings;
+pub mod task;

@@ -67,7 +67,7 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: Option<&str>, limit: 
     if !(1..=MAX_LIST_LIMIT).contains(&limit) {
         return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIST_LIMIT}")));
     }
-    let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", escape_like(q)));
+    let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", super::db::escape_like(q)));
     let mut tx = state.db.begin_as(user.id).await?;
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM contacts
@@ -160,17 +160,4 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
     audit::record(&mut tx, Entry::by(user, "contact.delete", "contact", Some(id), json!({}))).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Escapes `%`, `_` and `\` so user text matches literally in ILIKE.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_patterns_match_literally() {
-        assert_eq!(super::escape_like("50%_off\\"), "50\\%\\_off\\\\");
-    }
 }

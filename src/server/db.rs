@@ -173,9 +173,19 @@ async fn role_pool(url: &str, role: Role, max_connections: u32) -> Result<PgPool
     Ok(pool)
 }
 
+/// Escapes `%`, `_` and `\` so user text matches literally in LIKE/ILIKE.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{escape_like, redact};
+
+    #[test]
+    fn like_patterns_match_literally() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
 
     #[test]
     fn redact_hides_only_the_password() {

@@ -16,6 +16,9 @@ impl IntoResponse for ApiError {
         if let Some(field) = &self.field {
             error["field"] = serde_json::Value::String(field.clone());
         }
+        if let Some(details) = self.details {
+            error["details"] = details;
+        }
         let mut response = (status, Json(serde_json::json!({ "success": false, "error": error }))).into_response();
         if let Some(secs) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod ai;
 pub mod audit;
+pub mod cli;
 pub mod config;
 pub mod contacts;
 pub mod crypto;
@@ -15,6 +16,7 @@ pub mod phone;
 pub mod rate_limit;
 pub mod settings;
 pub mod state;
+pub mod tasks;
 
 use config::{Config, LogFormat};
 use db::Db;
@@ -80,7 +82,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         .map_err(|source| StartError::Bind { addr: config.site_addr, source })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
 
-    let state = AppState { config: Arc::new(config), db: db.clone(), cipher, leptos_options };
+    let ai = Arc::new(ai::Ai::from_config(&config.ai));
+    let state = AppState { config: Arc::new(config), db: db.clone(), cipher, ai, leptos_options };
     let app = http::router(state);
 
     tracing::info!(addr = %local, "listening");

@@ -4,6 +4,7 @@ use super::accounts::CurrentUser;
 use super::audit::{self, Entry};
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
+use crate::domain::enums::{NotificationPriority, NotificationType};
 use crate::domain::notification::{DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, Notification};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -38,6 +39,35 @@ impl Row {
 }
 
 const COLUMNS: &str = "id, call_task_id, call_session_id, notification_type, message, is_read, priority, created_at";
+
+/// Records a notification for `user_id` in the caller's transaction.
+pub async fn create(
+    conn: &mut sqlx::PgConnection,
+    user_id: Uuid,
+    call_task_id: Option<Uuid>,
+    call_session_id: Option<Uuid>,
+    kind: NotificationType,
+    message: &str,
+) -> ApiResult<Uuid> {
+    let priority = match kind {
+        NotificationType::ApprovalNeeded | NotificationType::CallFailed | NotificationType::ClarificationNeeded => NotificationPriority::High,
+        NotificationType::CallCompleted => NotificationPriority::Normal,
+        NotificationType::TaskCreated | NotificationType::CallStarted => NotificationPriority::Low,
+    };
+    let id = sqlx::query_scalar(
+        "INSERT INTO notifications (user_id, call_task_id, call_session_id, notification_type, message, priority)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(call_task_id)
+    .bind(call_session_id)
+    .bind(kind.as_str())
+    .bind(message)
+    .bind(priority.as_str())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
 
 /// Newest first; with `unread_only`, only unread ones. Also returns the
 /// total unread count (for the header badge).

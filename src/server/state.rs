@@ -1,5 +1,6 @@
 //! What every request handler can reach.
 
+use super::ai::Ai;
 use super::config::Config;
 use super::crypto::Cipher;
 use super::db::Db;
@@ -13,6 +14,8 @@ pub struct AppState {
     pub db: Db,
     /// Encrypts phone numbers, notes and transcripts at rest.
     pub cipher: Cipher,
+    /// The AI helper (rules engine or an OpenAI-compatible model).
+    pub ai: Arc<Ai>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -406,7 +406,7 @@ fn steps_and_questions(
     let mut questions: Vec<String> = Vec::new();
     match kind {
         TaskKind::Booking => {
-            steps.push(format!("Ask for an appointment for {thing}{when_s}{time_s}"));
+            steps.push(format!("Ask for an appointment for {}{when_s}{time_s}", with_indefinite(&thing)));
             steps.push("Agree on a date and time".into());
             questions.push(format!("Do you have availability{when_s} for {}?", with_indefinite(&thing)));
             questions.push("How much will it cost?".into());

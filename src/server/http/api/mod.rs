@@ -6,6 +6,7 @@ mod contacts;
 mod notifications;
 pub mod schema;
 mod settings;
+mod tasks;
 
 use super::health;
 use crate::server::state::AppState;
@@ -30,6 +31,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
     security(("session" = []), ("bearer" = [])),
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
+        (name = "call-tasks", description = "Phone errands: plans, clarifications, cancellation"),
         (name = "contacts", description = "People and businesses to call"),
         (name = "settings", description = "The assistant's settings"),
         (name = "notifications", description = "Updates about calls"),
@@ -73,6 +75,9 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(auth::me))
         .routes(routes!(auth::create_token, auth::list_tokens))
         .routes(routes!(auth::revoke_token))
+        .routes(routes!(tasks::create, tasks::list))
+        .routes(routes!(tasks::get, tasks::update, tasks::delete))
+        .routes(routes!(tasks::preview))
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(settings::get, settings::update))

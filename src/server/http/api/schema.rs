@@ -23,6 +23,9 @@ pub struct ErrorDetail {
     pub message: String,
     /// The request field at fault, when there is one.
     pub field: Option<String>,
+    /// Structured reasons (e.g. `{"risk": {...}}` for a refused task).
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]

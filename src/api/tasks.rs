@@ -1,0 +1,114 @@
+//! Call tasks.
+
+use crate::domain::enums::{Priority, TaskStatus};
+use crate::domain::error::ApiError;
+use crate::domain::plan::{AiPlan, RiskAssessment};
+use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A task just created, how it was planned, and any risk notes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedTask {
+    pub task: CallTask,
+    pub engine: String,
+    pub risk: RiskAssessment,
+}
+
+/// A plan that was not stored (the composer's live preview).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanPreview {
+    pub title: String,
+    pub plan: AiPlan,
+    pub risk: RiskAssessment,
+    pub engine: String,
+}
+
+/// A page of tasks and the cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskPage {
+    pub tasks: Vec<CallTask>,
+    pub next_cursor: Option<String>,
+}
+
+/// Flat arguments, so a plain HTML form can create a task without JavaScript.
+#[server(prefix = "/api/fn", endpoint = "create_task")]
+pub async fn create_task(
+    raw_instruction: String,
+    priority: Option<Priority>,
+    target_phone_number: Option<String>,
+    contact_id: Option<Uuid>,
+    scheduled_for: Option<DateTime<Utc>>,
+) -> Result<CreatedTask, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        let input = crate::domain::task::NewTask { raw_instruction, priority, scheduled_for, contact_id, target_phone_number };
+        let created = crate::server::tasks::create(&state, &user, &input).await?;
+        Ok(CreatedTask { task: created.task, engine: created.outcome.engine.to_owned(), risk: created.outcome.risk })
+    }
+    .await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "preview_plan")]
+pub async fn preview_plan(raw_instruction: String) -> Result<PlanPreview, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        let o = crate::server::tasks::preview(&state, &user, &raw_instruction).await?;
+        Ok(PlanPreview { title: o.title, plan: o.plan, risk: o.risk, engine: o.engine.to_owned() })
+    }
+    .await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "list_tasks")]
+pub async fn list_tasks(
+    status: Option<TaskStatus>,
+    priority: Option<Priority>,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+) -> Result<TaskPage, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        let filter = crate::server::tasks::ListFilter { status, priority, q, limit, cursor };
+        let (tasks, next_cursor) = crate::server::tasks::list(&state, &user, &filter).await?;
+        Ok(TaskPage { tasks, next_cursor })
+    }
+    .await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "get_task")]
+pub async fn get_task(id: Uuid) -> Result<(CallTask, Vec<CallSessionSummary>), ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        crate::server::tasks::get(&state, &user, id).await
+    }
+    .await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "update_task", input = Json)]
+pub async fn update_task(id: Uuid, patch: TaskPatch) -> Result<CallTask, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        crate::server::tasks::update(&state, &user, id, &patch).await
+    }
+    .await)
+}
+
+/// Cancels the task, or deletes it and all its records with `purge`.
+#[server(prefix = "/api/fn", endpoint = "delete_task")]
+pub async fn delete_task(id: Uuid, purge: bool) -> Result<Option<CallTask>, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(async {
+        let (state, user) = sf::user().await?;
+        crate::server::tasks::delete(&state, &user, id, purge).await
+    }
+    .await)
+}

@@ -1,0 +1,222 @@
+//! Call tasks: what the user asked for, its plan, and the status machine
+//! every change goes through.
+
+use super::enums::{Priority, SessionStatus, TaskStatus};
+use super::plan::AiPlan;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+use uuid::Uuid;
+
+pub const MAX_INSTRUCTION_CHARS: usize = 2000;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_CLARIFICATION_CHARS: usize = 500;
+pub const DEFAULT_LIST_LIMIT: u32 = 20;
+pub const MAX_LIST_LIMIT: u32 = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CallTask {
+    pub id: Uuid,
+    pub title: String,
+    pub raw_instruction: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "ready_to_call"))]
+    pub status: TaskStatus,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "normal"))]
+    pub priority: Priority,
+    pub target_phone_number: Option<String>,
+    pub contact_id: Option<Uuid>,
+    pub ai_plan: Option<AiPlan>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub user_clarifications: Option<Map<String, Value>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+/// One call attempt, as listed with its task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CallSessionSummary {
+    pub id: Uuid,
+    pub call_task_id: Uuid,
+    pub provider_call_sid: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "completed"))]
+    pub status: SessionStatus,
+    pub phone_number_called: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub duration_seconds: Option<i32>,
+    pub failure_reason: Option<String>,
+    pub retry_count: i32,
+}
+
+/// `POST /api/call-tasks`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewTask {
+    pub raw_instruction: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "normal"))]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub contact_id: Option<Uuid>,
+    #[serde(default)]
+    pub target_phone_number: Option<String>,
+}
+
+/// `PATCH /api/call-tasks/{id}`: absent fields stay; `null` clears.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TaskPatch {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub target_phone_number: Option<Option<String>>,
+    /// Merged into the stored clarifications; a `null` value removes a key.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub user_clarifications: Option<Map<String, Value>>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<DateTime<Utc>>))]
+    pub scheduled_for: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Uuid>))]
+    pub contact_id: Option<Option<Uuid>>,
+    /// Only `cancelled` may be asked for; other statuses follow from the task's state.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub status: Option<TaskStatus>,
+}
+
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// What happens to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskEvent {
+    /// The user supplied information; `complete` when nothing is missing any more.
+    Clarified { complete: bool },
+    /// A call is being placed.
+    CallStarted,
+    /// The call ended and post-call processing judged it.
+    CallFinished { achieved: bool },
+    /// A failed call is to be retried.
+    Retry,
+    Cancel,
+}
+
+impl fmt::Display for TaskEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskEvent::Clarified { .. } => "be changed",
+            TaskEvent::CallStarted => "be called",
+            TaskEvent::CallFinished { .. } => "finish a call",
+            TaskEvent::Retry => "be retried",
+            TaskEvent::Cancel => "be cancelled",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("This task is {}, so it cannot {event}.", from.as_str().replace('_', " "))]
+pub struct InvalidTransition {
+    pub from: TaskStatus,
+    pub event: TaskEvent,
+}
+
+impl TaskStatus {
+    /// The status after `event`, or why it cannot happen now.
+    pub fn on(self, event: TaskEvent) -> Result<TaskStatus, InvalidTransition> {
+        use TaskEvent as E;
+        use TaskStatus as S;
+        let next = match (self, event) {
+            (S::Pending | S::Preparing | S::WaitingForUser | S::ReadyToCall | S::Failed, E::Clarified { complete }) => {
+                if complete { S::ReadyToCall } else { S::WaitingForUser }
+            }
+            // Details of a finished task can be corrected without reopening it.
+            (S::Completed, E::Clarified { .. }) => S::Completed,
+            (S::ReadyToCall | S::Failed | S::Completed, E::CallStarted) => S::InProgress,
+            (S::InProgress, E::CallFinished { achieved: true }) => S::Completed,
+            (S::InProgress, E::CallFinished { achieved: false }) => S::Failed,
+            (S::Failed, E::Retry) => S::ReadyToCall,
+            (S::Pending | S::Preparing | S::WaitingForUser | S::ReadyToCall | S::Failed | S::InProgress, E::Cancel) => S::Cancelled,
+            (from, event) => return Err(InvalidTransition { from, event }),
+        };
+        Ok(next)
+    }
+
+    /// Whether the task can still change (not completed or cancelled).
+    pub fn is_open(self) -> bool {
+        !matches!(self, TaskStatus::Completed | TaskStatus::Cancelled)
+    }
+}
+
+/// The plan's missing keys not yet answered by the phone number or the
+/// clarifications.
+pub fn still_missing(plan: &AiPlan, has_phone: bool, clarifications: &Map<String, Value>) -> Vec<String> {
+    plan.missing_info_details
+        .iter()
+        .map(|m| m.key.clone())
+        .chain(plan.missing_info.iter().cloned())
+        .fold(Vec::<String>::new(), |mut acc, k| {
+            if !acc.contains(&k) {
+                acc.push(k);
+            }
+            acc
+        })
+        .into_iter()
+        .filter(|key| {
+            if key == "target_phone_number" {
+                return !has_phone;
+            }
+            match clarifications.get(key) {
+                None | Some(Value::Null) => true,
+                Some(Value::String(s)) => s.trim().is_empty(),
+                Some(_) => false,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskStatus as S;
+
+    #[test]
+    fn the_status_machine() {
+        assert_eq!(S::WaitingForUser.on(TaskEvent::Clarified { complete: true }), Ok(S::ReadyToCall));
+        assert_eq!(S::WaitingForUser.on(TaskEvent::Clarified { complete: false }), Ok(S::WaitingForUser));
+        assert_eq!(S::ReadyToCall.on(TaskEvent::Clarified { complete: false }), Ok(S::WaitingForUser));
+        assert_eq!(S::ReadyToCall.on(TaskEvent::CallStarted), Ok(S::InProgress));
+        assert_eq!(S::InProgress.on(TaskEvent::CallFinished { achieved: true }), Ok(S::Completed));
+        assert_eq!(S::InProgress.on(TaskEvent::CallFinished { achieved: false }), Ok(S::Failed));
+        assert_eq!(S::Failed.on(TaskEvent::Retry), Ok(S::ReadyToCall));
+        assert_eq!(S::Failed.on(TaskEvent::CallStarted), Ok(S::InProgress));
+        assert_eq!(S::ReadyToCall.on(TaskEvent::Cancel), Ok(S::Cancelled));
+        for bad in [
+            (S::WaitingForUser, TaskEvent::CallStarted),
+            (S::InProgress, TaskEvent::CallStarted),
+            (S::Cancelled, TaskEvent::CallStarted),
+            (S::Cancelled, TaskEvent::Cancel),
+            (S::Completed, TaskEvent::Cancel),
+            (S::Cancelled, TaskEvent::Clarified { complete: true }),
+            (S::ReadyToCall, TaskEvent::CallFinished { achieved: true }),
+        ] {
+            let err = bad.0.on(bad.1).unwrap_err();
+            assert_eq!(err.from, bad.0);
+        }
+        assert_eq!(S::WaitingForUser.on(TaskEvent::CallStarted).unwrap_err().to_string(), "This task is waiting for user, so it cannot be called.");
+    }
+}
