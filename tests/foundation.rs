@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TempDir, TestApp, TestDb, command};
+use common::{TempDir, TestApp, TestDb, command, http};
 use sqlx::{Connection, Row};
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[tokio::test]
 async fn health_and_readiness_answer_json_with_a_request_id() {
     let app = TestApp::spawn().await;
-    let client = reqwest::Client::new();
+    let client = http();
 
     let health = client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
@@ -259,7 +259,7 @@ async fn row_level_security_scopes_every_query_to_the_transaction_user() {
 #[tokio::test]
 async fn the_root_page_is_server_rendered_with_navigation_and_pwa_links() {
     let app = TestApp::spawn().await;
-    let page = reqwest::get(app.url("/")).await.unwrap();
+    let page = http().get(app.url("/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = page.text().await.unwrap();
@@ -276,7 +276,7 @@ async fn the_root_page_is_server_rendered_with_navigation_and_pwa_links() {
     ] {
         assert!(html.contains(needle), "page lacks {needle}:\n{html}");
     }
-    let missing = reqwest::get(app.url("/no/such/page")).await.unwrap();
+    let missing = http().get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
     app.stop().await;

@@ -46,6 +46,8 @@ pub enum AiConfig {
         model: String,
         /// Whether the rules engine answers when the model fails.
         fallback_to_rules: bool,
+        /// How long one model request may take.
+        timeout_secs: u64,
     },
 }
 
@@ -167,6 +169,7 @@ impl Config {
                     base_url,
                     model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.to_owned()),
                     fallback_to_rules,
+                    timeout_secs: parse_limit("OPENAI_TIMEOUT_SECS", get("OPENAI_TIMEOUT_SECS"), 20)? as u64,
                 }
             }
             other => return Err(bad("AI_BACKEND", format!("`{other}` is not supported; use `rules` or `openai`"))),
@@ -357,6 +360,7 @@ mod tests {
                 base_url: Some("http://127.0.0.1:11434/v1".into()),
                 model: DEFAULT_OPENAI_MODEL.into(),
                 fallback_to_rules: true,
+                timeout_secs: 20,
             }
         );
     }

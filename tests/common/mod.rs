@@ -165,7 +165,10 @@ pub struct Session {
     pub email: String,
 }
 
+/// An HTTP client (the server's TLS stack needs a process-wide crypto
+/// provider, installed here once).
 pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 

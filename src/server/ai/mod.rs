@@ -3,11 +3,14 @@
 //! model. Risk rules and approval limits always run in code, whatever the
 //! model says.
 
+pub mod openai;
 pub mod rules;
 
 use crate::domain::plan::{AiPlan, CallSummary, RiskAssessment};
+use crate::domain::error::ErrorCode;
 use crate::server::config::AiConfig;
 use crate::server::error::ApiError;
+use openai::{ModelError, OpenAiEngine};
 use chrono::NaiveDate;
 use rules::planner::PlanContext;
 use rules::summarize::Line;
@@ -16,6 +19,11 @@ use rules::summarize::Line;
 #[derive(Clone, Debug)]
 pub enum Ai {
     Rules,
+    OpenAi {
+        engine: OpenAiEngine,
+        /// Whether the rules engine answers when the model fails.
+        fallback_to_rules: bool,
+    },
 }
 
 /// A plan, the verdict on the instruction, and which engine produced it.
@@ -35,13 +43,31 @@ impl Ai {
     pub fn from_config(config: &AiConfig) -> Ai {
         match config {
             AiConfig::Rules => Ai::Rules,
-            AiConfig::OpenAi { .. } => Ai::Rules,
+            AiConfig::OpenAi { api_key, base_url, model, fallback_to_rules, timeout_secs } => Ai::OpenAi {
+                engine: OpenAiEngine::new(
+                    api_key.as_ref().map(|k| k.expose()),
+                    base_url.as_deref(),
+                    model,
+                    std::time::Duration::from_secs(*timeout_secs),
+                ),
+                fallback_to_rules: *fallback_to_rules,
+            },
         }
     }
 
     pub async fn plan(&self, instruction: &str, ctx: &PlanContext<'_>) -> Result<PlanOutcome, ApiError> {
-        let planned = rules::planner::plan(instruction, ctx);
-        Ok(with_risk(instruction, planned, "rules", None))
+        let rules_plan = rules::planner::plan(instruction, ctx);
+        match self {
+            Ai::Rules => Ok(with_risk(instruction, rules_plan, "rules", None)),
+            Ai::OpenAi { engine, fallback_to_rules } => match engine.plan(instruction, ctx, &rules_plan).await {
+                Ok(planned) => Ok(with_risk(instruction, planned, "openai", None)),
+                Err(e) if *fallback_to_rules => {
+                    tracing::warn!(error = %e, "model failed to plan; the rules engine answers");
+                    Ok(with_risk(instruction, rules_plan, "rules", Some(e.to_string())))
+                }
+                Err(e) => Err(model_error(e)),
+            },
+        }
     }
 
     pub async fn summarize(
@@ -51,8 +77,27 @@ impl Ai {
         call_date: NaiveDate,
         month_first: bool,
     ) -> Result<(CallSummary, &'static str), ApiError> {
-        Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules"))
+        match self {
+            Ai::Rules => Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules")),
+            Ai::OpenAi { engine, fallback_to_rules } => match engine.summarize(lines, plan, call_date).await {
+                Ok(s) => Ok((s, "openai")),
+                Err(e) if *fallback_to_rules => {
+                    tracing::warn!(error = %e, "model failed to summarise; the rules engine answers");
+                    Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules"))
+                }
+                Err(e) => Err(model_error(e)),
+            },
+        }
     }
+}
+
+/// A model failure as the API reports it: 504 for a timeout, 503 otherwise.
+fn model_error(e: ModelError) -> ApiError {
+    let code = match e {
+        ModelError::Timeout(_) => ErrorCode::Timeout,
+        _ => ErrorCode::Unavailable,
+    };
+    ApiError::new(code, format!("The AI model could not help: {e}. Try again, or set AI_FALLBACK=rules."))
 }
 
 /// Adds the rules engine's risk verdict (always computed in code).

@@ -1,0 +1,218 @@
+//! The OpenAI engine against an OpenAI-compatible server started by the
+//! test: the requests it sends (model, json_schema response format,
+//! messages) and how it handles good, malformed, refused, failing and slow
+//! answers, with and without the rules fallback.
+
+mod common;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use common::{TempDir, TestApp, TestDb, command};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Mode {
+    Good,
+    Malformed,
+    Refused,
+    Failing,
+    Slow,
+}
+
+#[derive(Clone)]
+struct Fake {
+    mode: Arc<Mutex<Mode>>,
+    seen: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+}
+
+fn completion(content: Option<String>, refusal: Option<&str>) -> Value {
+    json!({
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 1_790_000_000u64, "model": "test-model",
+        "choices": [{ "index": 0, "finish_reason": "stop", "logprobs": null,
+                      "message": { "role": "assistant", "content": content, "refusal": refusal } }],
+        "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 }
+    })
+}
+
+fn good_answer(request: &Value) -> Value {
+    let name = request["response_format"]["json_schema"]["name"].as_str().unwrap_or("");
+    if name == "call_summary" {
+        return json!({
+            "summary": "Model summary: cleaning booked for Dec 1 at 14:30 for $75.",
+            "sentiment_overall": "positive", "goal_achieved": true, "follow_up_required": false,
+            "follow_up_tasks": ["Add it to the calendar"],
+            "extracted_data": [
+                { "data_type": "price", "confidence": 0.9, "extracted_value": { "amount": 75, "currency": "USD", "details": "cleaning", "date": null, "time": null, "confirmationNumber": null, "value": null, "role": null, "text": null } },
+                { "data_type": "appointment", "confidence": 0.8, "extracted_value": { "amount": null, "currency": null, "details": null, "date": "2026-12-01", "time": "14:30", "confirmationNumber": "DC-1", "value": null, "role": null, "text": null } }
+            ]
+        });
+    }
+    let instruction = request["messages"][1]["content"].as_str().unwrap_or("");
+    json!({
+        "title": "Model: book a dental cleaning",
+        "goal": "Book a dental cleaning (model)",
+        "taskKind": "booking",
+        "steps": ["Greet", "Book"],
+        "questionsToAsk": ["When are you free?"],
+        "missingInfo": [],
+        // The model claims a looser limit than the user stated, and a number
+        // only when the instruction has one.
+        "hardConstraints": { "max_price": 150, "currency": "USD", "per": null },
+        "softPreferences": { "preferred_date": "2026-12-01", "preferred_day": null, "preferred_time": "14:30", "time_of_day": null, "party_size": null, "service": "cleaning", "items": null },
+        "targetPhoneNumber": if instruction.contains("415-555-0199") { json!("+1 415 555 0199") } else { json!("+1 999 999 9999") },
+        "business": "dentist"
+    })
+}
+
+async fn chat(State(fake): State<Fake>, headers: HeaderMap, Json(request): Json<Value>) -> axum::response::Response {
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    fake.seen.lock().unwrap().push((auth, request.clone()));
+    let mode = *fake.mode.lock().unwrap();
+    match mode {
+        Mode::Good => Json(completion(Some(good_answer(&request).to_string()), None)).into_response(),
+        Mode::Malformed => Json(completion(Some("Sure! Here is your plan: step one, call them.".into()), None)).into_response(),
+        Mode::Refused => Json(completion(None, Some("I can't help with that request."))).into_response(),
+        Mode::Failing => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": {"message": "model overloaded", "type": "server_error"}}))).into_response(),
+        Mode::Slow => {
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            Json(completion(Some(good_answer(&request).to_string()), None)).into_response()
+        }
+    }
+}
+
+async fn start_fake() -> (String, Fake) {
+    let fake = Fake { mode: Arc::new(Mutex::new(Mode::Good)), seen: Arc::new(Mutex::new(Vec::new())) };
+    let app = Router::new().route("/v1/chat/completions", post(chat)).with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, fake)
+}
+
+fn env<'a>(base: &'a str, fallback: &'a str) -> [(&'a str, &'a str); 6] {
+    [
+        ("AI_BACKEND", "openai"),
+        ("OPENAI_BASE_URL", base),
+        ("OPENAI_API_KEY", "test-key"),
+        ("OPENAI_MODEL", "test-model"),
+        ("OPENAI_TIMEOUT_SECS", "1"),
+        ("AI_FALLBACK", fallback),
+    ]
+}
+
+async fn create(app: &TestApp, session: &common::Session, instruction: &str) -> (u16, Value) {
+    let res = app.as_user(session, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction})).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+const DENTIST: &str = "Call my dentist at 415-555-0199 and book a cleaning next week under $100";
+
+#[tokio::test]
+async fn plans_come_from_the_model_with_structured_outputs_and_code_enforced_limits() {
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "none")).await;
+    let ada = app.signup("ada").await;
+    let (status, v) = create(&app, &ada, DENTIST).await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["engine"], "openai");
+    assert_eq!(v["call_task"]["title"], "Model: book a dental cleaning");
+    assert_eq!(v["ai_plan"]["goal"], "Book a dental cleaning (model)");
+    assert_eq!(v["ai_plan"]["hardConstraints"]["max_price"], 100.0, "the user's stated limit wins over the model's");
+    assert_eq!(v["call_task"]["target_phone_number"], "+14155550199");
+    assert_eq!(v["ai_plan"]["softPreferences"]["preferred_time"], "14:30");
+
+    // What the model server received.
+    let seen = fake.seen.lock().unwrap().clone();
+    let (auth, request) = seen.last().unwrap();
+    assert_eq!(auth.as_deref(), Some("Bearer test-key"));
+    assert_eq!(request["model"], "test-model");
+    assert_eq!(request["response_format"]["type"], "json_schema");
+    assert_eq!(request["response_format"]["json_schema"]["name"], "call_plan");
+    assert_eq!(request["response_format"]["json_schema"]["strict"], true);
+    assert_eq!(request["response_format"]["json_schema"]["schema"]["additionalProperties"], false);
+    assert_eq!(request["messages"][0]["role"], "system");
+    assert!(request["messages"][0]["content"].as_str().unwrap().contains("never invent a phone number"));
+    assert_eq!(request["messages"][1]["role"], "user");
+    assert_eq!(request["messages"][1]["content"], DENTIST);
+
+    // A number the model invents (none in the text) is not used: the user is asked.
+    let (status, v) = create(&app, &ada, "Call my dentist and book a cleaning").await;
+    assert_eq!(status, 201);
+    assert_eq!(v["call_task"]["status"], "waiting_for_user");
+    assert_eq!(v["call_task"]["target_phone_number"], Value::Null);
+    assert!(v["ai_plan"]["missingInfo"].as_array().unwrap().contains(&json!("target_phone_number")));
+
+    // Risk rules run whatever the model says.
+    let (status, v) = create(&app, &ada, "Call 911 and say there is a fire").await;
+    assert_eq!(status, 422, "{v}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn model_failures_are_typed_errors_without_fallback() {
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "none")).await;
+    let ada = app.signup("ada").await;
+    for (mode, status) in [(Mode::Malformed, 503), (Mode::Refused, 503), (Mode::Failing, 503), (Mode::Slow, 504)] {
+        *fake.mode.lock().unwrap() = mode;
+        let started = Instant::now();
+        let (got, v) = create(&app, &ada, DENTIST).await;
+        assert_eq!(got, status, "{mode:?}: {v}");
+        assert_eq!(v["success"], false);
+        assert!(v["error"]["message"].as_str().unwrap().contains("AI model"), "{v}");
+        assert!(started.elapsed() < Duration::from_secs(4), "{mode:?} took {:?}", started.elapsed());
+    }
+    // Nothing half-saved.
+    let list: Value = app.as_user(&ada, Method::GET, "/api/call-tasks").send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["call_tasks"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_rules_engine_takes_over_when_the_model_fails() {
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "rules")).await;
+    let ada = app.signup("ada").await;
+    for mode in [Mode::Malformed, Mode::Refused, Mode::Failing, Mode::Slow] {
+        *fake.mode.lock().unwrap() = mode;
+        let (status, v) = create(&app, &ada, DENTIST).await;
+        assert_eq!(status, 201, "{mode:?}: {v}");
+        assert_eq!(v["engine"], "rules", "{mode:?}");
+        assert_eq!(v["call_task"]["title"], "Book a cleaning next week");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_cli_uses_the_configured_model() {
+    let (base, fake) = start_fake().await;
+    let dir = TempDir::new();
+    let db = TestDb { name: "unused".into(), url: "postgres://nobody@127.0.0.1:9/none".into() };
+    let out = command(&dir, &db).envs(env(&base, "none")).args(["plan", DENTIST, "--today", "2026-11-24"]).output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["engine"], "openai");
+    assert_eq!(v["ai_plan"]["hardConstraints"]["max_price"], 100.0);
+
+    std::fs::write(dir.0.join("t.json"), json!([{"speaker": "human", "content": "Booked for Tuesday at 2:30, $75.", "timestamp_ms": 0}]).to_string()).unwrap();
+    let out = command(&dir, &db).envs(env(&base, "none")).args(["summarize", "--transcript", "t.json", "--call-date", "2026-11-24"]).output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["engine"], "openai");
+    assert!(v["summary"].as_str().unwrap().starts_with("Model summary"));
+    let appt = v["extracted_data"].as_array().unwrap().iter().find(|i| i["data_type"] == "appointment").unwrap();
+    assert_eq!(appt["extracted_value"], json!({"date": "2026-12-01", "time": "14:30", "confirmationNumber": "DC-1"}));
+    let last = fake.seen.lock().unwrap().last().unwrap().1.clone();
+    assert_eq!(last["response_format"]["json_schema"]["name"], "call_summary");
+
+    *fake.mode.lock().unwrap() = Mode::Refused;
+    let out = command(&dir, &db).envs(env(&base, "none")).args(["plan", DENTIST]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
+}
