@@ -518,6 +518,10 @@ async fn the_openapi_document_describes_the_real_api() {
         ("/api/call-tasks", &["get", "post"]),
         ("/api/call-tasks/{id}", &["get", "patch", "delete"]),
         ("/api/plan-preview", &["post"]),
+        ("/api/call-tasks/{id}/start-call", &["post"]),
+        ("/api/call-sessions/{id}", &["get"]),
+        ("/api/call-sessions/{id}/approval", &["post"]),
+        ("/api/call-sessions/{id}/process", &["post"]),
     ] {
         for m in methods {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "{m} {path} undocumented");

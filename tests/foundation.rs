@@ -115,7 +115,8 @@ async fn migrations_create_the_whole_data_model_and_rerun_as_a_no_op() {
     assert_eq!(
         names,
         [
-            "api_tokens", "assistant_settings", "audit_log", "auth_sessions", "call_extracted_data", "call_sessions",
+            "api_tokens", "assistant_settings", "audit_log", "auth_sessions", "call_approvals", "call_extracted_data",
+            "call_session_progress", "call_sessions",
             "call_tasks", "call_transcript_segments", "call_transcripts", "contacts", "jobs", "notifications",
             "rate_limit_counters", "users",
         ]

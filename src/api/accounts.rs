@@ -16,7 +16,7 @@ pub async fn sign_up(email: String, password: String, display_name: String) -> R
             crate::server::accounts::service::signup(&state, &email, &password, &display_name, ua.as_deref()).await?;
         sf::set_response_header(
             axum::http::header::SET_COOKIE,
-            crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.config.public_url),
+            crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.public_url),
         );
         Ok(signed.user)
     }
@@ -33,7 +33,7 @@ pub async fn sign_in(email: String, password: String) -> Result<User, ApiError> 
         let signed = crate::server::accounts::service::login(&state, &email, &password, ua.as_deref()).await?;
         sf::set_response_header(
             axum::http::header::SET_COOKIE,
-            crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.config.public_url),
+            crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.public_url),
         );
         Ok(signed.user)
     }
@@ -53,7 +53,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
         }
         sf::set_response_header(
             axum::http::header::SET_COOKIE,
-            crate::server::accounts::auth::clear_session_cookie(&state.config.public_url),
+            crate::server::accounts::auth::clear_session_cookie(&state.public_url),
         );
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! and returning the shared [`ApiError`](crate::domain::error::ApiError).
 
 pub mod accounts;
+pub mod calls;
 pub mod contacts;
 pub mod notifications;
 pub mod settings;

@@ -4,8 +4,10 @@
 
 pub mod enums;
 pub mod error;
+pub mod events;
 pub mod phone;
 pub mod plan;
+pub mod session;
 pub mod account;
 pub mod contact;
 pub mod notification;

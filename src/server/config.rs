@@ -77,8 +77,9 @@ pub struct Config {
     pub database_url: String,
     pub site_addr: SocketAddr,
     /// Base URL the outside world reaches this server at, without a trailing
-    /// slash. Webhook URLs and signature checks are built from it.
-    pub public_url: String,
+    /// slash, when configured; otherwise the bound address is used (see
+    /// `AppState::public_url`). Webhook URLs and signature checks use it.
+    pub public_url: Option<String>,
     pub ai: AiConfig,
     pub telephony: TelephonyConfig,
     pub data_dir: PathBuf,
@@ -89,7 +90,25 @@ pub struct Config {
     /// created (the owner of a self-hosted instance).
     pub allow_signup: bool,
     pub limits: Limits,
+    pub calls: CallSettings,
     pub log_format: LogFormat,
+}
+
+/// How live calls are bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSettings {
+    /// How long the assistant waits for the user's approval mid-call.
+    pub approval_timeout_secs: u64,
+    /// Hard cap on a call's length.
+    pub max_call_secs: u64,
+    /// Calls one user may have live at once.
+    pub max_concurrent_per_user: u32,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        CallSettings { approval_timeout_secs: 120, max_call_secs: 600, max_concurrent_per_user: 3 }
+    }
 }
 
 /// Per-user rate limits. Counters live in PostgreSQL, so they hold across
@@ -143,10 +162,7 @@ impl Config {
             bad("LEPTOS_SITE_ADDR", format!("`{addr_text}` is not an address; use IP:PORT such as 127.0.0.1:3000"))
         })?;
 
-        let public_url = match get("PUBLIC_URL") {
-            Some(url) => parse_base_url("PUBLIC_URL", &url)?,
-            None => format!("http://{site_addr}"),
-        };
+        let public_url = get("PUBLIC_URL").map(|url| parse_base_url("PUBLIC_URL", &url)).transpose()?;
 
         let ai = match get("AI_BACKEND").as_deref().unwrap_or("rules") {
             "rules" => AiConfig::Rules,
@@ -220,6 +236,13 @@ impl Config {
             )?,
         };
 
+        let call_defaults = CallSettings::default();
+        let calls = CallSettings {
+            approval_timeout_secs: parse_limit("APPROVAL_TIMEOUT_SECS", get("APPROVAL_TIMEOUT_SECS"), call_defaults.approval_timeout_secs as u32)? as u64,
+            max_call_secs: parse_limit("MAX_CALL_SECS", get("MAX_CALL_SECS"), call_defaults.max_call_secs as u32)? as u64,
+            max_concurrent_per_user: parse_limit("MAX_CONCURRENT_CALLS", get("MAX_CONCURRENT_CALLS"), call_defaults.max_concurrent_per_user)?,
+        };
+
         let log_format = match get("LOG_FORMAT").as_deref().unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -236,6 +259,7 @@ impl Config {
             data_key,
             allow_signup,
             limits,
+            calls,
             log_format,
         })
     }
@@ -291,7 +315,7 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert_eq!(c.public_url, None);
         assert_eq!(c.ai, AiConfig::Rules);
         assert_eq!(c.telephony, TelephonyConfig::Sandbox);
         assert_eq!(c.data_dir, PathBuf::from("./.data"));
@@ -340,7 +364,7 @@ mod tests {
         assert_eq!(config(&v).unwrap_err().var, "PUBLIC_URL");
         v.push(("PUBLIC_URL", "https://calls.example.com/"));
         let c = config(&v).unwrap();
-        assert_eq!(c.public_url, "https://calls.example.com");
+        assert_eq!(c.public_url.as_deref(), Some("https://calls.example.com"));
         match c.telephony {
             TelephonyConfig::Twilio { api_base, auth_token, .. } => {
                 assert_eq!(api_base, DEFAULT_TWILIO_API_BASE);

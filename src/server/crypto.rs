@@ -2,6 +2,7 @@
 //! transcripts, and the random tokens and digests used for sessions.
 
 use aes_gcm::aead::{Aead, KeyInit, OsRng};
+use hmac::{Hmac, Mac};
 use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -25,7 +26,7 @@ pub enum KeyError {
 
 /// The data-at-rest cipher. Cheap to clone.
 #[derive(Clone)]
-pub struct Cipher(Aes256Gcm);
+pub struct Cipher(Aes256Gcm, [u8; 32]);
 
 impl std::fmt::Debug for Cipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -39,7 +40,7 @@ pub struct DecryptError;
 
 impl Cipher {
     pub fn from_key(key: &[u8; 32]) -> Cipher {
-        Cipher(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)))
+        Cipher(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)), *key)
     }
 
     /// The key from `CALLWRIGHT_DATA_KEY`, else from `<data dir>/data.key`,
@@ -59,10 +60,18 @@ impl Cipher {
                 let key = Aes256Gcm::generate_key(OsRng);
                 write_private(&path, STANDARD.encode(key).as_bytes()).map_err(io)?;
                 tracing::info!(path = %path.display(), "generated a new data encryption key; back it up");
-                Ok(Cipher(Aes256Gcm::new(&key)))
+                Ok(Cipher::from_key(&key.into()))
             }
             Err(e) => Err(io(e)),
         }
+    }
+
+    /// A secret derived from the data key for `purpose` (the same on every
+    /// server process sharing the key), e.g. the sandbox's auth token.
+    pub fn derive_secret(&self, purpose: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.1).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     pub fn encrypt(&self, plaintext: &str) -> String {

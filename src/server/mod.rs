@@ -4,19 +4,24 @@
 pub mod accounts;
 pub mod ai;
 pub mod audit;
+pub mod calls;
 pub mod cli;
 pub mod config;
 pub mod contacts;
 pub mod crypto;
 pub mod db;
+pub mod engine;
 pub mod error;
 pub mod http;
 pub mod notifications;
 pub mod phone;
 pub mod rate_limit;
+pub mod realtime;
+pub mod sandbox;
 pub mod settings;
 pub mod state;
 pub mod tasks;
+pub mod telephony;
 
 use config::{Config, LogFormat};
 use db::Db;
@@ -83,7 +88,11 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let local = listener.local_addr().map_err(StartError::Serve)?;
 
     let ai = Arc::new(ai::Ai::from_config(&config.ai));
-    let state = AppState { config: Arc::new(config), db: db.clone(), cipher, ai, leptos_options };
+    let telephony = Arc::new(telephony::Telephony::from_config(&config, &cipher));
+    let hub = realtime::Hub::new();
+    let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
+    let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{local}")).into();
+    let state = AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, leptos_options };
     let app = http::router(state);
 
     tracing::info!(addr = %local, "listening");
@@ -107,6 +116,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         result = server => result.map_err(StartError::Serve)?,
         () = deadline => tracing::warn!("drain timeout reached; closing remaining connections"),
     }
+    event_listener.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

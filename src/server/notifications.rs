@@ -54,7 +54,7 @@ pub async fn create(
         NotificationType::CallCompleted => NotificationPriority::Normal,
         NotificationType::TaskCreated | NotificationType::CallStarted => NotificationPriority::Low,
     };
-    let id = sqlx::query_scalar(
+    let id: Uuid = sqlx::query_scalar(
         "INSERT INTO notifications (user_id, call_task_id, call_session_id, notification_type, message, priority)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -64,8 +64,16 @@ pub async fn create(
     .bind(kind.as_str())
     .bind(message)
     .bind(priority.as_str())
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let event = crate::domain::events::ServerEvent::NotificationCreated {
+        notification_id: id,
+        notification_type: kind,
+        message: message.to_owned(),
+        call_task_id,
+        call_session_id,
+    };
+    super::realtime::publish(conn, user_id, event).await?;
     Ok(id)
 }
 

@@ -4,6 +4,8 @@ use super::ai::Ai;
 use super::config::Config;
 use super::crypto::Cipher;
 use super::db::Db;
+use super::realtime::Hub;
+use super::telephony::Telephony;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -11,11 +13,17 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// `PUBLIC_URL`, or `http://<bound address>` when it is not set.
+    pub public_url: Arc<str>,
     pub db: Db,
     /// Encrypts phone numbers, notes and transcripts at rest.
     pub cipher: Cipher,
     /// The AI helper (rules engine or an OpenAI-compatible model).
     pub ai: Arc<Ai>,
+    /// The phone network (sandbox or Twilio).
+    pub telephony: Arc<Telephony>,
+    /// Live events of this process.
+    pub hub: Hub,
     pub leptos_options: LeptosOptions,
 }
 

@@ -72,7 +72,7 @@ pub async fn authenticate(state: &AppState, method: &Method, headers: &HeaderMap
         ApiError::new(crate::domain::error::ErrorCode::Unauthorized, "Your session has ended. Sign in again.")
     })?;
     if !is_safe(method) {
-        check_same_origin(headers, &state.config.public_url)?;
+        check_same_origin(headers, &state.public_url)?;
     }
     Ok(CurrentUser { id, via: AuthVia::Session { session_id }, request_id })
 }

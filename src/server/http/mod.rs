@@ -6,6 +6,7 @@ pub mod api;
 pub mod extract;
 pub mod server_fn;
 mod health;
+mod webhooks;
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -38,6 +39,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
+        .route("/ws", get(super::realtime::websocket))
+        .route("/api/relay", get(super::engine::relay))
+        .route("/api/webhooks/voice", axum::routing::post(webhooks::voice))
+        .route("/api/webhooks/call-status", axum::routing::post(webhooks::call_status))
+        .route("/api/webhooks/amd", axum::routing::post(webhooks::amd))
+        .route("/api/webhooks/call-transcript", axum::routing::post(webhooks::call_transcript))
+        .route("/api/webhooks/relay-ended", axum::routing::post(webhooks::relay_ended))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -265,7 +265,7 @@ fn business_name(line: &str) -> Option<String> {
 /// "confirmation number is DC-12345", "order number 4521", "reference: AB12C".
 fn confirmation_number(line: &str) -> Option<String> {
     let words: Vec<&str> = line.split_whitespace().collect();
-    let keys = ["confirmation", "reference", "booking", "reservation", "order", "ticket", "case", "claim", "conf"];
+    let keys = ["confirmation", "reference", "booking", "reservation", "order", "ticket", "case", "claim", "conf", "job"];
     for (i, w) in words.iter().enumerate() {
         let lw = w.to_lowercase();
         let lw = lw.trim_matches(|c: char| !c.is_alphanumeric());
@@ -383,6 +383,7 @@ mod tests {
         assert_eq!(confirmation_number("Your order number is 4521."), Some("4521".into()));
         assert_eq!(confirmation_number("reference: ab12c, thanks"), Some("AB12C".into()));
         assert_eq!(confirmation_number("I'd like to order a pizza"), None);
+        assert_eq!(confirmation_number("Your job number is PL-4821."), Some("PL-4821".into()));
         assert_eq!(person_name("Please ask for Dr. Patel when you arrive"), Some(("Dr. Patel".into(), Some("doctor"))));
         assert_eq!(business_name("You've reached Tony's Pizzeria, what can I get you?"), Some("Tony's Pizzeria".into()));
     }

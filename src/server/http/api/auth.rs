@@ -19,7 +19,7 @@ fn user_agent(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn signed_in(state: &AppState, status: StatusCode, signed: service::SignedIn) -> Response {
-    let cookie = set_session_cookie(&signed.session_token, &state.config.public_url);
+    let cookie = set_session_cookie(&signed.session_token, &state.public_url);
     (status, [(header::SET_COOKIE, cookie)], Json(json!({ "success": true, "user": signed.user }))).into_response()
 }
 
@@ -61,7 +61,7 @@ pub async fn logout(State(state): State<AppState>, method: Method, headers: Head
         Err(e) if e.code == ErrorCode::Unauthorized => {}
         Err(e) => return Err(e),
     }
-    let cookie = clear_session_cookie(&state.config.public_url);
+    let cookie = clear_session_cookie(&state.public_url);
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "success": true }))).into_response())
 }
 

@@ -5,6 +5,7 @@ mod auth;
 mod contacts;
 mod notifications;
 pub mod schema;
+mod sessions;
 mod settings;
 mod tasks;
 
@@ -32,6 +33,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "call-tasks", description = "Phone errands: plans, clarifications, cancellation"),
+        (name = "calls", description = "Live calls: start, follow, approve, process"),
         (name = "contacts", description = "People and businesses to call"),
         (name = "settings", description = "The assistant's settings"),
         (name = "notifications", description = "Updates about calls"),
@@ -78,6 +80,10 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(tasks::create, tasks::list))
         .routes(routes!(tasks::get, tasks::update, tasks::delete))
         .routes(routes!(tasks::preview))
+        .routes(routes!(sessions::start))
+        .routes(routes!(sessions::get))
+        .routes(routes!(sessions::approval))
+        .routes(routes!(sessions::process))
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(settings::get, settings::update))

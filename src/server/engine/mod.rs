@@ -1,0 +1,197 @@
+//! The live conversation of one call: the ConversationRelay websocket
+//! (`/api/relay`), driven by the dialogue manager. Every utterance is stored
+//! as a transcript segment before it is published or spoken.
+
+pub mod dialogue;
+
+use super::calls::{self, LiveContext};
+use super::state::AppState;
+use super::telephony::signature;
+use super::ai::rules::text::money;
+use crate::domain::enums::{SessionStatus, Speaker};
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use dialogue::{Action, Dialogue};
+use futures::stream::SplitSink;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// `GET /api/relay`: the provider opens the call's websocket here. The
+/// upgrade must carry a valid `X-Twilio-Signature` for the public URL.
+pub async fn relay(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let url = relay_url(&state.public_url);
+    let signed = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|sig| signature::verify(state.telephony.auth_token(), &url, &[], sig));
+    if !signed {
+        return (StatusCode::FORBIDDEN, "invalid signature").into_response();
+    }
+    upgrade.on_upgrade(move |socket| async move {
+        if let Err(e) = run(socket, state).await {
+            tracing::warn!(error = %e, "live call ended with an error");
+        }
+    })
+}
+
+/// The websocket URL of the relay for a public base URL.
+pub fn relay_url(public_url: &str) -> String {
+    let ws = if let Some(rest) = public_url.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = public_url.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        public_url.to_owned()
+    };
+    format!("{ws}/api/relay")
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+async fn send(sink: &mut Sink, frame: Value) -> Result<(), String> {
+    sink.send(Message::Text(frame.to_string().into())).await.map_err(|e| e.to_string())
+}
+
+/// Speaks `text`: stored first, then streamed as `text` tokens.
+async fn say(state: &AppState, ctx: &LiveContext, sink: &mut Sink, started: Instant, text: &str) -> Result<(), String> {
+    calls::append_segment(state, ctx, Speaker::Assistant, text, elapsed_ms(started), None).await.map_err(|e| e.message)?;
+    let words: Vec<&str> = text.split_inclusive(' ').collect();
+    let n = words.len();
+    for (i, token) in words.into_iter().enumerate() {
+        send(sink, json!({ "type": "text", "token": token, "last": i + 1 == n })).await?;
+    }
+    Ok(())
+}
+
+async fn note(state: &AppState, ctx: &LiveContext, started: Instant, text: &str) -> Result<(), String> {
+    calls::append_segment(state, ctx, Speaker::System, text, elapsed_ms(started), None).await.map_err(|e| e.message)
+}
+
+fn elapsed_ms(started: Instant) -> i32 {
+    started.elapsed().as_millis().min(i32::MAX as u128) as i32
+}
+
+async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
+    let (mut sink, mut stream) = socket.split();
+    // The provider introduces the call first.
+    let setup = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(message)) = stream.next().await {
+            if let Message::Text(text) = message {
+                let v: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
+                if v["type"] == "setup" {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    })
+    .await
+    .map_err(|_| "no setup frame")?
+    .ok_or("socket closed before setup")?;
+    let session_id: Uuid = setup["customParameters"]["session_id"].as_str().and_then(|s| s.parse().ok()).ok_or("setup without session_id")?;
+    let ctx = calls::live_context(&state, session_id).await.map_err(|e| e.message)?;
+    let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
+    let started = Instant::now();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(state.config.calls.max_call_secs);
+    let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
+    let mut heard = String::new();
+    // While the user decides: their answer, the deadline, the amount.
+    let mut approval_rx: Option<tokio::sync::oneshot::Receiver<bool>> = None;
+    let mut approval_until: Option<tokio::time::Instant> = None;
+    let mut approval_amount = 0.0;
+
+    loop {
+        let mut next_action: Option<Action> = None;
+        tokio::select! {
+            frame = stream.next() => {
+                let Some(Ok(frame)) = frame else { break };
+                let Message::Text(text) = frame else {
+                    if matches!(frame, Message::Close(_)) { break; }
+                    continue;
+                };
+                let v: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
+                match v["type"].as_str() {
+                    Some("prompt") => {
+                        heard.push_str(v["voicePrompt"].as_str().unwrap_or(""));
+                        if v["last"].as_bool().unwrap_or(true) {
+                            let utterance = std::mem::take(&mut heard).trim().to_owned();
+                            if !utterance.is_empty() {
+                                calls::append_segment(&state, &ctx, Speaker::Human, &utterance, elapsed_ms(started), None).await.map_err(|e| e.message)?;
+                                next_action = Some(dialogue.on_human(&utterance));
+                            }
+                        } else {
+                            heard.push(' ');
+                        }
+                    }
+                    Some("interrupt") => {
+                        let spoken = v["utteranceUntilInterrupt"].as_str().unwrap_or("");
+                        note(&state, &ctx, started, &format!("The assistant was interrupted after: “{spoken}”")).await?;
+                    }
+                    Some("error") => tracing::warn!(description = %v["description"], "relay error frame"),
+                    _ => {}
+                }
+            }
+            decision = async { approval_rx.as_mut().expect("guarded").await }, if approval_rx.is_some() => {
+                approval_rx = None;
+                approval_until = None;
+                let amount = approval_amount;
+                let approved = decision.ok();
+                let text = match approved {
+                    Some(true) => format!("{} approved the price of {}.", ctx.user_name, money(amount, ctx.plan.hard_constraints.currency.as_deref())),
+                    Some(false) => format!("{} rejected the quoted price of {}.", ctx.user_name, money(amount, ctx.plan.hard_constraints.currency.as_deref())),
+                    None => "No answer from the user in time.".to_owned(),
+                };
+                note(&state, &ctx, started, &text).await?;
+                next_action = Some(dialogue.on_decision(approved));
+            }
+            () = async { tokio::time::sleep_until(approval_until.expect("guarded")).await }, if approval_until.is_some() => {
+                approval_rx = None;
+                approval_until = None;
+                state.hub.forget_approval(ctx.session_id);
+                calls::expire_approval(&state, &ctx).await.map_err(|e| e.message)?;
+                note(&state, &ctx, started, "No answer from the user in time.").await?;
+                next_action = Some(dialogue.on_decision(None));
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                note(&state, &ctx, started, "The call reached its time limit.").await?;
+                next_action = Some(Action::Final("I'm afraid I have to end the call now. Thank you for your time, goodbye.".into()));
+            }
+        }
+        match next_action {
+            None | Some(Action::Silent) => {}
+            Some(Action::Say(text)) => say(&state, &ctx, &mut sink, started, &text).await?,
+            Some(Action::Digits(d)) => {
+                note(&state, &ctx, started, &format!("Pressed {d} on the phone menu.")).await?;
+                send(&mut sink, json!({ "type": "sendDigits", "digits": d })).await?;
+            }
+            Some(Action::NeedApproval { say: line, amount, limit, reason }) => {
+                say(&state, &ctx, &mut sink, started, &line).await?;
+                let waiter = state.hub.await_approval(ctx.session_id);
+                calls::request_approval(&state, &ctx, amount, limit, &reason).await.map_err(|e| e.message)?;
+                approval_until = Some(tokio::time::Instant::now() + Duration::from_secs(state.config.calls.approval_timeout_secs));
+                approval_rx = Some(waiter);
+                approval_amount = amount;
+                note(&state, &ctx, started, &format!("Waiting for {}'s approval: {reason}", ctx.user_name)).await?;
+            }
+            Some(Action::Final(text)) => {
+                if ctx.script.voicemail_message == text {
+                    note(&state, &ctx, started, "Voicemail detected; message left.").await?;
+                }
+                say(&state, &ctx, &mut sink, started, &text).await?;
+                let handoff = json!({ "reason": "completed", "session_id": ctx.session_id }).to_string();
+                send(&mut sink, json!({ "type": "end", "handoffData": handoff })).await?;
+                break;
+            }
+        }
+        if dialogue.is_done() {
+            break;
+        }
+    }
+    state.hub.forget_approval(ctx.session_id);
+    let _ = sink.close().await;
+    Ok(())
+}

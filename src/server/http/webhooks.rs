@@ -1,0 +1,140 @@
+//! Provider webhooks (`/api/webhooks/*`): the call's TwiML, call progress,
+//! answering-machine detection, real-time transcription and the end of the
+//! relay session. Each verifies `X-Twilio-Signature` against the public URL
+//! and answers 403, changing nothing, when it does not match.
+
+use crate::domain::enums::Speaker;
+use crate::server::calls;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::state::AppState;
+use crate::server::telephony::{signature, twiml};
+use axum::Form;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use uuid::Uuid;
+
+type Params = Vec<(String, String)>;
+
+fn verify(state: &AppState, uri: &OriginalUri, headers: &HeaderMap, params: &Params) -> ApiResult<()> {
+    let url = format!("{}{}", state.public_url, uri.0.path_and_query().map(|p| p.as_str()).unwrap_or(""));
+    let signed = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|sig| signature::verify(state.telephony.auth_token(), &url, params, sig));
+    if signed { Ok(()) } else { Err(ApiError::forbidden("Invalid X-Twilio-Signature.")) }
+}
+
+fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn query_session(uri: &OriginalUri) -> Option<Uuid> {
+    uri.0.query()?.split('&').find_map(|kv| kv.strip_prefix("session_id=")).and_then(|v| v.parse().ok())
+}
+
+/// The session a webhook is about: from our own query parameter, else the call SID.
+async fn session_of(state: &AppState, uri: &OriginalUri, params: &Params) -> ApiResult<Uuid> {
+    if let Some(id) = query_session(uri) {
+        return Ok(id);
+    }
+    let sid = param(params, "CallSid").ok_or_else(|| ApiError::validation("CallSid", "CallSid is required"))?;
+    calls::session_for_sid(state, sid).await?.ok_or_else(|| ApiError::not_found("Call"))
+}
+
+/// `POST /api/webhooks/voice?session_id=`: the TwiML connecting the call to
+/// the ConversationRelay websocket.
+pub async fn voice(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+    verify(&state, &uri, &headers, &params)?;
+    let session_id = query_session(&uri).ok_or_else(|| ApiError::validation("session_id", "session_id is required"))?;
+    let (language, voice_pref): (String, String) = sqlx::query_as(
+        "SELECT a.language_preference, a.voice_preference FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
+         JOIN assistant_settings a ON a.user_id = t.user_id WHERE s.id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(state.db.system())
+    .await?
+    .ok_or_else(|| ApiError::not_found("Call"))?;
+    let relay = crate::server::engine::relay_url(&state.public_url);
+    let action = format!("{}/api/webhooks/relay-ended?session_id={session_id}", state.public_url);
+    let voice = twiml::voice_for(&voice_pref, &language);
+    let xml = twiml::conversation_relay(&twiml::Relay {
+        relay_url: &relay,
+        action_url: &action,
+        language: &language,
+        voice: &voice,
+        session_id: &session_id.to_string(),
+    });
+    Ok(([(header::CONTENT_TYPE, "text/xml")], xml).into_response())
+}
+
+/// `POST /api/webhooks/call-status`: call progress. Idempotent; late,
+/// repeated or reordered callbacks never move a session backwards.
+pub async fn call_status(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+    verify(&state, &uri, &headers, &params)?;
+    let session_id = session_of(&state, &uri, &params).await?;
+    let status = param(&params, "CallStatus").unwrap_or("");
+    let Some((status, failure)) = calls::map_provider_status(status) else {
+        return Err(ApiError::validation("CallStatus", format!("unknown CallStatus `{status}`")));
+    };
+    if let Some(sid) = param(&params, "CallSid") {
+        sqlx::query("UPDATE call_sessions SET provider_call_sid = $2 WHERE id = $1 AND provider_call_sid IS NULL")
+            .bind(session_id)
+            .bind(sid)
+            .execute(state.db.system())
+            .await?;
+    }
+    let sequence = param(&params, "SequenceNumber").and_then(|s| s.parse().ok());
+    let duration = param(&params, "CallDuration").and_then(|s| s.parse().ok());
+    calls::set_status(&state, session_id, status, sequence, failure, duration).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/webhooks/amd`: asynchronous answering-machine detection.
+pub async fn amd(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+    verify(&state, &uri, &headers, &params)?;
+    let session_id = session_of(&state, &uri, &params).await?;
+    let answered_by = param(&params, "AnsweredBy").unwrap_or("unknown");
+    sqlx::query(
+        "INSERT INTO call_session_progress (call_session_id, answered_by) VALUES ($1, $2)
+         ON CONFLICT (call_session_id) DO UPDATE SET answered_by = $2",
+    )
+    .bind(session_id)
+    .bind(answered_by)
+    .execute(state.db.system())
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/webhooks/call-transcript`: Twilio real-time transcription;
+/// final results become transcript segments.
+pub async fn call_transcript(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+    verify(&state, &uri, &headers, &params)?;
+    if param(&params, "TranscriptionEvent") != Some("transcription-content") || param(&params, "Final") != Some("true") {
+        return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
+    }
+    let session_id = session_of(&state, &uri, &params).await?;
+    let data: serde_json::Value = serde_json::from_str(param(&params, "TranscriptionData").unwrap_or("{}"))
+        .map_err(|_| ApiError::validation("TranscriptionData", "TranscriptionData must be JSON"))?;
+    let text = data["transcript"].as_str().unwrap_or("").trim();
+    if text.is_empty() {
+        return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
+    }
+    let speaker = if param(&params, "Track") == Some("outbound_track") { Speaker::Assistant } else { Speaker::Human };
+    let ctx = calls::live_context(&state, session_id).await?;
+    let started: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT started_at FROM call_sessions WHERE id = $1").bind(session_id).fetch_optional(state.db.system()).await?;
+    let ms = started.map(|s| (chrono::Utc::now() - s).num_milliseconds().clamp(0, i32::MAX as i64) as i32).unwrap_or(0);
+    calls::append_segment(&state, &ctx, speaker, text, ms, data["confidence"].as_f64()).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/webhooks/relay-ended`: the `<Connect action>` after the relay
+/// session; the call itself ends with its status callback.
+pub async fn relay_ended(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+    verify(&state, &uri, &headers, &params)?;
+    let session_id = session_of(&state, &uri, &params).await?;
+    tracing::info!(%session_id, status = param(&params, "SessionStatus").unwrap_or(""), "relay session ended");
+    // Nothing more to do with the call: hang up.
+    Ok(([(header::CONTENT_TYPE, "text/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>").into_response())
+}

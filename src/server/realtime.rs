@@ -1,0 +1,165 @@
+//! Live events: one hub per process, fed by PostgreSQL LISTEN/NOTIFY so an
+//! event published by any server process reaches every browser, and the
+//! `/ws` endpoint that sends a signed-in user their own events only.
+//! Mid-call approval decisions travel the same way to whichever process
+//! holds the call.
+
+use super::accounts::CurrentUser;
+use super::state::AppState;
+use crate::domain::events::ServerEvent;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use sqlx::postgres::PgListener;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, oneshot};
+use uuid::Uuid;
+
+const CHANNEL: &str = "callwright_events";
+/// Events a slow browser may fall behind by before it is told to resync.
+const BACKLOG: usize = 4096;
+
+/// What travels over NOTIFY.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Wire {
+    Event { user_id: Uuid, event: ServerEvent },
+    Approval { call_session_id: Uuid, approved: bool },
+}
+
+/// An event for one user.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// `None` for everyone (e.g. `Resync` after the listener reconnects).
+    pub user_id: Option<Uuid>,
+    pub event: ServerEvent,
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    events: broadcast::Sender<Arc<Envelope>>,
+    approvals: Arc<Mutex<HashMap<Uuid, oneshot::Sender<bool>>>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        Hub { events: broadcast::channel(BACKLOG).0, approvals: Arc::new(Mutex::new(HashMap::new())) }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
+        self.events.subscribe()
+    }
+
+    /// Registers the live call `session_id` as waiting for a decision.
+    pub fn await_approval(&self, session_id: Uuid) -> oneshot::Receiver<bool> {
+        let (tx, rx) = oneshot::channel();
+        self.approvals.lock().expect("approval registry").insert(session_id, tx);
+        rx
+    }
+
+    pub fn forget_approval(&self, session_id: Uuid) {
+        self.approvals.lock().expect("approval registry").remove(&session_id);
+    }
+
+    fn deliver(&self, wire: Wire) {
+        match wire {
+            Wire::Event { user_id, event } => {
+                let _ = self.events.send(Arc::new(Envelope { user_id: Some(user_id), event }));
+            }
+            Wire::Approval { call_session_id, approved } => {
+                if let Some(waiter) = self.approvals.lock().expect("approval registry").remove(&call_session_id) {
+                    let _ = waiter.send(approved);
+                }
+            }
+        }
+    }
+}
+
+async fn notify(conn: &mut PgConnection, wire: &Wire) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(wire).unwrap_or_default();
+    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(conn).await?;
+    Ok(())
+}
+
+/// Publishes `event` to `user_id`'s browsers. Inside a transaction it is
+/// delivered when (and only if) the transaction commits.
+pub async fn publish(conn: &mut PgConnection, user_id: Uuid, event: ServerEvent) -> Result<(), sqlx::Error> {
+    notify(conn, &Wire::Event { user_id, event }).await
+}
+
+/// Sends the user's decision to the process holding the call.
+pub async fn send_approval(conn: &mut PgConnection, call_session_id: Uuid, approved: bool) -> Result<(), sqlx::Error> {
+    notify(conn, &Wire::Approval { call_session_id, approved }).await
+}
+
+/// Listens for NOTIFY and feeds the hub, reconnecting after failures (and
+/// telling every browser to resync, since events may have been missed).
+pub async fn run_listener(database_url: String, hub: Hub) {
+    let mut first = true;
+    loop {
+        match PgListener::connect(&database_url).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(CHANNEL).await {
+                    tracing::warn!(error = %e, "cannot LISTEN for events; retrying");
+                } else {
+                    if !first {
+                        let _ = hub.events.send(Arc::new(Envelope { user_id: None, event: ServerEvent::Resync }));
+                    }
+                    first = false;
+                    loop {
+                        match listener.recv().await {
+                            Ok(n) => match serde_json::from_str::<Wire>(n.payload()) {
+                                Ok(wire) => hub.deliver(wire),
+                                Err(e) => tracing::warn!(error = %e, "unreadable event payload"),
+                            },
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event listener lost its connection");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "event listener cannot connect; retrying"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// `GET /ws`: the signed-in user's live events as JSON text frames.
+pub async fn websocket(State(state): State<AppState>, user: CurrentUser, upgrade: WebSocketUpgrade) -> Response {
+    let events = state.hub.subscribe();
+    upgrade.on_upgrade(move |socket| forward(socket, events, user.id))
+}
+
+async fn forward(mut socket: WebSocket, mut events: broadcast::Receiver<Arc<Envelope>>, user_id: Uuid) {
+    loop {
+        tokio::select! {
+            received = events.recv() => {
+                let event = match received {
+                    Ok(envelope) if envelope.user_id.is_none_or(|u| u == user_id) => envelope.event.clone(),
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => ServerEvent::Resync,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                let text = serde_json::to_string(&event).unwrap_or_default();
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

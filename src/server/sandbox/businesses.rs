@@ -1,0 +1,247 @@
+//! The simulated businesses of the sandbox phone network. Each listens to
+//! what the assistant says and answers like a person would: greets, answers
+//! questions, quotes prices, confirms with a reference number, hangs up.
+
+/// Which business answers a sandbox number (`+1 NXX 555-01XX`; the last two
+/// digits choose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Business {
+    Dentist,
+    Pizzeria,
+    Plumber,
+    Restaurant,
+    Voicemail,
+    Busy,
+    NoAnswer,
+    PhoneMenu,
+    Hold,
+    Refusal,
+    /// A generic business for rehearsing any task.
+    Rehearsal,
+}
+
+impl Business {
+    pub fn for_number(e164: &str) -> Business {
+        let digits: String = e164.chars().filter(char::is_ascii_digit).collect();
+        let fictional = digits.len() == 11 && digits.starts_with('1') && &digits[4..9] == "55501";
+        if !fictional {
+            return Business::Rehearsal;
+        }
+        match &digits[9..] {
+            "00" => Business::Dentist,
+            "01" => Business::Pizzeria,
+            "02" => Business::Plumber,
+            "03" => Business::Restaurant,
+            "04" => Business::Voicemail,
+            "05" => Business::Busy,
+            "06" => Business::NoAnswer,
+            "07" => Business::PhoneMenu,
+            "08" => Business::Hold,
+            "09" => Business::Refusal,
+            _ => Business::Rehearsal,
+        }
+    }
+}
+
+/// What the business does next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reaction {
+    /// Say these, one utterance each.
+    Say(Vec<String>),
+    /// Say these, then hang up.
+    SayAndHangUp(Vec<String>),
+    /// Stay quiet and keep listening.
+    Listen,
+    /// Wait this long in silence (hold), then say these.
+    Later(std::time::Duration, Vec<String>),
+}
+
+/// One simulated person at one business, for one call.
+#[derive(Debug)]
+pub struct Sim {
+    business: Business,
+    stage: u32,
+    /// A reference number for this call.
+    reference: u32,
+    /// Menu/hold: which business takes over once through.
+    inner: Option<Box<Sim>>,
+}
+
+fn has(text: &str, words: &[&str]) -> bool {
+    let t = text.to_lowercase();
+    words.iter().any(|w| t.contains(w))
+}
+
+const ACCEPT: &[&str] = &["go ahead", "that works", "sounds good", "please book", "book it", "yes please", "let's do", "we'll take", "i'll take", "please confirm", "perfect", "approves", "great, please"];
+const DECLINE: &[&str] = &["pass for now", "more than", "can't do", "cannot do", "no thank", "not able", "couldn't reach", "call you back", "decline"];
+const GOODBYE: &[&str] = &["goodbye", "bye", "have a great day", "have a good day"];
+
+impl Sim {
+    pub fn new(business: Business, seed: u32) -> Sim {
+        Sim { business, stage: 0, reference: 1000 + seed % 9000, inner: None }
+    }
+
+    pub fn business(&self) -> Business {
+        self.business
+    }
+
+    /// What is said when the call is answered.
+    pub fn answer(&mut self) -> Reaction {
+        let say = |s: &str| Reaction::Say(vec![s.to_owned()]);
+        match self.business {
+            Business::Dentist => say("Thank you for calling Bright Smiles Dental, this is Sarah. How can I help you?"),
+            Business::Pizzeria => say("Tony's Pizzeria, what can I get you?"),
+            Business::Plumber => say("Rapid Plumbing, Joe speaking."),
+            Business::Restaurant => say("Good evening, Luigi's Trattoria. How can I help?"),
+            Business::Voicemail => Reaction::Say(vec![
+                "Hi, you've reached Dr. Lee's office. We can't take your call right now. Please leave a message after the beep.".into(),
+                "Beep.".into(),
+            ]),
+            Business::PhoneMenu => say("Thank you for calling Bright Smiles Dental. For billing, press 1. For appointments, press 2. For all other questions, press 0."),
+            Business::Hold => {
+                self.inner = Some(Box::new(Sim::new(Business::Dentist, self.reference)));
+                Reaction::Later(
+                    std::time::Duration::from_millis(1500),
+                    vec!["Thanks for holding, this is Sarah at Bright Smiles Dental. How can I help you?".into()],
+                )
+            }
+            Business::Refusal => Reaction::SayAndHangUp(vec!["We're not interested. Stop calling us!".into()]),
+            Business::Rehearsal => say("Hello, thanks for calling. How can I help you today?"),
+            Business::Busy | Business::NoAnswer => Reaction::Listen,
+        }
+    }
+
+    /// What the hold line says before a person picks up.
+    pub fn hold_message(&self) -> Option<&'static str> {
+        (self.business == Business::Hold).then_some("Thank you for calling. All of our staff are busy; please hold. ♪ hold music ♪")
+    }
+
+    pub fn on_digits(&mut self, digits: &str) -> Reaction {
+        if self.business == Business::PhoneMenu && self.inner.is_none() {
+            if digits.contains('2') {
+                let mut dentist = Sim::new(Business::Dentist, self.reference);
+                dentist.stage = 0;
+                self.inner = Some(Box::new(dentist));
+                return Reaction::Say(vec!["Appointments, this is Sarah. How can I help you?".into()]);
+            }
+            return Reaction::Say(vec!["Sorry, that option is not available. For appointments, press 2.".into()]);
+        }
+        Reaction::Listen
+    }
+
+    /// Reacts to one complete utterance of the assistant.
+    pub fn on_assistant(&mut self, text: &str) -> Reaction {
+        if let Some(inner) = self.inner.as_mut() {
+            return inner.on_assistant(text);
+        }
+        let r = self.reference;
+        self.stage += 1;
+        let bye = has(text, GOODBYE);
+        match self.business {
+            Business::Dentist => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["Thank you, see you then. Goodbye!".into()]);
+                }
+                let offered = self.stage > 1;
+                if !offered {
+                    return Reaction::Say(vec!["Sure! We have an opening next Tuesday at 2:30 pm. A cleaning is $85.".into()]);
+                }
+                if has(text, ACCEPT) || has(text, &["works", "yes"]) {
+                    return Reaction::Say(vec![format!(
+                        "Perfect, you're booked for next Tuesday at 2:30 pm. Your confirmation number is DC-{r}. Please arrive 10 minutes early."
+                    )]);
+                }
+                if has(text, &["bring", "prepare"]) {
+                    return Reaction::Say(vec!["Just bring your insurance card.".into()]);
+                }
+                Reaction::Say(vec!["Is there anything else I can help with?".into()])
+            }
+            Business::Pizzeria => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["Thanks, enjoy your pizza!".into()]);
+                }
+                if self.stage == 1 {
+                    return Reaction::Say(vec!["Got it, one large pepperoni. The total is $18.50 with delivery, it'll be about 40 minutes. What name is the order under?".into()]);
+                }
+                if self.stage == 2 {
+                    return Reaction::Say(vec![format!("Thanks! Your order number is {r}.")]);
+                }
+                Reaction::Say(vec!["Anything else?".into()])
+            }
+            Business::Plumber => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["Alright, bye now.".into()]);
+                }
+                if has(text, &["moment", "check with", "checking"]) && !has(text, ACCEPT) {
+                    return Reaction::Say(vec!["Sure, take your time. I'll hold.".into()]);
+                }
+                if has(text, DECLINE) {
+                    return Reaction::SayAndHangUp(vec!["No problem. Have a good day.".into()]);
+                }
+                if has(text, ACCEPT) {
+                    return Reaction::Say(vec![format!("Great, I can come this Saturday at 9 am. Your job number is PL-{r}.")]);
+                }
+                if self.stage <= 2 {
+                    return Reaction::Say(vec!["For a leak repair it would be $300, parts and labour.".into()]);
+                }
+                Reaction::Say(vec!["Anything else?".into()])
+            }
+            Business::Restaurant => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["We look forward to seeing you. Goodbye!".into()]);
+                }
+                if self.stage == 1 {
+                    return Reaction::Say(vec![format!("Of course. I've put you down for this Friday at 7 pm. Your reservation number is R-{r}.")]);
+                }
+                Reaction::Say(vec!["Anything else?".into()])
+            }
+            // The recorder takes the message, then the line goes dead.
+            Business::Voicemail => Reaction::Listen,
+            Business::PhoneMenu => Reaction::Say(vec!["For appointments, press 2.".into()]),
+            Business::Hold => Reaction::Listen,
+            Business::Refusal | Business::Busy | Business::NoAnswer => Reaction::Listen,
+            Business::Rehearsal => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["Thank you, goodbye!".into()]);
+                }
+                if self.stage == 1 {
+                    return Reaction::Say(vec!["Sure, we can help with that. It would be $45.".into()]);
+                }
+                if has(text, ACCEPT) || has(text, &["works", "yes", "great"]) {
+                    return Reaction::Say(vec![format!("You're all set. Your reference number is RH-{r}.")]);
+                }
+                Reaction::Say(vec!["Yes, that's fine.".into()])
+            }
+        }
+    }
+
+    /// Whether the business hangs up once the assistant stops talking.
+    pub fn hangs_up_after_message(&self) -> bool {
+        self.business == Business::Voicemail && self.stage >= 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_route_to_businesses() {
+        assert_eq!(Business::for_number("+14155550100"), Business::Dentist);
+        assert_eq!(Business::for_number("+12125550102"), Business::Plumber);
+        assert_eq!(Business::for_number("+14155550109"), Business::Refusal);
+        assert_eq!(Business::for_number("+14155550142"), Business::Rehearsal);
+        assert_eq!(Business::for_number("+442079460958"), Business::Rehearsal);
+    }
+
+    #[test]
+    fn the_dentist_books_and_confirms() {
+        let mut s = Sim::new(Business::Dentist, 4821);
+        assert!(matches!(s.answer(), Reaction::Say(_)));
+        let Reaction::Say(offer) = s.on_assistant("Hi, I'm calling to book a cleaning next week.") else { panic!() };
+        assert!(offer[0].contains("$85"));
+        let Reaction::Say(done) = s.on_assistant("That works, please book it.") else { panic!() };
+        assert!(done[0].contains("DC-5821"), "{done:?}");
+        assert!(matches!(s.on_assistant("Thank you, goodbye!"), Reaction::SayAndHangUp(_)));
+    }
+}

@@ -1,0 +1,243 @@
+//! The built-in phone network: a simulated carrier that behaves like Twilio
+//! on the wire. It accepts a call, posts signed status callbacks, fetches
+//! the call's TwiML from the app, opens the ConversationRelay websocket with
+//! a valid `X-Twilio-Signature`, and plays a simulated business as `prompt`
+//! frames while obeying `text`, `sendDigits` and `end`. So a sandbox call
+//! runs the same app code as a real one.
+
+pub mod businesses;
+
+use super::telephony::{PlaceCall, signature, twiml};
+use businesses::{Business, Reaction, Sim};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// The sandbox's account SID (Twilio's shape: `AC` + 32 hex).
+pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
+
+#[derive(Clone)]
+pub struct Sandbox {
+    token: Arc<str>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sandbox")
+    }
+}
+
+impl Sandbox {
+    pub fn new(token: String) -> Sandbox {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Sandbox {
+            token: token.into(),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
+        }
+    }
+
+    pub fn auth_token(&self) -> &str {
+        &self.token
+    }
+
+    /// Accepts the call and plays it out in the background; returns its SID.
+    pub fn place_call(&self, call: PlaceCall, from: String) -> String {
+        let sid = format!("CA{}", uuid::Uuid::new_v4().simple());
+        let sandbox = self.clone();
+        let call_sid = sid.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sandbox.run(call, from, call_sid.clone()).await {
+                tracing::warn!(call_sid, error = %e, "sandbox call ended with an error");
+            }
+        });
+        sid
+    }
+
+    /// POSTs a form, signed like Twilio signs its webhooks.
+    async fn post(&self, url: &str, params: Vec<(String, String)>) -> Result<reqwest::Response, String> {
+        let signature = signature::sign(&self.token, url, &params);
+        self.http
+            .post(url)
+            .header("x-twilio-signature", signature)
+            .form(&params)
+            .send()
+            .await
+            .map_err(|e| format!("POST {url}: {e}"))
+    }
+
+    async fn status(&self, call: &PlaceCall, from: &str, sid: &str, status: &str, sequence: u32, duration: Option<u64>) {
+        let mut params = vec![
+            ("CallSid".to_owned(), sid.to_owned()),
+            ("AccountSid".to_owned(), ACCOUNT_SID.to_owned()),
+            ("From".to_owned(), from.to_owned()),
+            ("To".to_owned(), call.to.clone()),
+            ("Direction".to_owned(), "outbound-api".to_owned()),
+            ("CallStatus".to_owned(), status.to_owned()),
+            ("CallbackSource".to_owned(), "call-progress-events".to_owned()),
+            ("SequenceNumber".to_owned(), sequence.to_string()),
+            ("Timestamp".to_owned(), chrono::Utc::now().to_rfc2822()),
+        ];
+        if let Some(d) = duration {
+            params.push(("CallDuration".to_owned(), d.to_string()));
+        }
+        if let Err(e) = self.post(&call.status_callback, params).await {
+            tracing::warn!(error = %e, "sandbox status callback failed");
+        }
+    }
+
+    async fn run(&self, call: PlaceCall, from: String, sid: String) -> Result<(), String> {
+        let business = Business::for_number(&call.to);
+        let seed = u32::from_str_radix(&sid[sid.len() - 6..], 16).unwrap_or(4821);
+        self.status(&call, &from, &sid, "initiated", 0, None).await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        self.status(&call, &from, &sid, "ringing", 1, None).await;
+        match business {
+            Business::Busy => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                self.status(&call, &from, &sid, "busy", 2, Some(0)).await;
+                return Ok(());
+            }
+            Business::NoAnswer => {
+                tokio::time::sleep(Duration::from_millis(800)).await;
+                self.status(&call, &from, &sid, "no-answer", 2, Some(0)).await;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let answered = Instant::now();
+        let result = self.converse(&call, &from, &sid, business, seed).await;
+        let elapsed = answered.elapsed().as_secs();
+        match &result {
+            Ok(()) => self.status(&call, &from, &sid, "completed", 3, Some(elapsed)).await,
+            Err(_) => self.status(&call, &from, &sid, "failed", 3, Some(elapsed)).await,
+        }
+        result
+    }
+
+    async fn converse(&self, call: &PlaceCall, from: &str, sid: &str, business: Business, seed: u32) -> Result<(), String> {
+        // The call is answered: fetch what to do, like Twilio does.
+        let voice_params = vec![
+            ("CallSid".to_owned(), sid.to_owned()),
+            ("AccountSid".to_owned(), ACCOUNT_SID.to_owned()),
+            ("From".to_owned(), from.to_owned()),
+            ("To".to_owned(), call.to.clone()),
+            ("CallStatus".to_owned(), "in-progress".to_owned()),
+            ("Direction".to_owned(), "outbound-api".to_owned()),
+        ];
+        let response = self.post(&call.voice_url, voice_params).await?;
+        if !response.status().is_success() {
+            return Err(format!("TwiML request answered {}", response.status()));
+        }
+        let xml = response.text().await.map_err(|e| e.to_string())?;
+        let relay_url = twiml::attribute(&xml, "ConversationRelay", "url").ok_or("TwiML has no ConversationRelay")?;
+        let action_url = twiml::attribute(&xml, "Connect", "action");
+        let session_param = twiml::attribute(&xml, "Parameter", "value").unwrap_or_default();
+        self.status(call, from, sid, "in-progress", 2, None).await;
+        let answered_by = if business == Business::Voicemail { "machine_end_beep" } else { "human" };
+        let amd = vec![
+            ("CallSid".to_owned(), sid.to_owned()),
+            ("AccountSid".to_owned(), ACCOUNT_SID.to_owned()),
+            ("AnsweredBy".to_owned(), answered_by.to_owned()),
+            ("MachineDetectionDuration".to_owned(), "1200".to_owned()),
+        ];
+        if let Err(e) = self.post(&call.amd_callback, amd).await {
+            tracing::warn!(error = %e, "sandbox AMD callback failed");
+        }
+
+        let mut request = relay_url.as_str().into_client_request().map_err(|e| e.to_string())?;
+        let signature = signature::sign(&self.token, &relay_url, &[]);
+        request.headers_mut().insert("x-twilio-signature", signature.parse().map_err(|_| "bad header")?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| format!("relay websocket: {e}"))?;
+        let setup = json!({
+            "type": "setup", "sessionId": format!("VX{}", &sid[2..]), "callSid": sid, "parentCallSid": "",
+            "accountSid": ACCOUNT_SID, "from": from, "to": call.to, "forwardedFrom": "", "callerName": "",
+            "direction": "outbound", "callType": "PSTN", "callStatus": "IN-PROGRESS",
+            "customParameters": { "session_id": session_param },
+        });
+        ws.send(Message::Text(setup.to_string().into())).await.map_err(|e| e.to_string())?;
+
+        let mut sim = Sim::new(business, seed);
+        let prompt = |text: &str| Message::Text(json!({ "type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true }).to_string().into());
+        if let Some(hold) = sim.hold_message() {
+            ws.send(prompt(hold)).await.map_err(|e| e.to_string())?;
+        }
+        let mut hang_up = false;
+        let mut pending = Some(sim.answer());
+        let mut spoken = String::new();
+        let deadline = Instant::now() + Duration::from_secs(call.time_limit_secs.max(5));
+        loop {
+            if let Some(reaction) = pending.take() {
+                let (lines, then_hang_up) = match reaction {
+                    Reaction::Say(lines) => (lines, false),
+                    Reaction::SayAndHangUp(lines) => (lines, true),
+                    Reaction::Later(wait, lines) => {
+                        tokio::time::sleep(wait).await;
+                        (lines, false)
+                    }
+                    Reaction::Listen => (Vec::new(), false),
+                };
+                for line in lines {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    // The app may already have ended the call: that is a hang-up, not a failure.
+                    if ws.send(prompt(&line)).await.is_err() {
+                        hang_up = true;
+                        break;
+                    }
+                }
+                if then_hang_up {
+                    hang_up = true;
+                }
+            }
+            if hang_up || Instant::now() > deadline {
+                break;
+            }
+            let frame = match tokio::time::timeout_at(deadline.into(), ws.next()).await {
+                Ok(Some(Ok(frame))) => frame,
+                Ok(Some(Err(e))) => {
+                    tracing::debug!(error = %e, "relay websocket closed abruptly");
+                    break;
+                }
+                Ok(None) | Err(_) => break,
+            };
+            let Message::Text(text) = frame else {
+                if matches!(frame, Message::Close(_)) {
+                    break;
+                }
+                continue;
+            };
+            let message: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
+            match message["type"].as_str() {
+                Some("text") => {
+                    spoken.push_str(message["token"].as_str().unwrap_or(""));
+                    if message["last"].as_bool().unwrap_or(false) {
+                        let utterance = std::mem::take(&mut spoken);
+                        pending = Some(sim.on_assistant(utterance.trim()));
+                        if sim.hangs_up_after_message() {
+                            hang_up = true;
+                        }
+                    }
+                }
+                Some("sendDigits") => pending = Some(sim.on_digits(message["digits"].as_str().unwrap_or(""))),
+                Some("end") => break,
+                _ => {}
+            }
+        }
+        let _ = ws.close(None).await;
+        if let Some(action) = action_url {
+            let params = vec![
+                ("CallSid".to_owned(), sid.to_owned()),
+                ("AccountSid".to_owned(), ACCOUNT_SID.to_owned()),
+                ("SessionStatus".to_owned(), "ended".to_owned()),
+                ("SessionDuration".to_owned(), "0".to_owned()),
+            ];
+            if let Err(e) = self.post(&action, params).await {
+                tracing::warn!(error = %e, "sandbox relay-ended callback failed");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,326 @@
+//! Live calls end to end on the sandbox phone network: the real server
+//! places each call, the sandbox plays the business over Twilio's wire
+//! protocol (signed webhooks, ConversationRelay websocket), the engine holds
+//! the conversation, and post-call processing stores the outcome.
+
+mod common;
+
+use common::{Session, TestApp, TestDb, http};
+use futures::StreamExt;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// A fixed data key, so the test can sign like the sandbox does.
+const DATA_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn sandbox_token() -> String {
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let key = base64::engine::general_purpose::STANDARD.decode(DATA_KEY).unwrap();
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(b"sandbox-auth-token");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+async fn app_with(env: &[(&str, &str)]) -> TestApp {
+    let mut all = vec![("CALLWRIGHT_DATA_KEY", DATA_KEY)];
+    all.extend_from_slice(env);
+    TestApp::spawn_with(TestDb::new(), &all).await
+}
+
+async fn json(res: reqwest::Response) -> Value {
+    res.json().await.unwrap()
+}
+
+/// Creates a ready task and starts its call; returns (task id, session id).
+async fn start(app: &TestApp, user: &Session, instruction: &str) -> (String, String) {
+    let created = json(app.as_user(user, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction})).send().await.unwrap()).await;
+    assert_eq!(created["call_task"]["status"], "ready_to_call", "{created}");
+    let task = created["call_task"]["id"].as_str().unwrap().to_owned();
+    let res = app.as_user(user, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let started = json(res).await;
+    assert_eq!(started["call_session"]["status"], "initiated");
+    assert!(started["call_session"]["provider_call_sid"].as_str().unwrap().starts_with("CA"));
+    (task, started["call_session"]["id"].as_str().unwrap().to_owned())
+}
+
+async fn session(app: &TestApp, user: &Session, id: &str) -> Value {
+    json(app.as_user(user, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap()).await
+}
+
+/// Polls the session until `done` holds (or fails after 30 s).
+async fn wait_for(app: &TestApp, user: &Session, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let s = session(app, user, id).await;
+        if done(&s) {
+            return s;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            panic!("timed out waiting for {what}: {s:#}\nserver log:\n{}", app.log());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn processed(s: &Value) -> bool {
+    s["transcript"]["ai_summary"].is_string()
+}
+
+fn finished(s: &Value) -> bool {
+    matches!(s["call_session"]["status"].as_str(), Some("failed" | "cancelled")) || processed(s)
+}
+
+fn said(s: &Value, speaker: &str) -> Vec<String> {
+    s["segments"].as_array().unwrap().iter().filter(|g| g["speaker"] == speaker).map(|g| g["content"].as_str().unwrap().to_owned()).collect()
+}
+
+fn extracted<'a>(s: &'a Value, kind: &str) -> Option<&'a Value> {
+    s["extracted_data"].as_array().unwrap().iter().find(|i| i["data_type"] == kind).map(|i| &i["extracted_value"])
+}
+
+async fn task_status(app: &TestApp, user: &Session, task: &str) -> String {
+    json(app.as_user(user, Method::GET, &format!("/api/call-tasks/{task}")).send().await.unwrap()).await["call_task"]["status"].as_str().unwrap().to_owned()
+}
+
+async fn events_socket(app: &TestApp, user: &Session) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = app.base.replace("http://", "ws://") + "/ws";
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("cookie", format!("cw_session={}", user.cookie).parse().unwrap());
+    tokio_tungstenite::connect_async(request).await.expect("ws connect").0
+}
+
+#[tokio::test]
+async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let mut ws = events_socket(&app, &ada).await;
+    let (task, id) = start(&app, &ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+
+    assert_eq!(s["call_session"]["status"], "completed");
+    assert_eq!(s["call_session"]["phone_number_called"], "+14155550100");
+    let assistant = said(&s, "assistant");
+    assert!(assistant[0].contains("an AI assistant calling on behalf of ada"), "{assistant:?}");
+    assert!(said(&s, "human")[0].contains("Bright Smiles Dental"));
+    assert!(assistant.last().unwrap().contains("Just to confirm"), "reads back what was agreed: {assistant:?}");
+    let stamps: Vec<i64> = s["segments"].as_array().unwrap().iter().map(|g| g["timestamp_ms"].as_i64().unwrap()).collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "{stamps:?}");
+
+    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
+    assert_eq!(extracted(&s, "price").unwrap_or_else(|| panic!("{s:#}"))["amount"], 85.0);
+    let appointment = extracted(&s, "appointment").expect("appointment");
+    assert_eq!(appointment["time"], "14:30");
+    assert!(appointment["confirmationNumber"].as_str().unwrap_or_else(|| panic!("{s:#}")).starts_with("DC-"));
+    assert!(extracted(&s, "confirmation_number").is_some());
+    assert_eq!(extracted(&s, "business_name").unwrap()["value"], "Bright Smiles Dental");
+    assert_eq!(task_status(&app, &ada, &task).await, "completed");
+    let notes = json(app.as_user(&ada, Method::GET, "/api/notifications").send().await.unwrap()).await;
+    let kinds: Vec<&str> = notes["notifications"].as_array().unwrap().iter().map(|n| n["notification_type"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"call_started") && kinds.contains(&"call_completed"), "{kinds:?}");
+
+    // The websocket carried the conversation as it happened.
+    let mut segments = 0;
+    let mut saw_processed = false;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !saw_processed && Instant::now() < deadline {
+        let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await else { break };
+        let event: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+        match event["type"].as_str() {
+            Some("segment_appended") => segments += 1,
+            Some("call_processed") => saw_processed = true,
+            _ => {}
+        }
+    }
+    assert!(saw_processed, "call_processed event");
+    assert_eq!(segments, s["segments"].as_array().unwrap().len(), "every segment was published, none lost");
+
+    // Processing again is harmless and returns the same result.
+    let again = json(app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/process")).send().await.unwrap()).await;
+    assert_eq!(again["summary"], s["transcript"]["ai_summary"]);
+    let extracted_rows = json(app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap()).await["extracted_data"].as_array().unwrap().len();
+    assert_eq!(extracted_rows, s["extracted_data"].as_array().unwrap().len());
+
+    // At rest the transcript is ciphertext; another user cannot see the call.
+    let mut owner = app.db.owner().await;
+    let contents: Vec<String> = sqlx::query_scalar("SELECT content FROM call_transcript_segments").fetch_all(&mut owner).await.unwrap();
+    assert!(contents.iter().all(|c| c.starts_with("enc:v1:")));
+    drop(owner);
+    let bob = app.signup("bob").await;
+    assert_eq!(app.as_user(&bob, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap().status(), 404);
+    app.stop().await;
+}
+
+async fn plumber_until_approval(app: &TestApp, user: &Session) -> (String, String, Value) {
+    let (task, id) = start(app, user, "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250").await;
+    let s = wait_for(app, user, &id, "an approval request", |s| s["approval"].is_object() || finished(s)).await;
+    assert_eq!(s["approval"]["amount"], 300.0, "{s:#}");
+    assert_eq!(s["approval"]["limit"], 250.0);
+    assert_eq!(s["approval"]["decision"], Value::Null);
+    let notes = json(app.as_user(user, Method::GET, "/api/notifications?unread=true").send().await.unwrap()).await;
+    assert!(notes["notifications"].as_array().unwrap().iter().any(|n| n["notification_type"] == "approval_needed"));
+    (task, id, s)
+}
+
+#[tokio::test]
+async fn an_over_limit_quote_waits_for_approval_then_books() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (task, id, s) = plumber_until_approval(&app, &ada).await;
+    assert!(said(&s, "assistant").last().unwrap().contains("check with ada"), "{:?}", said(&s, "assistant"));
+    // Another user cannot decide for Ada.
+    let bob = app.signup("bob").await;
+    let res = app.as_user(&bob, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    assert_eq!(res.status(), 409, "only one decision");
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
+    assert!(said(&s, "assistant").iter().any(|l| l.contains("approves $300")));
+    assert!(extracted(&s, "confirmation_number").unwrap_or_else(|| panic!("{s:#}"))["value"].as_str().unwrap().starts_with("PL-"));
+    assert_eq!(task_status(&app, &ada, &task).await, "completed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_rejected_quote_is_declined_politely() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (task, id, _) = plumber_until_approval(&app, &ada).await;
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": false})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert_eq!(s["transcript"]["goal_achieved"], false);
+    assert!(said(&s, "assistant").iter().any(|l| l.contains("more than ada can do")), "{:?}", said(&s, "assistant"));
+    assert!(!said(&s, "assistant").iter().any(|l| l.contains("approves")), "never agreed to the price");
+    assert_eq!(task_status(&app, &ada, &task).await, "failed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unanswered_approval_ends_the_call_politely() {
+    let app = app_with(&[("APPROVAL_TIMEOUT_SECS", "1")]).await;
+    let ada = app.signup("ada").await;
+    let (_, id, _) = plumber_until_approval(&app, &ada).await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert_eq!(s["transcript"]["goal_achieved"], false);
+    assert_eq!(s["approval"]["timed_out"], true);
+    assert!(said(&s, "system").iter().any(|l| l.contains("No answer from the user")));
+    let late = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    assert_eq!(late.status(), 409);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_other_sandbox_business() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let cases = [
+        ("Call 415-555-0101 and order a large pepperoni", true, "pizzeria"),
+        ("Call Luigi's at 415-555-0103 and reserve a table for 4 this Friday at 7pm", true, "restaurant"),
+        ("Call my dentist at 415-555-0104 and book a cleaning next week", false, "voicemail"),
+        ("Call my dentist at 415-555-0107 and book a cleaning next week", true, "phone menu"),
+        ("Call my dentist at 415-555-0108 and book a cleaning next week", true, "hold"),
+        ("Call 415-555-0109 and ask about their opening hours", false, "refusal"),
+        ("Call 415-555-0142 and ask if they can fix my bike this week", true, "rehearsal"),
+    ];
+    let mut running = Vec::new();
+    for (instruction, _, _) in &cases {
+        running.push(start(&app, &ada, instruction).await);
+        // Stay within the per-user cap on calls at once.
+        if running.len() % 3 == 0 {
+            let (_, id) = running.last().unwrap();
+            wait_for(&app, &ada, id, "a call to finish", finished).await;
+        }
+    }
+    for ((instruction, achieved, name), (task, id)) in cases.iter().zip(&running) {
+        let s = wait_for(&app, &ada, id, name, finished).await;
+        assert_eq!(s["transcript"]["goal_achieved"], json!(*achieved), "{name}: {instruction}\n{s:#}");
+        assert_eq!(task_status(&app, &ada, task).await, if *achieved { "completed" } else { "failed" }, "{name}");
+        match *name {
+            "voicemail" => {
+                assert!(said(&s, "system").iter().any(|l| l.contains("Voicemail")), "{name}");
+                assert!(said(&s, "assistant").last().unwrap().contains("Please call back"), "{name}");
+            }
+            "phone menu" => assert!(said(&s, "system").iter().any(|l| l.contains("Pressed 2")), "{name}"),
+            "hold" => {
+                let assistant = said(&s, "assistant");
+                assert!(assistant[0].contains("AI assistant"), "{name}: spoke only after the person answered: {assistant:?}");
+                assert!(said(&s, "human")[0].contains("please hold"));
+            }
+            "pizzeria" => assert_eq!(extracted(&s, "price").unwrap()["amount"], 18.5),
+            "restaurant" => assert_eq!(extracted(&s, "appointment").unwrap()["time"], "19:00"),
+            _ => {}
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn busy_and_unanswered_lines_fail_with_a_reason() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    for (number, reason) in [("415-555-0105", "busy"), ("415-555-0106", "no_answer")] {
+        let (task, id) = start(&app, &ada, &format!("Call {number} and order a pizza")).await;
+        let s = wait_for(&app, &ada, &id, reason, |s| s["call_session"]["status"] == "failed").await;
+        assert_eq!(s["call_session"]["failure_reason"], reason);
+        assert!(s["call_session"]["ended_at"].is_string());
+        assert_eq!(task_status(&app, &ada, &task).await, "failed");
+    }
+    let notes = json(app.as_user(&ada, Method::GET, "/api/notifications").send().await.unwrap()).await;
+    let failed = notes["notifications"].as_array().unwrap().iter().filter(|n| n["notification_type"] == "call_failed").count();
+    assert_eq!(failed, 2);
+    // A failed task can be called again.
+    let list = json(app.as_user(&ada, Method::GET, "/api/call-tasks?status=failed").send().await.unwrap()).await;
+    let task = list["call_tasks"][0]["id"].as_str().unwrap();
+    assert_eq!(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap().status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn webhooks_require_valid_signatures_and_never_move_backwards() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (_, id) = start(&app, &ada, "Call my dentist at 415-555-0100 and book a cleaning next week").await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    let sid = s["call_session"]["provider_call_sid"].as_str().unwrap().to_owned();
+    let url = app.url("/api/webhooks/call-status");
+    let params = vec![
+        ("CallSid".to_owned(), sid.clone()),
+        ("CallStatus".to_owned(), "ringing".to_owned()),
+        ("SequenceNumber".to_owned(), "1".to_owned()),
+    ];
+    // Unsigned and wrongly signed: 403, nothing changes.
+    let res = http().post(&url).form(&params).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let res = http().post(&url).header("x-twilio-signature", "bm90IGl0").form(&params).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    // Correctly signed but late and out of order: accepted, harmless.
+    let signature = callwright::server::telephony::signature::sign(&sandbox_token(), &url, &params);
+    let res = http().post(&url).header("x-twilio-signature", &signature).form(&params).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    let res = http().post(&url).header("x-twilio-signature", &signature).form(&params).send().await.unwrap();
+    assert_eq!(res.status(), 204, "duplicates are fine");
+    let after = session(&app, &ada, &id).await;
+    assert_eq!(after["call_session"]["status"], "completed");
+    assert_eq!(after["call_session"]["ended_at"], s["call_session"]["ended_at"]);
+    // The relay websocket refuses an unsigned upgrade.
+    let relay = app.base.replace("http://", "ws://") + "/api/relay";
+    assert!(tokio_tungstenite::connect_async(relay).await.is_err());
+    // TwiML for the call, signed.
+    let voice = app.url(&format!("/api/webhooks/voice?session_id={id}"));
+    let res = http().post(&voice).form(&[("CallSid", sid.as_str())]).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let vp = vec![("CallSid".to_owned(), sid.clone())];
+    let sig = callwright::server::telephony::signature::sign(&sandbox_token(), &voice, &vp);
+    let res = http().post(&voice).header("x-twilio-signature", sig).form(&vp).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let xml = res.text().await.unwrap();
+    assert!(xml.contains("<ConversationRelay") && xml.contains(&id) && xml.contains("language=\"en-US\""), "{xml}");
+    app.stop().await;
+}
