@@ -324,3 +324,35 @@ async fn webhooks_require_valid_signatures_and_never_move_backwards() {
     assert!(xml.contains("<ConversationRelay") && xml.contains(&id) && xml.contains("language=\"en-US\""), "{xml}");
     app.stop().await;
 }
+
+/// Events travel between server processes through PostgreSQL: a browser
+/// connected to one process follows a call held by another.
+#[tokio::test]
+async fn events_fan_out_between_server_processes() {
+    let db = TestDb::new();
+    let env = [("CALLWRIGHT_DATA_KEY", DATA_KEY)];
+    let a = TestApp::spawn_with(db.clone(), &env).await;
+    let b = TestApp::spawn_with(db.clone(), &env).await;
+    let ada = a.signup("ada").await;
+    let bob = a.signup("bob").await;
+    let mut on_b = events_socket(&b, &ada).await;
+    let mut bob_on_b = events_socket(&b, &bob).await;
+    let (_, id) = start(&a, &ada, "Call 415-555-0101 and order a large pepperoni").await;
+    let mut kinds = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !kinds.contains(&"call_processed".to_owned()) && Instant::now() < deadline {
+        let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_secs(20), on_b.next()).await else { break };
+        let event: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+        if let Some(session) = event["call_session_id"].as_str() {
+            assert_eq!(session, id);
+        }
+        kinds.push(event["type"].as_str().unwrap().to_owned());
+    }
+    for kind in ["task_status", "notification_created", "session_status", "segment_appended", "call_processed"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
+    }
+    // Bob hears nothing of Ada's call.
+    assert!(tokio::time::timeout(Duration::from_millis(500), bob_on_b.next()).await.is_err(), "bob received an event");
+    b.kill().await;
+    a.stop().await;
+}

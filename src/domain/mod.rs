@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod phone;
 pub mod plan;
+pub mod schedule;
 pub mod session;
 pub mod account;
 pub mod contact;

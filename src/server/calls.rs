@@ -253,6 +253,9 @@ pub async fn set_status(
     .await?;
     if matches!(status, SessionStatus::Failed | SessionStatus::Cancelled) {
         finish_task(&mut tx, user_id, task_id, false).await?;
+        if status == SessionStatus::Failed {
+            super::jobs::schedule_retry(&mut tx, task_id, state.config.calls.retry_base_secs).await?;
+        }
         let why = match failure_reason {
             Some("busy") => "the line was busy",
             Some("no_answer") => "nobody answered",
@@ -262,15 +265,10 @@ pub async fn set_status(
         let note = super::notifications::create(&mut tx, user_id, Some(task_id), Some(session_id), NotificationType::CallFailed, &format!("Your call did not go through: {why}.")).await?;
         let _ = note;
     }
-    tx.commit().await?;
     if status == SessionStatus::Completed {
-        let state = state.clone();
-        tokio::spawn(async move {
-            if let Err(e) = process(&state, session_id).await {
-                tracing::error!(%session_id, error = %e, "post-call processing failed");
-            }
-        });
+        super::jobs::enqueue(&mut tx, &super::jobs::Job::ProcessCall { session_id }, Some(user_id), Utc::now()).await?;
     }
+    tx.commit().await?;
     Ok(true)
 }
 

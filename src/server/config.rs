@@ -103,11 +103,16 @@ pub struct CallSettings {
     pub max_call_secs: u64,
     /// Calls one user may have live at once.
     pub max_concurrent_per_user: u32,
+    /// The first retry of a failed call waits this long; each next one twice as long.
+    pub retry_base_secs: u64,
+    /// A live call whose server process has not reported for this long is
+    /// recovered as failed.
+    pub heartbeat_stale_secs: u64,
 }
 
 impl Default for CallSettings {
     fn default() -> Self {
-        CallSettings { approval_timeout_secs: 120, max_call_secs: 600, max_concurrent_per_user: 3 }
+        CallSettings { approval_timeout_secs: 120, max_call_secs: 600, max_concurrent_per_user: 3, retry_base_secs: 60, heartbeat_stale_secs: 30 }
     }
 }
 
@@ -241,6 +246,8 @@ impl Config {
             approval_timeout_secs: parse_limit("APPROVAL_TIMEOUT_SECS", get("APPROVAL_TIMEOUT_SECS"), call_defaults.approval_timeout_secs as u32)? as u64,
             max_call_secs: parse_limit("MAX_CALL_SECS", get("MAX_CALL_SECS"), call_defaults.max_call_secs as u32)? as u64,
             max_concurrent_per_user: parse_limit("MAX_CONCURRENT_CALLS", get("MAX_CONCURRENT_CALLS"), call_defaults.max_concurrent_per_user)?,
+            retry_base_secs: parse_limit("RETRY_BACKOFF_SECS", get("RETRY_BACKOFF_SECS"), call_defaults.retry_base_secs as u32)? as u64,
+            heartbeat_stale_secs: parse_limit("CALL_HEARTBEAT_STALE_SECS", get("CALL_HEARTBEAT_STALE_SECS"), call_defaults.heartbeat_stale_secs as u32)? as u64,
         };
 
         let log_format = match get("LOG_FORMAT").as_deref().unwrap_or("text") {

@@ -13,6 +13,7 @@ pub mod db;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod notifications;
 pub mod phone;
 pub mod rate_limit;
@@ -92,7 +93,9 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let hub = realtime::Hub::new();
     let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
     let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{local}")).into();
-    let state = AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, leptos_options };
+    let instance = uuid::Uuid::new_v4();
+    let state = AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
+    let worker = tokio::spawn(jobs::run_worker(state.clone(), instance));
     let app = http::router(state);
 
     tracing::info!(addr = %local, "listening");
@@ -117,6 +120,7 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
         () = deadline => tracing::warn!("drain timeout reached; closing remaining connections"),
     }
     event_listener.abort();
+    worker.abort();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -24,6 +24,8 @@ pub struct AppState {
     pub telephony: Arc<Telephony>,
     /// Live events of this process.
     pub hub: Hub,
+    /// This server process (holder of its live calls).
+    pub instance: uuid::Uuid,
     pub leptos_options: LeptosOptions,
 }
 

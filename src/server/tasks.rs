@@ -196,6 +196,9 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
         (NotificationType::TaskCreated, format!("“{}” is ready to call.", task.title))
     };
     super::notifications::create(&mut tx, user.id, Some(task.id), None, kind, &message).await?;
+    if let (Some(at), TaskStatus::ReadyToCall) = (task.scheduled_for, status) {
+        super::jobs::enqueue(&mut tx, &super::jobs::Job::StartCall { task_id: task.id }, Some(user.id), at).await?;
+    }
     audit::record(
         &mut tx,
         Entry::by(user, "task.create", "call_task", Some(task.id), json!({ "status": status, "kind": outcome.plan.task_kind, "engine": outcome.engine })),
@@ -447,6 +450,12 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     .await?;
     let row = row.ok_or_else(|| ApiError::conflict("The task changed while this update was being made. Reload it and try again."))?;
     let updated = row.open(&state.cipher)?;
+    let start_job = super::jobs::Job::StartCall { task_id: id };
+    match (updated.scheduled_for, updated.status) {
+        (Some(at), TaskStatus::ReadyToCall) => super::jobs::enqueue(&mut tx, &start_job, Some(user.id), at).await?,
+        _ if changed.contains(&"scheduled_for") || updated.status == TaskStatus::Cancelled => super::jobs::cancel(&mut tx, &start_job).await?,
+        _ => {}
+    }
     if task.status == TaskStatus::WaitingForUser && status == TaskStatus::ReadyToCall {
         super::notifications::create(&mut tx, user.id, Some(id), None, NotificationType::TaskCreated, &format!("“{}” is ready to call.", updated.title)).await?;
     }
@@ -485,6 +494,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid, purge: bool)
     .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or_else(|| ApiError::conflict("The task changed meanwhile. Reload it and try again."))?;
+    super::jobs::cancel(&mut tx, &super::jobs::Job::StartCall { task_id: id }).await?;
     audit::record(&mut tx, Entry::by(user, "task.cancel", "call_task", Some(id), json!({ "from": from }))).await?;
     tx.commit().await?;
     row.open(&state.cipher).map(Some)

@@ -18,6 +18,8 @@ pub const SESSION_DAYS: i64 = 30;
 pub enum AuthVia {
     Session { session_id: Uuid },
     Token { token_id: Uuid },
+    /// A queued job acting for the user (a scheduled or retried call).
+    Job,
 }
 
 /// The signed-in user of a request, and the request's id for the audit log.

@@ -95,6 +95,8 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
     let session_id: Uuid = setup["customParameters"]["session_id"].as_str().and_then(|s| s.parse().ok()).ok_or("setup without session_id")?;
     let ctx = calls::live_context(&state, session_id).await.map_err(|e| e.message)?;
     let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
+    let _ = super::jobs::heartbeat(&state, session_id, state.instance).await;
+    let mut beat = tokio::time::interval(super::jobs::heartbeat_interval(&state));
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(state.config.calls.max_call_secs);
     let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
@@ -155,6 +157,9 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                 calls::expire_approval(&state, &ctx).await.map_err(|e| e.message)?;
                 note(&state, &ctx, started, "No answer from the user in time.").await?;
                 next_action = Some(dialogue.on_decision(None));
+            }
+            _ = beat.tick() => {
+                let _ = super::jobs::heartbeat(&state, ctx.session_id, state.instance).await;
             }
             () = tokio::time::sleep_until(deadline) => {
                 note(&state, &ctx, started, "The call reached its time limit.").await?;
