@@ -117,6 +117,7 @@ Configuration comes from the environment and an optional .env file; see README.m
             }
         };
         server::init_tracing(config.log_format);
+        server::install_tls_provider();
 
         let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
             Ok(rt) => rt,

@@ -50,6 +50,12 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
+/// Installs the process-wide TLS crypto provider (ring) used by every
+/// outgoing HTTPS connection (Twilio, OpenAI). Call once at start.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()

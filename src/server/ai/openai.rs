@@ -45,8 +45,7 @@ impl std::fmt::Debug for OpenAiEngine {
 
 impl OpenAiEngine {
     pub fn new(api_key: Option<&str>, base_url: Option<&str>, model: &str, timeout: Duration) -> OpenAiEngine {
-        // reqwest's TLS needs a process-wide crypto provider; a second install is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::server::install_tls_provider();
         let mut config = OpenAIConfig::new().with_api_key(api_key.unwrap_or("no-key"));
         if let Some(base) = base_url {
             config = config.with_api_base(base);

@@ -33,7 +33,7 @@ impl std::fmt::Debug for Sandbox {
 
 impl Sandbox {
     pub fn new(token: String) -> Sandbox {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        super::install_tls_provider();
         Sandbox {
             token: token.into(),
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),

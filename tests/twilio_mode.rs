@@ -1,0 +1,231 @@
+//! `TELEPHONY=twilio` against a server started by the test that plays
+//! Twilio: its REST API (create call), signed webhooks and the
+//! ConversationRelay websocket. Bad signatures are refused; duplicated and
+//! reordered callbacks are harmless.
+
+mod common;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Form, Json, Router};
+use callwright::server::telephony::signature::sign;
+use common::{Session, TestApp, TestDb, http};
+use futures::{SinkExt, StreamExt};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "twilio-test-auth-token";
+
+#[derive(Clone, Default)]
+struct Twilio {
+    calls: Arc<Mutex<Vec<(Option<String>, Vec<(String, String)>)>>>,
+    refuse: Arc<Mutex<bool>>,
+}
+
+async fn create_call(State(t): State<Twilio>, Path(account): Path<String>, headers: HeaderMap, Form(form): Form<Vec<(String, String)>>) -> axum::response::Response {
+    assert_eq!(account, SID);
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    t.calls.lock().unwrap().push((auth, form));
+    if *t.refuse.lock().unwrap() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"code": 21215, "message": "Account not authorized to call +14155550100.", "status": 400}))).into_response();
+    }
+    (StatusCode::CREATED, Json(json!({"sid": "CAfeedfacefeedfacefeedfacefeedface", "status": "queued"}))).into_response()
+}
+
+async fn start_twilio() -> (String, Twilio) {
+    let t = Twilio::default();
+    let app = Router::new().route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call)).with_state(t.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, t)
+}
+
+/// Twilio needs the public URL before the server starts: pick a free port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+async fn signed_post(url: &str, params: &[(String, String)]) -> reqwest::Response {
+    http().post(url).header("x-twilio-signature", sign(TOKEN, url, params)).form(params).send().await.unwrap()
+}
+
+fn param<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+}
+
+async fn spawn(api_base: &str) -> TestApp {
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let public = format!("http://{addr}");
+    TestApp::spawn_with(
+        TestDb::new(),
+        &[
+            ("TELEPHONY", "twilio"),
+            ("TWILIO_ACCOUNT_SID", SID),
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+            ("TWILIO_PHONE_NUMBER", "+14155550000"),
+            ("TWILIO_API_BASE", api_base),
+            ("PUBLIC_URL", &public),
+            ("LEPTOS_SITE_ADDR", &addr),
+        ],
+    )
+    .await
+}
+
+async fn ready_task(app: &TestApp, ada: &Session) -> String {
+    let v: Value = app
+        .as_user(ada, Method::POST, "/api/call-tasks")
+        .json(&json!({"raw_instruction": "Call my dentist at 415-555-0100 and book a cleaning next week under $100"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["call_task"]["id"].as_str().unwrap().to_owned()
+}
+
+/// Reads `text` frames until one with `last`, returning the utterance.
+async fn hear(ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>) -> (String, Vec<Value>) {
+    let mut text = String::new();
+    let mut other = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("reply in time").expect("open").expect("frame");
+        let v: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+        match v["type"].as_str() {
+            Some("text") => {
+                text.push_str(v["token"].as_str().unwrap());
+                if v["last"] == true {
+                    return (text.trim().to_owned(), other);
+                }
+            }
+            _ => other.push(v),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_real_twilio_call_end_to_end() {
+    let (api, twilio) = start_twilio().await;
+    let app = spawn(&api).await;
+    let ada = app.signup("ada").await;
+    let task = ready_task(&app, &ada).await;
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let started: Value = res.json().await.unwrap();
+    assert_eq!(started["call_session"]["provider_call_sid"], "CAfeedfacefeedfacefeedfacefeedface");
+    let session = started["call_session"]["id"].as_str().unwrap().to_owned();
+
+    // What Twilio's REST API received.
+    let (auth, call) = twilio.calls.lock().unwrap()[0].clone();
+    use base64::Engine;
+    assert_eq!(auth.unwrap(), format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}"))));
+    assert_eq!(param(&call, "To"), ["+14155550100"]);
+    assert_eq!(param(&call, "From"), ["+14155550000"]);
+    assert_eq!(param(&call, "StatusCallbackEvent"), ["initiated", "ringing", "answered", "completed"]);
+    assert_eq!(param(&call, "MachineDetection"), ["Enable"]);
+    assert_eq!(param(&call, "AsyncAmd"), ["true"]);
+    assert_eq!(param(&call, "TimeLimit"), ["600"]);
+    let status_url = param(&call, "StatusCallback")[0].to_owned();
+    let voice_url = param(&call, "Url")[0].to_owned();
+    let sid = "CAfeedfacefeedfacefeedfacefeedface";
+
+    // Progress callbacks; a forged one changes nothing.
+    let ringing = form(&[("CallSid", sid), ("CallStatus", "ringing"), ("SequenceNumber", "1")]);
+    assert_eq!(signed_post(&status_url, &form(&[("CallSid", sid), ("CallStatus", "initiated"), ("SequenceNumber", "0")])).await.status(), 204);
+    assert_eq!(signed_post(&status_url, &ringing).await.status(), 204);
+    let forged = http().post(&status_url).header("x-twilio-signature", sign("wrong-token", &status_url, &ringing)).form(&ringing).send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // Answered: Twilio fetches the TwiML and opens the relay.
+    let voice = form(&[("CallSid", sid), ("CallStatus", "in-progress")]);
+    let xml = signed_post(&voice_url, &voice).await.text().await.unwrap();
+    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(relay.starts_with("ws://127.0.0.1:"), "{xml}");
+    assert!(xml.contains(&format!("<Parameter name=\"session_id\" value=\"{session}\"/>")));
+    assert_eq!(signed_post(&status_url, &form(&[("CallSid", sid), ("CallStatus", "in-progress"), ("SequenceNumber", "2")])).await.status(), 204);
+    let mut unsigned = relay.as_str().into_client_request().unwrap();
+    unsigned.headers_mut().insert("x-twilio-signature", "Zm9yZ2Vk".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(unsigned).await.is_err(), "forged upgrade refused");
+    let mut request = relay.as_str().into_client_request().unwrap();
+    // Twilio signs the https spelling as well; use it to prove both are accepted.
+    let https = relay.replacen("ws://", "http://", 1);
+    request.headers_mut().insert("x-twilio-signature", sign(TOKEN, &https, &[]).parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let setup = json!({"type": "setup", "sessionId": "VX1", "callSid": sid, "accountSid": SID, "from": "+14155550000", "to": "+14155550100",
+                       "direction": "outbound", "callStatus": "IN-PROGRESS", "customParameters": {"session_id": session}});
+    ws.send(Message::Text(setup.to_string().into())).await.unwrap();
+    let say = |text: &str| Message::Text(json!({"type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true}).to_string().into());
+
+    ws.send(say("Bright Smiles Dental, this is Sarah. How can I help?")).await.unwrap();
+    let (intro, _) = hear(&mut ws).await;
+    assert!(intro.contains("AI assistant calling on behalf of ada"), "{intro}");
+    ws.send(say("We have next Tuesday at 2:30 pm, a cleaning is $85.")).await.unwrap();
+    let (accept, _) = hear(&mut ws).await;
+    assert!(accept.contains("book it"), "{accept}");
+    // Barge-in is recorded; the conversation goes on.
+    ws.send(Message::Text(json!({"type": "interrupt", "utteranceUntilInterrupt": "That works", "durationUntilInterruptMs": "800"}).to_string().into())).await.unwrap();
+    ws.send(say("You're booked for Tuesday at 2:30 pm, your confirmation number is DC-7777.")).await.unwrap();
+    let (closing, _) = hear(&mut ws).await;
+    assert!(closing.contains("DC-7777") && closing.contains("Goodbye"), "{closing}");
+    let end = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+    let end: Value = serde_json::from_str(end.to_text().unwrap()).unwrap();
+    assert_eq!(end["type"], "end");
+
+    // Completion, then a late duplicate and an out-of-order callback.
+    let completed = form(&[("CallSid", sid), ("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", "42")]);
+    assert_eq!(signed_post(&status_url, &completed).await.status(), 204);
+    assert_eq!(signed_post(&status_url, &completed).await.status(), 204);
+    assert_eq!(signed_post(&status_url, &ringing).await.status(), 204);
+    let start = Instant::now();
+    let detail = loop {
+        let d: Value = app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
+        if d["transcript"]["ai_summary"].is_string() || start.elapsed() > Duration::from_secs(20) {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(detail["call_session"]["status"], "completed", "{detail:#}");
+    assert_eq!(detail["call_session"]["duration_seconds"], 42);
+    assert_eq!(detail["transcript"]["goal_achieved"], true, "{detail:#}");
+    let confirmation = detail["extracted_data"].as_array().unwrap().iter().find(|i| i["data_type"] == "confirmation_number").unwrap();
+    assert_eq!(confirmation["extracted_value"]["value"], "DC-7777");
+    assert!(detail["segments"].as_array().unwrap().iter().any(|s| s["speaker"] == "system" && s["content"].as_str().unwrap().contains("interrupted")));
+
+    // Real-time transcription webhooks (a second transcript source) are signed too.
+    let transcript_url = app.url("/api/webhooks/call-transcript");
+    let t = form(&[("CallSid", sid), ("TranscriptionEvent", "transcription-content"), ("Final", "true"), ("Track", "inbound_track"),
+                   ("TranscriptionData", r#"{"transcript": "Anything else?", "confidence": 0.93}"#)]);
+    assert_eq!(http().post(&transcript_url).form(&t).send().await.unwrap().status(), 403);
+    assert_eq!(signed_post(&transcript_url, &t).await.status(), 204);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn twilio_api_errors_become_a_503_with_twilios_message() {
+    let (api, twilio) = start_twilio().await;
+    *twilio.refuse.lock().unwrap() = true;
+    let app = spawn(&api).await;
+    let ada = app.signup("ada").await;
+    let task = ready_task(&app, &ada).await;
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    let v: Value = res.json().await.unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("Account not authorized to call"), "{v}");
+    let t: Value = app.as_user(&ada, Method::GET, &format!("/api/call-tasks/{task}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(t["call_task"]["status"], "failed");
+    assert_eq!(t["call_sessions"][0]["failure_reason"], "provider_error");
+    app.stop().await;
+}
