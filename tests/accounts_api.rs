@@ -42,7 +42,8 @@ async fn sign_up_sign_in_sign_out() {
     // The session works; a new user has the seed's default settings.
     let me = client.get(app.url("/api/auth/me")).header("cookie", format!("cw_session={cookie}")).send().await.unwrap();
     assert_eq!(me.status(), 200);
-    let settings = body(client.get(app.url("/api/settings")).header("cookie", format!("cw_session={cookie}")).send().await.unwrap()).await;
+    let settings =
+        body(client.get(app.url("/api/settings")).header("cookie", format!("cw_session={cookie}")).send().await.unwrap()).await;
     let s = &settings["settings"];
     assert_eq!(s["voice_preference"], "professional_male");
     assert_eq!(s["default_tone"], "friendly");
@@ -73,12 +74,27 @@ async fn sign_up_sign_in_sign_out() {
     assert_eq!(v["error"]["field"], "password");
 
     // Sign-in: wrong password 401, right one 200 with a new session.
-    let wrong = client.post(app.url("/api/auth/login")).json(&json!({"email": email, "password": "nope nope nope"})).send().await.unwrap();
+    let wrong = client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"email": email, "password": "nope nope nope"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
     assert_error(&body(wrong).await, "unauthorized");
-    let unknown = client.post(app.url("/api/auth/login")).json(&json!({"email": "who@example.com", "password": "nope nope nope"})).send().await.unwrap();
+    let unknown = client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"email": "who@example.com", "password": "nope nope nope"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 401);
-    let ok = client.post(app.url("/api/auth/login")).json(&json!({"email": email, "password": "analytical engine"})).send().await.unwrap();
+    let ok = client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"email": email, "password": "analytical engine"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     let second = session_cookie(&ok).unwrap();
     assert_ne!(second, cookie);
@@ -202,17 +218,21 @@ async fn contacts_crud_search_and_phone_numbers() {
     assert!(raw.iter().filter_map(|r| r.0.as_ref()).all(|p| p.starts_with("enc:v1:")));
 
     // Every change is audited, without the values.
-    let audit: Vec<(String, Value)> = sqlx::query_as("SELECT action, details FROM audit_log WHERE entity_type = 'contact' ORDER BY id")
-        .fetch_all(&mut owner)
-        .await
-        .unwrap();
+    let audit: Vec<(String, Value)> =
+        sqlx::query_as("SELECT action, details FROM audit_log WHERE entity_type = 'contact' ORDER BY id")
+            .fetch_all(&mut owner)
+            .await
+            .unwrap();
     let actions: Vec<&str> = audit.iter().map(|(a, _)| a.as_str()).collect();
     assert_eq!(actions, ["contact.create", "contact.create", "contact.create", "contact.create", "contact.update"]);
     assert_eq!(audit[4].1, json!({"fields": ["company_name", "phone_number"]}));
     // (Request ids are random UUIDs, so only the details are searched.)
     let all_audit: Vec<String> = sqlx::query_scalar("SELECT details::text FROM audit_log").fetch_all(&mut owner).await.unwrap();
     let all_audit = all_audit.concat();
-    assert!(!all_audit.contains("555") && !all_audit.contains("hygienist"), "no phone numbers or notes in the audit log: {all_audit}");
+    assert!(
+        !all_audit.contains("555") && !all_audit.contains("hygienist"),
+        "no phone numbers or notes in the audit log: {all_audit}"
+    );
     drop(owner);
 
     // Delete, then it is gone.
@@ -230,7 +250,14 @@ async fn users_cannot_reach_each_others_data() {
     let app = TestApp::spawn().await;
     let ada = app.signup("ada").await;
     let bob = app.signup("bob").await;
-    let c = body(app.as_user(&ada, Method::POST, "/api/contacts").json(&json!({"name": "Ada's dentist", "phone_number": "415-555-0100"})).send().await.unwrap()).await;
+    let c = body(
+        app.as_user(&ada, Method::POST, "/api/contacts")
+            .json(&json!({"name": "Ada's dentist", "phone_number": "415-555-0100"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let id = c["contact"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/contacts/{id}");
 
@@ -255,7 +282,12 @@ async fn users_cannot_reach_each_others_data() {
     .await
     .unwrap();
     drop(owner);
-    let res = app.as_user(&bob, Method::PATCH, &format!("/api/notifications/{note}")).json(&json!({"is_read": true})).send().await.unwrap();
+    let res = app
+        .as_user(&bob, Method::PATCH, &format!("/api/notifications/{note}"))
+        .json(&json!({"is_read": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let read_all = body(app.as_user(&bob, Method::POST, "/api/notifications/read-all").send().await.unwrap()).await;
     assert_eq!(read_all["updated"], 0);
@@ -301,7 +333,14 @@ async fn settings_are_validated_field_by_field() {
     assert_eq!(s["business_hours_start"], "08:30");
 
     // The region now decides how contacts' numbers are read.
-    let c = body(app.as_user(&ada, Method::POST, "/api/contacts").json(&json!({"name": "Pub", "phone_number": "020 7946 0958"})).send().await.unwrap()).await;
+    let c = body(
+        app.as_user(&ada, Method::POST, "/api/contacts")
+            .json(&json!({"name": "Pub", "phone_number": "020 7946 0958"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(c["contact"]["phone_number"], "+442079460958");
 
     for (payload, field) in [
@@ -353,7 +392,12 @@ async fn notifications_list_filter_and_mark_read() {
     assert_eq!(items[0]["notification_type"], "call_completed", "newest first");
     let first = items[0]["id"].as_str().unwrap().to_owned();
 
-    let res = app.as_user(&ada, Method::PATCH, &format!("/api/notifications/{first}")).json(&json!({"is_read": true})).send().await.unwrap();
+    let res = app
+        .as_user(&ada, Method::PATCH, &format!("/api/notifications/{first}"))
+        .json(&json!({"is_read": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(body(res).await["notification"]["is_read"], true);
     let unread = body(app.as_user(&ada, Method::GET, "/api/notifications?unread=true").send().await.unwrap()).await;
@@ -397,7 +441,13 @@ async fn bad_input_is_a_typed_client_error_never_a_500() {
     let res = post(json!({"name": "x", "notes": "n".repeat(70 * 1024)}).to_string()).await.unwrap();
     assert_eq!(res.status(), 413);
     assert_error(&body(res).await, "payload_too_large");
-    let res = app.as_user(&ada, Method::POST, "/api/contacts").header("content-type", "text/plain").body("name=x").send().await.unwrap();
+    let res = app
+        .as_user(&ada, Method::POST, "/api/contacts")
+        .header("content-type", "text/plain")
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
 
     let res = http().get(app.url("/api/nothing-here")).send().await.unwrap();
@@ -470,10 +520,20 @@ async fn rate_limits_hold_across_two_server_processes() {
         assert_error(&body(res).await, "rate_limited");
     }
     // Even the right password waits out the window; other accounts are unaffected.
-    let right = http().post(second.url("/api/auth/login")).json(&json!({"email": ada.email, "password": "correct horse battery"})).send().await.unwrap();
+    let right = http()
+        .post(second.url("/api/auth/login"))
+        .json(&json!({"email": ada.email, "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(right.status(), 429);
     let bob = second.signup("bob").await;
-    let res = http().post(first.url("/api/auth/login")).json(&json!({"email": bob.email, "password": "correct horse battery"})).send().await.unwrap();
+    let res = http()
+        .post(first.url("/api/auth/login"))
+        .json(&json!({"email": bob.email, "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     second.kill().await;
     first.stop().await;
@@ -533,8 +593,12 @@ async fn the_openapi_document_describes_the_real_api() {
     // Response keys match the documented schemas.
     let ada = app.signup("ada").await;
     let schema_keys = |name: &str| -> Vec<String> {
-        let mut keys: Vec<String> =
-            doc["components"]["schemas"][name]["properties"].as_object().unwrap_or_else(|| panic!("{name}")).keys().cloned().collect();
+        let mut keys: Vec<String> = doc["components"]["schemas"][name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}"))
+            .keys()
+            .cloned()
+            .collect();
         keys.sort();
         keys
     };

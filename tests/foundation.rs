@@ -75,14 +75,122 @@ async fn migrations_create_the_whole_data_model_and_rerun_as_a_no_op() {
     const U: &str = "uuid";
     const T: &str = "text";
     const TS: &str = "timestamp with time zone";
-    expect("contacts", &[("id", U), ("user_id", U), ("name", T), ("company_name", T), ("phone_number", T), ("email", T), ("notes", T), ("created_at", TS), ("updated_at", TS)]);
-    expect("assistant_settings", &[("id", U), ("user_id", U), ("voice_preference", T), ("default_tone", T), ("max_auto_approve_amount", "numeric"), ("auto_retry_failed_calls", "boolean"), ("max_retry_attempts", "integer"), ("business_hours_only", "boolean"), ("language_preference", T), ("created_at", TS), ("updated_at", TS)]);
-    expect("call_tasks", &[("id", U), ("user_id", U), ("title", T), ("raw_instruction", T), ("status", T), ("priority", T), ("target_phone_number", T), ("contact_id", U), ("ai_plan", "jsonb"), ("user_clarifications", "jsonb"), ("created_at", TS), ("updated_at", TS), ("scheduled_for", TS)]);
-    expect("call_sessions", &[("id", U), ("call_task_id", U), ("provider_call_sid", T), ("status", T), ("phone_number_called", T), ("ai_call_script", "jsonb"), ("started_at", TS), ("ended_at", TS), ("duration_seconds", "integer"), ("recording_url", T), ("failure_reason", T), ("retry_count", "integer")]);
-    expect("call_transcripts", &[("id", U), ("call_session_id", U), ("full_transcript", T), ("ai_summary", T), ("sentiment_overall", T), ("goal_achieved", "boolean"), ("follow_up_required", "boolean"), ("follow_up_tasks", "jsonb"), ("created_at", TS)]);
-    expect("call_transcript_segments", &[("id", U), ("call_transcript_id", U), ("speaker", T), ("content", T), ("timestamp_ms", "integer"), ("confidence", "numeric"), ("created_at", TS)]);
-    expect("call_extracted_data", &[("id", U), ("call_session_id", U), ("data_type", T), ("extracted_value", "jsonb"), ("confidence", "numeric"), ("created_at", TS)]);
-    expect("notifications", &[("id", U), ("user_id", U), ("call_task_id", U), ("call_session_id", U), ("notification_type", T), ("message", T), ("is_read", "boolean"), ("priority", T), ("created_at", TS)]);
+    expect(
+        "contacts",
+        &[
+            ("id", U),
+            ("user_id", U),
+            ("name", T),
+            ("company_name", T),
+            ("phone_number", T),
+            ("email", T),
+            ("notes", T),
+            ("created_at", TS),
+            ("updated_at", TS),
+        ],
+    );
+    expect(
+        "assistant_settings",
+        &[
+            ("id", U),
+            ("user_id", U),
+            ("voice_preference", T),
+            ("default_tone", T),
+            ("max_auto_approve_amount", "numeric"),
+            ("auto_retry_failed_calls", "boolean"),
+            ("max_retry_attempts", "integer"),
+            ("business_hours_only", "boolean"),
+            ("language_preference", T),
+            ("created_at", TS),
+            ("updated_at", TS),
+        ],
+    );
+    expect(
+        "call_tasks",
+        &[
+            ("id", U),
+            ("user_id", U),
+            ("title", T),
+            ("raw_instruction", T),
+            ("status", T),
+            ("priority", T),
+            ("target_phone_number", T),
+            ("contact_id", U),
+            ("ai_plan", "jsonb"),
+            ("user_clarifications", "jsonb"),
+            ("created_at", TS),
+            ("updated_at", TS),
+            ("scheduled_for", TS),
+        ],
+    );
+    expect(
+        "call_sessions",
+        &[
+            ("id", U),
+            ("call_task_id", U),
+            ("provider_call_sid", T),
+            ("status", T),
+            ("phone_number_called", T),
+            ("ai_call_script", "jsonb"),
+            ("started_at", TS),
+            ("ended_at", TS),
+            ("duration_seconds", "integer"),
+            ("recording_url", T),
+            ("failure_reason", T),
+            ("retry_count", "integer"),
+        ],
+    );
+    expect(
+        "call_transcripts",
+        &[
+            ("id", U),
+            ("call_session_id", U),
+            ("full_transcript", T),
+            ("ai_summary", T),
+            ("sentiment_overall", T),
+            ("goal_achieved", "boolean"),
+            ("follow_up_required", "boolean"),
+            ("follow_up_tasks", "jsonb"),
+            ("created_at", TS),
+        ],
+    );
+    expect(
+        "call_transcript_segments",
+        &[
+            ("id", U),
+            ("call_transcript_id", U),
+            ("speaker", T),
+            ("content", T),
+            ("timestamp_ms", "integer"),
+            ("confidence", "numeric"),
+            ("created_at", TS),
+        ],
+    );
+    expect(
+        "call_extracted_data",
+        &[
+            ("id", U),
+            ("call_session_id", U),
+            ("data_type", T),
+            ("extracted_value", "jsonb"),
+            ("confidence", "numeric"),
+            ("created_at", TS),
+        ],
+    );
+    expect(
+        "notifications",
+        &[
+            ("id", U),
+            ("user_id", U),
+            ("call_task_id", U),
+            ("call_session_id", U),
+            ("notification_type", T),
+            ("message", T),
+            ("is_read", "boolean"),
+            ("priority", T),
+            ("created_at", TS),
+        ],
+    );
     for t in ["users", "auth_sessions", "api_tokens", "audit_log", "jobs"] {
         assert!(tables.contains_key(t), "table {t} missing");
     }
@@ -115,10 +223,22 @@ async fn migrations_create_the_whole_data_model_and_rerun_as_a_no_op() {
     assert_eq!(
         names,
         [
-            "api_tokens", "assistant_settings", "audit_log", "auth_sessions", "call_approvals", "call_extracted_data",
-            "call_session_progress", "call_sessions",
-            "call_tasks", "call_transcript_segments", "call_transcripts", "contacts", "jobs", "notifications",
-            "rate_limit_counters", "users",
+            "api_tokens",
+            "assistant_settings",
+            "audit_log",
+            "auth_sessions",
+            "call_approvals",
+            "call_extracted_data",
+            "call_session_progress",
+            "call_sessions",
+            "call_tasks",
+            "call_transcript_segments",
+            "call_transcripts",
+            "contacts",
+            "jobs",
+            "notifications",
+            "rate_limit_counters",
+            "users",
         ]
     );
     for (table, enabled, forced) in &rls {
@@ -132,11 +252,13 @@ async fn migrations_create_the_whole_data_model_and_rerun_as_a_no_op() {
     .fetch_one(&mut owner)
     .await
     .unwrap();
-    let fresh: bool = sqlx::query_scalar("UPDATE users SET display_name = 'U' WHERE id = $1 RETURNING updated_at > now() - interval '1 minute'")
-        .bind(user)
-        .fetch_one(&mut owner)
-        .await
-        .unwrap();
+    let fresh: bool = sqlx::query_scalar(
+        "UPDATE users SET display_name = 'U' WHERE id = $1 RETURNING updated_at > now() - interval '1 minute'",
+    )
+    .bind(user)
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
     assert!(fresh);
 
     // An unknown enum value is refused by the database itself.
@@ -168,14 +290,13 @@ async fn row_level_security_scopes_every_query_to_the_transaction_user() {
     let mut owner = app.db.owner().await;
     let mut users = Vec::new();
     for name in ["alice", "bob"] {
-        let id: uuid::Uuid = sqlx::query_scalar(
-            "INSERT INTO users (email, password_hash, display_name) VALUES ($1, 'x', $2) RETURNING id",
-        )
-        .bind(format!("{name}@example.com"))
-        .bind(name)
-        .fetch_one(&mut owner)
-        .await
-        .unwrap();
+        let id: uuid::Uuid =
+            sqlx::query_scalar("INSERT INTO users (email, password_hash, display_name) VALUES ($1, 'x', $2) RETURNING id")
+                .bind(format!("{name}@example.com"))
+                .bind(name)
+                .fetch_one(&mut owner)
+                .await
+                .unwrap();
         sqlx::query("INSERT INTO contacts (user_id, name) VALUES ($1, $2), ($1, $3)")
             .bind(id)
             .bind(format!("{name}'s dentist"))
@@ -224,10 +345,8 @@ async fn row_level_security_scopes_every_query_to_the_transaction_user() {
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM contacts ORDER BY name").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(names, ["alice's dentist", "alice's plumber"]);
     for table in ["users", "call_tasks", "call_sessions", "call_transcripts", "call_transcript_segments"] {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}"))).fetch_one(&mut *tx).await.unwrap();
         assert_eq!(n, 1, "alice sees exactly her own {table}");
     }
     // Writing a row for someone else is refused.
@@ -250,7 +369,11 @@ async fn row_level_security_scopes_every_query_to_the_transaction_user() {
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM contacts ORDER BY name").fetch_all(&mut raw).await.unwrap();
     assert_eq!(names, ["bob's dentist", "bob's plumber"]);
     // The job queue shows a request only its own user's jobs.
-    let foreign: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id IS DISTINCT FROM $1").bind(bob).fetch_one(&mut raw).await.unwrap();
+    let foreign: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE user_id IS DISTINCT FROM $1")
+        .bind(bob)
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
     assert_eq!(foreign, 0);
     drop(raw);
 

@@ -50,7 +50,8 @@ async fn a_scheduled_call_starts_on_time_even_across_a_restart() {
     let app = TestApp::spawn_with(db.clone(), &[("CALLWRIGHT_DATA_KEY", KEY)]).await;
     let ada = app.signup("ada").await;
     let at = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at})).await;
+    let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at}))
+        .await;
     assert!(sessions(&task(&app, &ada, &id).await).is_empty());
     // The server stops before the time comes; a new one picks the job up.
     app.kill().await;
@@ -65,7 +66,12 @@ async fn a_scheduled_call_starts_on_time_even_across_a_restart() {
 async fn failed_calls_are_retried_per_the_users_settings() {
     let app = TestApp::spawn_with(TestDb::new(), &[("RETRY_BACKOFF_SECS", "1")]).await;
     let ada = app.signup("ada").await;
-    let res = app.as_user(&ada, Method::PATCH, "/api/settings").json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 2})).send().await.unwrap();
+    let res = app
+        .as_user(&ada, Method::PATCH, "/api/settings")
+        .json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 2}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0105 and order a large pepperoni"})).await;
     let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{id}/start-call")).send().await.unwrap();
@@ -103,12 +109,16 @@ async fn calls_wait_for_business_hours() {
         .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let at = chrono::Utc::now() + chrono::Duration::seconds(1);
-    let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at})).await;
+    let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at}))
+        .await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(sessions(&task(&app, &ada, &id).await).is_empty(), "no call outside business hours");
     let mut owner = app.db.owner().await;
     let run_at: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT run_at FROM jobs WHERE kind = 'start_call' AND status = 'queued'").fetch_one(&mut owner).await.unwrap();
+        sqlx::query_scalar("SELECT run_at FROM jobs WHERE kind = 'start_call' AND status = 'queued'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
     assert!(run_at > chrono::Utc::now() + chrono::Duration::hours(11), "moved to the next window: {run_at}");
     drop(owner);
     app.stop().await;
@@ -120,16 +130,24 @@ async fn a_call_live_when_its_server_died_is_failed_and_retried() {
     let env = [("CALL_HEARTBEAT_STALE_SECS", "3"), ("RETRY_BACKOFF_SECS", "1"), ("CALLWRIGHT_DATA_KEY", KEY)];
     let app = TestApp::spawn_with(db.clone(), &env).await;
     let ada = app.signup("ada").await;
-    app.as_user(&ada, Method::PATCH, "/api/settings").json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 1})).send().await.unwrap();
+    app.as_user(&ada, Method::PATCH, "/api/settings")
+        .json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 1}))
+        .send()
+        .await
+        .unwrap();
     // The hold line keeps the call connected for a while.
-    let id = create(&app, &ada, json!({"raw_instruction": "Call my dentist at 415-555-0108 and book a cleaning next week"})).await;
+    let id =
+        create(&app, &ada, json!({"raw_instruction": "Call my dentist at 415-555-0108 and book a cleaning next week"})).await;
     app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{id}/start-call")).send().await.unwrap();
-    wait_task(&app, &ada, &id, "the call to connect", 15, |t| sessions(t).first().is_some_and(|s| s["status"] == "connected")).await;
+    wait_task(&app, &ada, &id, "the call to connect", 15, |t| sessions(t).first().is_some_and(|s| s["status"] == "connected"))
+        .await;
     app.kill().await;
 
     let app = TestApp::spawn_with(db, &env).await;
     let t = wait_task(&app, &ada, &id, "recovery and retry", 40, |t| {
-        sessions(t).iter().any(|s| s["failure_reason"] == "connection_lost") && sessions(t).len() == 2 && t["call_task"]["status"] == "completed"
+        sessions(t).iter().any(|s| s["failure_reason"] == "connection_lost")
+            && sessions(t).len() == 2
+            && t["call_task"]["status"] == "completed"
     })
     .await;
     let lost = sessions(&t).iter().find(|s| s["failure_reason"] == "connection_lost").unwrap();

@@ -35,7 +35,10 @@ async fn json(res: reqwest::Response) -> Value {
 
 /// Creates a ready task and starts its call; returns (task id, session id).
 async fn start(app: &TestApp, user: &Session, instruction: &str) -> (String, String) {
-    let created = json(app.as_user(user, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction})).send().await.unwrap()).await;
+    let created = json(
+        app.as_user(user, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(created["call_task"]["status"], "ready_to_call", "{created}");
     let task = created["call_task"]["id"].as_str().unwrap().to_owned();
     let res = app.as_user(user, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
@@ -74,7 +77,13 @@ fn finished(s: &Value) -> bool {
 }
 
 fn said(s: &Value, speaker: &str) -> Vec<String> {
-    s["segments"].as_array().unwrap().iter().filter(|g| g["speaker"] == speaker).map(|g| g["content"].as_str().unwrap().to_owned()).collect()
+    s["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["speaker"] == speaker)
+        .map(|g| g["content"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn extracted<'a>(s: &'a Value, kind: &str) -> Option<&'a Value> {
@@ -82,10 +91,16 @@ fn extracted<'a>(s: &'a Value, kind: &str) -> Option<&'a Value> {
 }
 
 async fn task_status(app: &TestApp, user: &Session, task: &str) -> String {
-    json(app.as_user(user, Method::GET, &format!("/api/call-tasks/{task}")).send().await.unwrap()).await["call_task"]["status"].as_str().unwrap().to_owned()
+    json(app.as_user(user, Method::GET, &format!("/api/call-tasks/{task}")).send().await.unwrap()).await["call_task"]["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
-async fn events_socket(app: &TestApp, user: &Session) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+async fn events_socket(
+    app: &TestApp,
+    user: &Session,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let url = app.base.replace("http://", "ws://") + "/ws";
     let mut request = url.into_client_request().unwrap();
@@ -119,7 +134,8 @@ async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
     assert_eq!(extracted(&s, "business_name").unwrap()["value"], "Bright Smiles Dental");
     assert_eq!(task_status(&app, &ada, &task).await, "completed");
     let notes = json(app.as_user(&ada, Method::GET, "/api/notifications").send().await.unwrap()).await;
-    let kinds: Vec<&str> = notes["notifications"].as_array().unwrap().iter().map(|n| n["notification_type"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        notes["notifications"].as_array().unwrap().iter().map(|n| n["notification_type"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"call_started") && kinds.contains(&"call_completed"), "{kinds:?}");
 
     // The websocket carried the conversation as it happened.
@@ -141,12 +157,17 @@ async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
     // Processing again is harmless and returns the same result.
     let again = json(app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/process")).send().await.unwrap()).await;
     assert_eq!(again["summary"], s["transcript"]["ai_summary"]);
-    let extracted_rows = json(app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap()).await["extracted_data"].as_array().unwrap().len();
+    let extracted_rows =
+        json(app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap()).await["extracted_data"]
+            .as_array()
+            .unwrap()
+            .len();
     assert_eq!(extracted_rows, s["extracted_data"].as_array().unwrap().len());
 
     // At rest the transcript is ciphertext; another user cannot see the call.
     let mut owner = app.db.owner().await;
-    let contents: Vec<String> = sqlx::query_scalar("SELECT content FROM call_transcript_segments").fetch_all(&mut owner).await.unwrap();
+    let contents: Vec<String> =
+        sqlx::query_scalar("SELECT content FROM call_transcript_segments").fetch_all(&mut owner).await.unwrap();
     assert!(contents.iter().all(|c| c.starts_with("enc:v1:")));
     drop(owner);
     let bob = app.signup("bob").await;
@@ -173,16 +194,33 @@ async fn an_over_limit_quote_waits_for_approval_then_books() {
     assert!(said(&s, "assistant").last().unwrap().contains("check with ada"), "{:?}", said(&s, "assistant"));
     // Another user cannot decide for Ada.
     let bob = app.signup("bob").await;
-    let res = app.as_user(&bob, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    let res = app
+        .as_user(&bob, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
-    let res = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    let res = app
+        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let res = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    let res = app
+        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 409, "only one decision");
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
     assert!(said(&s, "assistant").iter().any(|l| l.contains("approves $300")));
-    assert!(extracted(&s, "confirmation_number").unwrap_or_else(|| panic!("{s:#}"))["value"].as_str().unwrap().starts_with("PL-"));
+    assert!(
+        extracted(&s, "confirmation_number").unwrap_or_else(|| panic!("{s:#}"))["value"].as_str().unwrap().starts_with("PL-")
+    );
     assert_eq!(task_status(&app, &ada, &task).await, "completed");
     app.stop().await;
 }
@@ -192,7 +230,12 @@ async fn a_rejected_quote_is_declined_politely() {
     let app = app_with(&[]).await;
     let ada = app.signup("ada").await;
     let (task, id, _) = plumber_until_approval(&app, &ada).await;
-    let res = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": false})).send().await.unwrap();
+    let res = app
+        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": false}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     assert_eq!(s["transcript"]["goal_achieved"], false);
@@ -211,7 +254,12 @@ async fn an_unanswered_approval_ends_the_call_politely() {
     assert_eq!(s["transcript"]["goal_achieved"], false);
     assert_eq!(s["approval"]["timed_out"], true);
     assert!(said(&s, "system").iter().any(|l| l.contains("No answer from the user")));
-    let late = app.as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval")).json(&json!({"approve": true})).send().await.unwrap();
+    let late = app
+        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(late.status(), 409);
     app.stop().await;
 }
@@ -278,7 +326,10 @@ async fn busy_and_unanswered_lines_fail_with_a_reason() {
     // A failed task can be called again.
     let list = json(app.as_user(&ada, Method::GET, "/api/call-tasks?status=failed").send().await.unwrap()).await;
     let task = list["call_tasks"][0]["id"].as_str().unwrap();
-    assert_eq!(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap().status(),
+        200
+    );
     app.stop().await;
 }
 

@@ -78,7 +78,10 @@ async fn chat(State(fake): State<Fake>, headers: HeaderMap, Json(request): Json<
         Mode::Good => Json(completion(Some(good_answer(&request).to_string()), None)).into_response(),
         Mode::Malformed => Json(completion(Some("Sure! Here is your plan: step one, call them.".into()), None)).into_response(),
         Mode::Refused => Json(completion(None, Some("I can't help with that request."))).into_response(),
-        Mode::Failing => (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": {"message": "model overloaded", "type": "server_error"}}))).into_response(),
+        Mode::Failing => {
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": {"message": "model overloaded", "type": "server_error"}})))
+                .into_response()
+        }
         Mode::Slow => {
             tokio::time::sleep(Duration::from_secs(4)).await;
             Json(completion(Some(good_answer(&request).to_string()), None)).into_response()
@@ -107,7 +110,12 @@ fn env<'a>(base: &'a str, fallback: &'a str) -> [(&'a str, &'a str); 6] {
 }
 
 async fn create(app: &TestApp, session: &common::Session, instruction: &str) -> (u16, Value) {
-    let res = app.as_user(session, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction})).send().await.unwrap();
+    let res = app
+        .as_user(session, Method::POST, "/api/call-tasks")
+        .json(&json!({"raw_instruction": instruction}))
+        .send()
+        .await
+        .unwrap();
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
@@ -194,14 +202,24 @@ async fn the_cli_uses_the_configured_model() {
     let (base, fake) = start_fake().await;
     let dir = TempDir::new();
     let db = TestDb { name: "unused".into(), url: "postgres://nobody@127.0.0.1:9/none".into() };
-    let out = command(&dir, &db).envs(env(&base, "none")).args(["plan", DENTIST, "--today", "2026-11-24"]).output().await.unwrap();
+    let out =
+        command(&dir, &db).envs(env(&base, "none")).args(["plan", DENTIST, "--today", "2026-11-24"]).output().await.unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["engine"], "openai");
     assert_eq!(v["ai_plan"]["hardConstraints"]["max_price"], 100.0);
 
-    std::fs::write(dir.0.join("t.json"), json!([{"speaker": "human", "content": "Booked for Tuesday at 2:30, $75.", "timestamp_ms": 0}]).to_string()).unwrap();
-    let out = command(&dir, &db).envs(env(&base, "none")).args(["summarize", "--transcript", "t.json", "--call-date", "2026-11-24"]).output().await.unwrap();
+    std::fs::write(
+        dir.0.join("t.json"),
+        json!([{"speaker": "human", "content": "Booked for Tuesday at 2:30, $75.", "timestamp_ms": 0}]).to_string(),
+    )
+    .unwrap();
+    let out = command(&dir, &db)
+        .envs(env(&base, "none"))
+        .args(["summarize", "--transcript", "t.json", "--call-date", "2026-11-24"])
+        .output()
+        .await
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["engine"], "openai");

@@ -23,7 +23,8 @@ async fn server_functions_share_the_service_layer_with_rest() {
     let cookie = session_cookie(&res).expect("server function sets the session cookie");
     let user: Value = res.json().await.unwrap();
     assert_eq!(user["email"], "grace@example.com");
-    let with_cookie = |method: Method, path: &str| client.request(method, app.url(path)).header("cookie", format!("cw_session={cookie}"));
+    let with_cookie =
+        |method: Method, path: &str| client.request(method, app.url(path)).header("cookie", format!("cw_session={cookie}"));
 
     // The REST API sees the same session.
     let me: Value = with_cookie(Method::GET, "/api/auth/me").send().await.unwrap().json().await.unwrap();
@@ -44,7 +45,8 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(contact["phone_number"], "+14155550101");
     let listed: Value = with_cookie(Method::GET, "/api/contacts").send().await.unwrap().json().await.unwrap();
     assert_eq!(listed["contacts"][0]["id"], contact["id"]);
-    let via_fn: Value = with_cookie(Method::POST, "/api/fn/list_contacts").form(&[("q", "pizz")]).send().await.unwrap().json().await.unwrap();
+    let via_fn: Value =
+        with_cookie(Method::POST, "/api/fn/list_contacts").form(&[("q", "pizz")]).send().await.unwrap().json().await.unwrap();
     assert_eq!(via_fn.as_array().unwrap().len(), 1);
 
     // The same typed errors: 400 with the field named.
@@ -98,7 +100,14 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(res.status(), 403);
 
     // API tokens: created once with their secret, listed without it, revoked.
-    let created: Value = with_cookie(Method::POST, "/api/fn/create_api_token").form(&[("name", "laptop")]).send().await.unwrap().json().await.unwrap();
+    let created: Value = with_cookie(Method::POST, "/api/fn/create_api_token")
+        .form(&[("name", "laptop")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert_eq!(client.get(app.url("/api/contacts")).bearer_auth(&secret).send().await.unwrap().status(), 200);
     let tokens: Value = with_cookie(Method::POST, "/api/fn/list_api_tokens").send().await.unwrap().json().await.unwrap();
@@ -118,7 +127,14 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "payload_too_large");
 
     // Notifications and sign-out.
-    let page: Value = with_cookie(Method::POST, "/api/fn/list_notifications").form(&[("unread_only", "true")]).send().await.unwrap().json().await.unwrap();
+    let page: Value = with_cookie(Method::POST, "/api/fn/list_notifications")
+        .form(&[("unread_only", "true")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["unread_count"], 0);
     let res = with_cookie(Method::POST, "/api/fn/sign_out").send().await.unwrap();
     assert_eq!(res.status(), 200);

@@ -53,7 +53,10 @@ async fn a_complete_instruction_becomes_a_ready_task_with_the_seed_shape() {
     // At rest, the instruction and the numbers are ciphertext.
     let mut owner = app.db.owner().await;
     let (raw, phone, plan_json): (String, Option<String>, Value) =
-        sqlx::query_as("SELECT raw_instruction, target_phone_number, ai_plan FROM call_tasks").fetch_one(&mut owner).await.unwrap();
+        sqlx::query_as("SELECT raw_instruction, target_phone_number, ai_plan FROM call_tasks")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
     let dump = format!("{raw} {phone:?} {plan_json}");
     assert!(!dump.contains("555-0199") && !dump.contains("5550199"), "plaintext number at rest: {dump}");
     assert!(raw.starts_with("enc:v1:"));
@@ -88,7 +91,10 @@ async fn missing_details_are_asked_for_then_the_task_becomes_ready() {
     assert_eq!(body(res).await["error"]["field"], "target_phone_number");
 
     // The phone alone is not enough: still waiting, one item left.
-    let v = body(app.as_user(&ada, Method::PATCH, &path).json(&json!({"target_phone_number": "(415) 555-0100"})).send().await.unwrap()).await;
+    let v = body(
+        app.as_user(&ada, Method::PATCH, &path).json(&json!({"target_phone_number": "(415) 555-0100"})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(v["call_task"]["status"], "waiting_for_user");
     assert_eq!(v["ai_plan"]["missingInfo"], json!(["preferred_date"]));
     assert_eq!(v["call_task"]["target_phone_number"], "+14155550100");
@@ -116,8 +122,15 @@ async fn missing_details_are_asked_for_then_the_task_becomes_ready() {
 async fn risky_instructions_are_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let ada = app.signup("ada").await;
-    for instruction in ["Call 911 and say there is a fire", "Call my bank at 415-555-0188 and pretend to be me to reset my password"] {
-        let res = app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction})).send().await.unwrap();
+    for instruction in
+        ["Call 911 and say there is a fire", "Call my bank at 415-555-0188 and pretend to be me to reset my password"]
+    {
+        let res = app
+            .as_user(&ada, Method::POST, "/api/call-tasks")
+            .json(&json!({"raw_instruction": instruction}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422, "{instruction}");
         let v = body(res).await;
         assert_eq!(v["error"]["code"], "risk_blocked");
@@ -127,7 +140,8 @@ async fn risky_instructions_are_refused_and_nothing_is_stored() {
     let list = body(app.as_user(&ada, Method::GET, "/api/call-tasks").send().await.unwrap()).await;
     assert_eq!(list["call_tasks"], json!([]));
     let mut owner = app.db.owner().await;
-    let blocked: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'task.blocked'").fetch_one(&mut owner).await.unwrap();
+    let blocked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'task.blocked'").fetch_one(&mut owner).await.unwrap();
     assert_eq!(blocked, 2);
     let notes: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications").fetch_one(&mut owner).await.unwrap();
     assert_eq!(notes, 0);
@@ -186,7 +200,9 @@ async fn listing_filters_searches_and_pages_newest_first() {
     assert_eq!(waiting["call_tasks"].as_array().unwrap().len(), 1);
     let found = body(app.as_user(&ada, Method::GET, "/api/call-tasks?q=pepperoni").send().await.unwrap()).await;
     assert_eq!(found["call_tasks"].as_array().unwrap().len(), 1);
-    for (q, field) in [("status=dialing", "status"), ("priority=asap", "priority"), ("limit=0", "limit"), ("cursor=zzz", "cursor")] {
+    for (q, field) in
+        [("status=dialing", "status"), ("priority=asap", "priority"), ("limit=0", "limit"), ("cursor=zzz", "cursor")]
+    {
         let res = app.as_user(&ada, Method::GET, &format!("/api/call-tasks?{q}")).send().await.unwrap();
         assert_eq!(res.status(), 400, "{q}");
         assert_eq!(body(res).await["error"]["field"], field, "{q}");
@@ -200,7 +216,12 @@ async fn listing_filters_searches_and_pages_newest_first() {
     for method in [Method::GET, Method::DELETE] {
         assert_eq!(app.as_user(&bob, method, &format!("/api/call-tasks/{id}")).send().await.unwrap().status(), 404);
     }
-    let res = app.as_user(&bob, Method::PATCH, &format!("/api/call-tasks/{id}")).json(&json!({"priority": "low"})).send().await.unwrap();
+    let res = app
+        .as_user(&bob, Method::PATCH, &format!("/api/call-tasks/{id}"))
+        .json(&json!({"priority": "low"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     app.stop().await;
 }
@@ -223,10 +244,16 @@ async fn the_status_machine_guards_every_change() {
     let res = app.as_user(&ada, Method::PATCH, &path).json(&json!({"status": "completed"})).send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(body(res).await["error"]["code"], "invalid_transition");
-    let res = app.as_user(&ada, Method::PATCH, &path).json(&json!({"scheduled_for": "2001-01-01T00:00:00Z"})).send().await.unwrap();
+    let res =
+        app.as_user(&ada, Method::PATCH, &path).json(&json!({"scheduled_for": "2001-01-01T00:00:00Z"})).send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(body(res).await["error"]["field"], "scheduled_for");
-    let res = app.as_user(&ada, Method::PATCH, &path).json(&json!({"priority": "urgent", "title": "Pizza night"})).send().await.unwrap();
+    let res = app
+        .as_user(&ada, Method::PATCH, &path)
+        .json(&json!({"priority": "urgent", "title": "Pizza night"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(body(res).await["call_task"]["priority"], "urgent");
 
     // Cancel (twice is harmless), then no more changes.
@@ -285,14 +312,23 @@ async fn a_concurrent_change_is_a_conflict() {
 async fn task_creation_is_rate_limited_per_user() {
     let app = TestApp::spawn_with(TestDb::new(), &[("RATE_LIMIT_TASKS_PER_MINUTE", "2")]).await;
     let ada = app.signup("ada").await;
-    let create = || app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": "Call 415-555-0101 and order a pizza"})).send();
+    let create = || {
+        app.as_user(&ada, Method::POST, "/api/call-tasks")
+            .json(&json!({"raw_instruction": "Call 415-555-0101 and order a pizza"}))
+            .send()
+    };
     assert_eq!(create().await.unwrap().status(), 201);
     assert_eq!(create().await.unwrap().status(), 201);
     let res = create().await.unwrap();
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     let bob = app.signup("bob").await;
-    let res = app.as_user(&bob, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": "Call 415-555-0101 and order a pizza"})).send().await.unwrap();
+    let res = app
+        .as_user(&bob, Method::POST, "/api/call-tasks")
+        .json(&json!({"raw_instruction": "Call 415-555-0101 and order a pizza"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201, "limits are per user");
     app.stop().await;
 }
@@ -339,12 +375,23 @@ async fn contacts_and_explicit_hints_shape_the_plan() {
     assert_eq!(res.status(), 400);
     assert_eq!(body(res).await["error"]["field"], "contact_id");
     // Preview plans without storing.
-    let p = body(app.as_user(&ada, Method::POST, "/api/plan-preview").json(&json!({"raw_instruction": "Call Ace Movers and cancel my booking"})).send().await.unwrap()).await;
+    let p = body(
+        app.as_user(&ada, Method::POST, "/api/plan-preview")
+            .json(&json!({"raw_instruction": "Call Ace Movers and cancel my booking"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(p["ai_plan"]["taskKind"], "cancellation");
     let list = body(app.as_user(&ada, Method::GET, "/api/call-tasks").send().await.unwrap()).await;
     assert_eq!(list["call_tasks"].as_array().unwrap().len(), 2);
     // Bad input: empty and over-long instructions.
-    for (payload, field) in [(json!({"raw_instruction": "  "}), "raw_instruction"), (json!({"raw_instruction": "x".repeat(2001)}), "raw_instruction"), (json!({"raw_instruction": "hi", "priority": "asap"}), "priority")] {
+    for (payload, field) in [
+        (json!({"raw_instruction": "  "}), "raw_instruction"),
+        (json!({"raw_instruction": "x".repeat(2001)}), "raw_instruction"),
+        (json!({"raw_instruction": "hi", "priority": "asap"}), "priority"),
+    ] {
         let res = app.as_user(&ada, Method::POST, "/api/call-tasks").json(&payload).send().await.unwrap();
         assert_eq!(res.status(), 400);
         assert_eq!(body(res).await["error"]["field"], field);
@@ -359,7 +406,14 @@ async fn the_cli_plans_and_summarises_without_a_database() {
     // A database URL that cannot be reached proves none is needed.
     let db = TestDb { name: "unused".into(), url: "postgres://nobody@127.0.0.1:9/none".into() };
     let out = command(&dir, &db)
-        .args(["plan", "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250", "--region", "US", "--today", "2026-11-24"])
+        .args([
+            "plan",
+            "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250",
+            "--region",
+            "US",
+            "--today",
+            "2026-11-24",
+        ])
         .output()
         .await
         .unwrap();

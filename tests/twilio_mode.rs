@@ -29,12 +29,21 @@ struct Twilio {
     refuse: Arc<Mutex<bool>>,
 }
 
-async fn create_call(State(t): State<Twilio>, Path(account): Path<String>, headers: HeaderMap, Form(form): Form<Vec<(String, String)>>) -> axum::response::Response {
+async fn create_call(
+    State(t): State<Twilio>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> axum::response::Response {
     assert_eq!(account, SID);
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     t.calls.lock().unwrap().push((auth, form));
     if *t.refuse.lock().unwrap() {
-        return (StatusCode::BAD_REQUEST, Json(json!({"code": 21215, "message": "Account not authorized to call +14155550100.", "status": 400}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"code": 21215, "message": "Account not authorized to call +14155550100.", "status": 400})),
+        )
+            .into_response();
     }
     (StatusCode::CREATED, Json(json!({"sid": "CAfeedfacefeedfacefeedfacefeedface", "status": "queued"}))).into_response()
 }
@@ -98,11 +107,14 @@ async fn ready_task(app: &TestApp, ada: &Session) -> String {
 }
 
 /// Reads `text` frames until one with `last`, returning the utterance.
-async fn hear(ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>) -> (String, Vec<Value>) {
+async fn hear(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) -> (String, Vec<Value>) {
     let mut text = String::new();
     let mut other = Vec::new();
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("reply in time").expect("open").expect("frame");
+        let frame =
+            tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("reply in time").expect("open").expect("frame");
         let v: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
         match v["type"].as_str() {
             Some("text") => {
@@ -144,9 +156,18 @@ async fn a_real_twilio_call_end_to_end() {
 
     // Progress callbacks; a forged one changes nothing.
     let ringing = form(&[("CallSid", sid), ("CallStatus", "ringing"), ("SequenceNumber", "1")]);
-    assert_eq!(signed_post(&status_url, &form(&[("CallSid", sid), ("CallStatus", "initiated"), ("SequenceNumber", "0")])).await.status(), 204);
+    assert_eq!(
+        signed_post(&status_url, &form(&[("CallSid", sid), ("CallStatus", "initiated"), ("SequenceNumber", "0")])).await.status(),
+        204
+    );
     assert_eq!(signed_post(&status_url, &ringing).await.status(), 204);
-    let forged = http().post(&status_url).header("x-twilio-signature", sign("wrong-token", &status_url, &ringing)).form(&ringing).send().await.unwrap();
+    let forged = http()
+        .post(&status_url)
+        .header("x-twilio-signature", sign("wrong-token", &status_url, &ringing))
+        .form(&ringing)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forged.status(), 403);
 
     // Answered: Twilio fetches the TwiML and opens the relay.
@@ -155,7 +176,12 @@ async fn a_real_twilio_call_end_to_end() {
     let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     assert!(relay.starts_with("ws://127.0.0.1:"), "{xml}");
     assert!(xml.contains(&format!("<Parameter name=\"session_id\" value=\"{session}\"/>")));
-    assert_eq!(signed_post(&status_url, &form(&[("CallSid", sid), ("CallStatus", "in-progress"), ("SequenceNumber", "2")])).await.status(), 204);
+    assert_eq!(
+        signed_post(&status_url, &form(&[("CallSid", sid), ("CallStatus", "in-progress"), ("SequenceNumber", "2")]))
+            .await
+            .status(),
+        204
+    );
     let mut unsigned = relay.as_str().into_client_request().unwrap();
     unsigned.headers_mut().insert("x-twilio-signature", "Zm9yZ2Vk".parse().unwrap());
     assert!(tokio_tungstenite::connect_async(unsigned).await.is_err(), "forged upgrade refused");
@@ -167,7 +193,9 @@ async fn a_real_twilio_call_end_to_end() {
     let setup = json!({"type": "setup", "sessionId": "VX1", "callSid": sid, "accountSid": SID, "from": "+14155550000", "to": "+14155550100",
                        "direction": "outbound", "callStatus": "IN-PROGRESS", "customParameters": {"session_id": session}});
     ws.send(Message::Text(setup.to_string().into())).await.unwrap();
-    let say = |text: &str| Message::Text(json!({"type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true}).to_string().into());
+    let say = |text: &str| {
+        Message::Text(json!({"type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true}).to_string().into())
+    };
 
     ws.send(say("Bright Smiles Dental, this is Sarah. How can I help?")).await.unwrap();
     let (intro, _) = hear(&mut ws).await;
@@ -176,7 +204,13 @@ async fn a_real_twilio_call_end_to_end() {
     let (accept, _) = hear(&mut ws).await;
     assert!(accept.contains("book it"), "{accept}");
     // Barge-in is recorded; the conversation goes on.
-    ws.send(Message::Text(json!({"type": "interrupt", "utteranceUntilInterrupt": "That works", "durationUntilInterruptMs": "800"}).to_string().into())).await.unwrap();
+    ws.send(Message::Text(
+        json!({"type": "interrupt", "utteranceUntilInterrupt": "That works", "durationUntilInterruptMs": "800"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
     ws.send(say("You're booked for Tuesday at 2:30 pm, your confirmation number is DC-7777.")).await.unwrap();
     let (closing, _) = hear(&mut ws).await;
     assert!(closing.contains("DC-7777") && closing.contains("Goodbye"), "{closing}");
@@ -191,7 +225,8 @@ async fn a_real_twilio_call_end_to_end() {
     assert_eq!(signed_post(&status_url, &ringing).await.status(), 204);
     let start = Instant::now();
     let detail = loop {
-        let d: Value = app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
+        let d: Value =
+            app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
         if d["transcript"]["ai_summary"].is_string() || start.elapsed() > Duration::from_secs(20) {
             break d;
         }
@@ -200,14 +235,26 @@ async fn a_real_twilio_call_end_to_end() {
     assert_eq!(detail["call_session"]["status"], "completed", "{detail:#}");
     assert_eq!(detail["call_session"]["duration_seconds"], 42);
     assert_eq!(detail["transcript"]["goal_achieved"], true, "{detail:#}");
-    let confirmation = detail["extracted_data"].as_array().unwrap().iter().find(|i| i["data_type"] == "confirmation_number").unwrap();
+    let confirmation =
+        detail["extracted_data"].as_array().unwrap().iter().find(|i| i["data_type"] == "confirmation_number").unwrap();
     assert_eq!(confirmation["extracted_value"]["value"], "DC-7777");
-    assert!(detail["segments"].as_array().unwrap().iter().any(|s| s["speaker"] == "system" && s["content"].as_str().unwrap().contains("interrupted")));
+    assert!(
+        detail["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["speaker"] == "system" && s["content"].as_str().unwrap().contains("interrupted"))
+    );
 
     // Real-time transcription webhooks (a second transcript source) are signed too.
     let transcript_url = app.url("/api/webhooks/call-transcript");
-    let t = form(&[("CallSid", sid), ("TranscriptionEvent", "transcription-content"), ("Final", "true"), ("Track", "inbound_track"),
-                   ("TranscriptionData", r#"{"transcript": "Anything else?", "confidence": 0.93}"#)]);
+    let t = form(&[
+        ("CallSid", sid),
+        ("TranscriptionEvent", "transcription-content"),
+        ("Final", "true"),
+        ("Track", "inbound_track"),
+        ("TranscriptionData", r#"{"transcript": "Anything else?", "confidence": 0.93}"#),
+    ]);
     assert_eq!(http().post(&transcript_url).form(&t).send().await.unwrap().status(), 403);
     assert_eq!(signed_post(&transcript_url, &t).await.status(), 204);
     app.stop().await;

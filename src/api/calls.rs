@@ -10,40 +10,48 @@ use uuid::Uuid;
 #[server(prefix = "/api/fn", endpoint = "start_call")]
 pub async fn start_call(task_id: Uuid) -> Result<CallSessionSummary, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        crate::server::calls::start_call(&state, &user, task_id).await
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::calls::start_call(&state, &user, task_id).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "get_session")]
 pub async fn get_session(id: Uuid) -> Result<SessionDetail, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        crate::server::calls::detail(&state, &user, id).await
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::calls::detail(&state, &user, id).await
+        }
+        .await,
+    )
 }
 
 /// Approves (or rejects) the price the assistant is waiting on.
 #[server(prefix = "/api/fn", endpoint = "decide_approval")]
 pub async fn decide_approval(id: Uuid, approve: bool) -> Result<(), ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        crate::server::calls::decide(&state, &user, id, approve).await
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::calls::decide(&state, &user, id, approve).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "process_session")]
 pub async fn process_session(id: Uuid) -> Result<CallSummary, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        crate::server::calls::process_for_user(&state, &user, id).await
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::calls::process_for_user(&state, &user, id).await
+        }
+        .await,
+    )
 }

@@ -44,24 +44,29 @@ pub async fn create_task(
     scheduled_for: Option<DateTime<Utc>>,
 ) -> Result<CreatedTask, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        let input = crate::domain::task::NewTask { raw_instruction, priority, scheduled_for, contact_id, target_phone_number };
-        let created = crate::server::tasks::create(&state, &user, &input).await?;
-        Ok(CreatedTask { task: created.task, engine: created.outcome.engine.to_owned(), risk: created.outcome.risk })
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            let input =
+                crate::domain::task::NewTask { raw_instruction, priority, scheduled_for, contact_id, target_phone_number };
+            let created = crate::server::tasks::create(&state, &user, &input).await?;
+            Ok(CreatedTask { task: created.task, engine: created.outcome.engine.to_owned(), risk: created.outcome.risk })
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "preview_plan")]
 pub async fn preview_plan(raw_instruction: String) -> Result<PlanPreview, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        let o = crate::server::tasks::preview(&state, &user, &raw_instruction).await?;
-        Ok(PlanPreview { title: o.title, plan: o.plan, risk: o.risk, engine: o.engine.to_owned() })
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            let o = crate::server::tasks::preview(&state, &user, &raw_instruction).await?;
+            Ok(PlanPreview { title: o.title, plan: o.plan, risk: o.risk, engine: o.engine.to_owned() })
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "list_tasks")]
@@ -73,42 +78,50 @@ pub async fn list_tasks(
     cursor: Option<String>,
 ) -> Result<TaskPage, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        let filter = crate::server::tasks::ListFilter { status, priority, q, limit, cursor };
-        let (tasks, next_cursor) = crate::server::tasks::list(&state, &user, &filter).await?;
-        Ok(TaskPage { tasks, next_cursor })
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            let filter = crate::server::tasks::ListFilter { status, priority, q, limit, cursor };
+            let (tasks, next_cursor) = crate::server::tasks::list(&state, &user, &filter).await?;
+            Ok(TaskPage { tasks, next_cursor })
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "get_task")]
 pub async fn get_task(id: Uuid) -> Result<(CallTask, Vec<CallSessionSummary>), ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        crate::server::tasks::get(&state, &user, id).await
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::tasks::get(&state, &user, id).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "update_task", input = Json)]
 pub async fn update_task(id: Uuid, patch: TaskPatch) -> Result<CallTask, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        crate::server::tasks::update(&state, &user, id, &patch).await
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::tasks::update(&state, &user, id, &patch).await
+        }
+        .await,
+    )
 }
 
 /// Cancels the task, or deletes it and all its records with `purge`.
 #[server(prefix = "/api/fn", endpoint = "delete_task")]
 pub async fn delete_task(id: Uuid, purge: bool) -> Result<Option<CallTask>, ApiError> {
     use crate::server::http::server_fn as sf;
-    sf::respond(async {
-        let (state, user) = sf::user().await?;
-        crate::server::tasks::delete(&state, &user, id, purge).await
-    }
-    .await)
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::tasks::delete(&state, &user, id, purge).await
+        }
+        .await,
+    )
 }

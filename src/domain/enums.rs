@@ -161,9 +161,7 @@ mod tests {
     /// exactly the enum's spellings.
     fn check_matches(table: &str, column: &str, wire: &[&str]) {
         let sql = include_str!("../../migrations/0001_schema.sql");
-        let start = sql
-            .find(&format!("CREATE TABLE {table} ("))
-            .unwrap_or_else(|| panic!("table {table} not in migration"));
+        let start = sql.find(&format!("CREATE TABLE {table} (")).unwrap_or_else(|| panic!("table {table} not in migration"));
         let body = &sql[start..];
         let body = &body[..body.find("\n);").expect("table end")];
         let needle = format!("{column} IN (");

@@ -2,15 +2,15 @@
 //!
 //! Nothing here touches the network, the database or the clock.
 
+pub mod account;
+pub mod contact;
 pub mod enums;
 pub mod error;
 pub mod events;
+pub mod notification;
 pub mod phone;
 pub mod plan;
 pub mod schedule;
 pub mod session;
-pub mod account;
-pub mod contact;
-pub mod notification;
 pub mod settings;
 pub mod task;

@@ -130,8 +130,16 @@ impl SettingsPatch {
             ($($f:ident),*) => { $( if next.$f != current.$f { changed.push(stringify!($f)); } )* };
         }
         track!(
-            voice_preference, default_tone, max_auto_approve_amount, auto_retry_failed_calls, max_retry_attempts,
-            business_hours_only, language_preference, default_region, time_zone, business_hours_start,
+            voice_preference,
+            default_tone,
+            max_auto_approve_amount,
+            auto_retry_failed_calls,
+            max_retry_attempts,
+            business_hours_only,
+            language_preference,
+            default_region,
+            time_zone,
+            business_hours_start,
             business_hours_end
         );
         Ok((next, changed))
@@ -225,8 +233,14 @@ mod tests {
         let s = |f: &str| Some(f.to_owned());
         assert_eq!(field_of(SettingsPatch { voice_preference: s("robot"), ..Default::default() }), s("voice_preference"));
         assert_eq!(field_of(SettingsPatch { default_tone: s("rude"), ..Default::default() }), s("default_tone"));
-        assert_eq!(field_of(SettingsPatch { max_auto_approve_amount: Some(-1.0), ..Default::default() }), s("max_auto_approve_amount"));
-        assert_eq!(field_of(SettingsPatch { max_auto_approve_amount: Some(f64::NAN), ..Default::default() }), s("max_auto_approve_amount"));
+        assert_eq!(
+            field_of(SettingsPatch { max_auto_approve_amount: Some(-1.0), ..Default::default() }),
+            s("max_auto_approve_amount")
+        );
+        assert_eq!(
+            field_of(SettingsPatch { max_auto_approve_amount: Some(f64::NAN), ..Default::default() }),
+            s("max_auto_approve_amount")
+        );
         assert_eq!(field_of(SettingsPatch { max_retry_attempts: Some(6), ..Default::default() }), s("max_retry_attempts"));
         assert_eq!(field_of(SettingsPatch { max_retry_attempts: Some(-1), ..Default::default() }), s("max_retry_attempts"));
         assert_eq!(field_of(SettingsPatch { language_preference: s("english"), ..Default::default() }), s("language_preference"));

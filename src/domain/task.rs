@@ -106,11 +106,15 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskEvent {
     /// The user supplied information; `complete` when nothing is missing any more.
-    Clarified { complete: bool },
+    Clarified {
+        complete: bool,
+    },
     /// A call is being placed.
     CallStarted,
     /// The call ended and post-call processing judged it.
-    CallFinished { achieved: bool },
+    CallFinished {
+        achieved: bool,
+    },
     /// A failed call is to be retried.
     Retry,
     Cancel,
@@ -150,7 +154,9 @@ impl TaskStatus {
             (S::InProgress, E::CallFinished { achieved: true }) => S::Completed,
             (S::InProgress, E::CallFinished { achieved: false }) => S::Failed,
             (S::Failed, E::Retry) => S::ReadyToCall,
-            (S::Pending | S::Preparing | S::WaitingForUser | S::ReadyToCall | S::Failed | S::InProgress, E::Cancel) => S::Cancelled,
+            (S::Pending | S::Preparing | S::WaitingForUser | S::ReadyToCall | S::Failed | S::InProgress, E::Cancel) => {
+                S::Cancelled
+            }
             (from, event) => return Err(InvalidTransition { from, event }),
         };
         Ok(next)
@@ -217,6 +223,9 @@ mod tests {
             let err = bad.0.on(bad.1).unwrap_err();
             assert_eq!(err.from, bad.0);
         }
-        assert_eq!(S::WaitingForUser.on(TaskEvent::CallStarted).unwrap_err().to_string(), "This task is waiting for user, so it cannot be called.");
+        assert_eq!(
+            S::WaitingForUser.on(TaskEvent::CallStarted).unwrap_err().to_string(),
+            "This task is waiting for user, so it cannot be called."
+        );
     }
 }

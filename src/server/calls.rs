@@ -78,10 +78,13 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult
     .fetch_one(&mut *tx)
     .await?;
     if live >= state.config.calls.max_concurrent_per_user as i64 {
-        return Err(ApiError::rate_limited(30, format!(
-            "You already have {live} calls in progress; wait for one to finish (at most {} at once).",
-            state.config.calls.max_concurrent_per_user
-        )));
+        return Err(ApiError::rate_limited(
+            30,
+            format!(
+                "You already have {live} calls in progress; wait for one to finish (at most {} at once).",
+                state.config.calls.max_concurrent_per_user
+            ),
+        ));
     }
     let settings = super::settings::load(&mut tx).await?;
     let user_name: String = sqlx::query_scalar("SELECT display_name FROM users").fetch_one(&mut *tx).await?;
@@ -101,7 +104,10 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult
     if moved == 0 {
         return Err(ApiError::conflict("The task changed meanwhile (perhaps a call already started). Reload it."));
     }
-    let retry_count: i32 = sqlx::query_scalar("SELECT count(*)::int FROM call_sessions WHERE call_task_id = $1").bind(task_id).fetch_one(&mut *tx).await?;
+    let retry_count: i32 = sqlx::query_scalar("SELECT count(*)::int FROM call_sessions WHERE call_task_id = $1")
+        .bind(task_id)
+        .fetch_one(&mut *tx)
+        .await?;
     let session_id: Uuid = sqlx::query_scalar(
         "INSERT INTO call_sessions (call_task_id, status, phone_number_called, ai_call_script, retry_count)
          VALUES ($1, 'initiated', $2, $3, $4) RETURNING id",
@@ -117,7 +123,15 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult
         .bind(state.cipher.encrypt(""))
         .execute(&mut *tx)
         .await?;
-    super::notifications::create(&mut tx, user.id, Some(task_id), Some(session_id), NotificationType::CallStarted, "Your call has started; follow it live.").await?;
+    super::notifications::create(
+        &mut tx,
+        user.id,
+        Some(task_id),
+        Some(session_id),
+        NotificationType::CallStarted,
+        "Your call has started; follow it live.",
+    )
+    .await?;
     publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: task_id, status: to }).await?;
     audit::record(&mut tx, Entry::by(user, "call.start", "call_session", Some(session_id), json!({ "task": task_id }))).await?;
     tx.commit().await?;
@@ -166,7 +180,8 @@ async fn session_summary(conn: &mut PgConnection, state: &AppState, id: Uuid) ->
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    let (task, sid, status, phone, started, ended, duration, failure, retries) = row.ok_or_else(|| ApiError::not_found("Call session"))?;
+    let (task, sid, status, phone, started, ended, duration, failure, retries) =
+        row.ok_or_else(|| ApiError::not_found("Call session"))?;
     Ok(CallSessionSummary {
         id,
         call_task_id: task,
@@ -183,12 +198,11 @@ async fn session_summary(conn: &mut PgConnection, state: &AppState, id: Uuid) ->
 
 /// Who owns a session, and its task (system context).
 async fn owner(conn: &mut PgConnection, session_id: Uuid) -> ApiResult<(Uuid, Uuid)> {
-    let row: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "SELECT t.user_id, t.id FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id WHERE s.id = $1",
-    )
-    .bind(session_id)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT t.user_id, t.id FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id WHERE s.id = $1")
+            .bind(session_id)
+            .fetch_optional(conn)
+            .await?;
     row.ok_or_else(|| ApiError::not_found("Call session"))
 }
 
@@ -244,12 +258,16 @@ pub async fn set_status(
         .await?;
     }
     let (user_id, task_id) = owner(&mut tx, session_id).await?;
-    publish(&mut tx, user_id, ServerEvent::SessionStatus {
-        call_session_id: session_id,
-        call_task_id: task_id,
-        status,
-        failure_reason: failure_reason.map(str::to_owned),
-    })
+    publish(
+        &mut tx,
+        user_id,
+        ServerEvent::SessionStatus {
+            call_session_id: session_id,
+            call_task_id: task_id,
+            status,
+            failure_reason: failure_reason.map(str::to_owned),
+        },
+    )
     .await?;
     if matches!(status, SessionStatus::Failed | SessionStatus::Cancelled) {
         finish_task(&mut tx, user_id, task_id, false).await?;
@@ -262,7 +280,15 @@ pub async fn set_status(
             Some("canceled") => "it was cancelled",
             _ => "it could not be connected",
         };
-        let note = super::notifications::create(&mut tx, user_id, Some(task_id), Some(session_id), NotificationType::CallFailed, &format!("Your call did not go through: {why}.")).await?;
+        let note = super::notifications::create(
+            &mut tx,
+            user_id,
+            Some(task_id),
+            Some(session_id),
+            NotificationType::CallFailed,
+            &format!("Your call did not go through: {why}."),
+        )
+        .await?;
         let _ = note;
     }
     if status == SessionStatus::Completed {
@@ -317,7 +343,8 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    let (task_id, user_id, plan, script, phone, transcript_id, user_name, max_auto, tz) = row.ok_or_else(|| ApiError::not_found("Call session"))?;
+    let (task_id, user_id, plan, script, phone, transcript_id, user_name, max_auto, tz) =
+        row.ok_or_else(|| ApiError::not_found("Call session"))?;
     let mut plan: AiPlan = serde_json::from_value(plan.unwrap_or_default()).map_err(bad_stored)?;
     plan.target_phone_number = state.cipher.decrypt_opt(phone.as_deref()).map_err(bad_stored)?;
     let script: CallScript = serde_json::from_value(script.unwrap_or_default()).map_err(bad_stored)?;
@@ -336,7 +363,14 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
 }
 
 /// Stores an utterance (encrypted) and publishes it when stored.
-pub async fn append_segment(state: &AppState, ctx: &LiveContext, speaker: Speaker, content: &str, timestamp_ms: i32, confidence: Option<f64>) -> ApiResult<()> {
+pub async fn append_segment(
+    state: &AppState,
+    ctx: &LiveContext,
+    speaker: Speaker,
+    content: &str,
+    timestamp_ms: i32,
+    confidence: Option<f64>,
+) -> ApiResult<()> {
     let mut tx = state.db.system().begin().await?;
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO call_transcript_segments (call_transcript_id, speaker, content, timestamp_ms, confidence)
@@ -349,14 +383,18 @@ pub async fn append_segment(state: &AppState, ctx: &LiveContext, speaker: Speake
     .bind(confidence)
     .fetch_one(&mut *tx)
     .await?;
-    publish(&mut tx, ctx.user_id, ServerEvent::SegmentAppended {
-        call_session_id: ctx.session_id,
-        call_task_id: ctx.task_id,
-        segment_id: id,
-        speaker,
-        content: content.to_owned(),
-        timestamp_ms,
-    })
+    publish(
+        &mut tx,
+        ctx.user_id,
+        ServerEvent::SegmentAppended {
+            call_session_id: ctx.session_id,
+            call_task_id: ctx.task_id,
+            segment_id: id,
+            speaker,
+            content: content.to_owned(),
+            timestamp_ms,
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -364,7 +402,13 @@ pub async fn append_segment(state: &AppState, ctx: &LiveContext, speaker: Speake
 
 /// Opens an approval request: the user is notified and has until the
 /// returned time to decide.
-pub async fn request_approval(state: &AppState, ctx: &LiveContext, amount: f64, limit: f64, reason: &str) -> ApiResult<DateTime<Utc>> {
+pub async fn request_approval(
+    state: &AppState,
+    ctx: &LiveContext,
+    amount: f64,
+    limit: f64,
+    reason: &str,
+) -> ApiResult<DateTime<Utc>> {
     let currency = ctx.plan.hard_constraints.currency.clone().unwrap_or_else(|| "USD".into());
     let mut tx = state.db.system().begin().await?;
     let expires_at: DateTime<Utc> = sqlx::query_scalar(
@@ -379,16 +423,28 @@ pub async fn request_approval(state: &AppState, ctx: &LiveContext, amount: f64, 
     .bind(state.config.calls.approval_timeout_secs as f64)
     .fetch_one(&mut *tx)
     .await?;
-    super::notifications::create(&mut tx, ctx.user_id, Some(ctx.task_id), Some(ctx.session_id), NotificationType::ApprovalNeeded, &format!("Approval needed on your call: {reason}")).await?;
-    publish(&mut tx, ctx.user_id, ServerEvent::ApprovalRequested {
-        call_session_id: ctx.session_id,
-        call_task_id: ctx.task_id,
-        amount,
-        limit,
-        currency,
-        reason: reason.to_owned(),
-        expires_at,
-    })
+    super::notifications::create(
+        &mut tx,
+        ctx.user_id,
+        Some(ctx.task_id),
+        Some(ctx.session_id),
+        NotificationType::ApprovalNeeded,
+        &format!("Approval needed on your call: {reason}"),
+    )
+    .await?;
+    publish(
+        &mut tx,
+        ctx.user_id,
+        ServerEvent::ApprovalRequested {
+            call_session_id: ctx.session_id,
+            call_task_id: ctx.task_id,
+            amount,
+            limit,
+            currency,
+            reason: reason.to_owned(),
+            expires_at,
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(expires_at)
@@ -397,11 +453,13 @@ pub async fn request_approval(state: &AppState, ctx: &LiveContext, amount: f64, 
 /// Marks the pending approval as timed out (if still pending).
 pub async fn expire_approval(state: &AppState, ctx: &LiveContext) -> ApiResult<()> {
     let mut tx = state.db.system().begin().await?;
-    let n = sqlx::query("UPDATE call_approvals SET timed_out = true WHERE call_session_id = $1 AND decision IS NULL AND NOT timed_out")
-        .bind(ctx.session_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE call_approvals SET timed_out = true WHERE call_session_id = $1 AND decision IS NULL AND NOT timed_out",
+    )
+    .bind(ctx.session_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if n > 0 {
         publish(&mut tx, ctx.user_id, ServerEvent::ApprovalResolved { call_session_id: ctx.session_id, approved: None }).await?;
     }
@@ -431,7 +489,17 @@ pub async fn decide(state: &AppState, user: &CurrentUser, session_id: Uuid, appr
     }
     send_approval(&mut tx, session_id, approve).await?;
     publish(&mut tx, user.id, ServerEvent::ApprovalResolved { call_session_id: session_id, approved: Some(approve) }).await?;
-    audit::record(&mut tx, Entry::by(user, if approve { "call.approve" } else { "call.reject" }, "call_session", Some(session_id), json!({ "task": task_id }))).await?;
+    audit::record(
+        &mut tx,
+        Entry::by(
+            user,
+            if approve { "call.approve" } else { "call.reject" },
+            "call_session",
+            Some(session_id),
+            json!({ "task": task_id }),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -440,7 +508,8 @@ pub async fn decide(state: &AppState, user: &CurrentUser, session_id: Uuid, appr
 pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<SessionDetail> {
     let mut tx = state.db.begin_as(user.id).await?;
     let session = session_summary(&mut tx, state, id).await?;
-    let title: String = sqlx::query_scalar("SELECT title FROM call_tasks WHERE id = $1").bind(session.call_task_id).fetch_one(&mut *tx).await?;
+    let title: String =
+        sqlx::query_scalar("SELECT title FROM call_tasks WHERE id = $1").bind(session.call_task_id).fetch_one(&mut *tx).await?;
     let transcript: Option<(Uuid, String, Option<String>, Option<String>, Option<bool>, bool, Option<Value>)> = sqlx::query_as(
         "SELECT id, full_transcript, ai_summary, sentiment_overall, goal_achieved, follow_up_required, follow_up_tasks
          FROM call_transcripts WHERE call_session_id = $1",
@@ -486,7 +555,14 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
     .await?;
     let extracted_data = rows
         .into_iter()
-        .map(|(eid, t, v, c)| Ok(ExtractedData { id: eid, data_type: t.parse::<DataType>().map_err(bad_stored)?, extracted_value: v, confidence: c }))
+        .map(|(eid, t, v, c)| {
+            Ok(ExtractedData {
+                id: eid,
+                data_type: t.parse::<DataType>().map_err(bad_stored)?,
+                extracted_value: v,
+                confidence: c,
+            })
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     let approval: Option<(f64, f64, String, String, DateTime<Utc>, DateTime<Utc>, Option<bool>, bool)> = sqlx::query_as(
         "SELECT amount::float8, limit_amount::float8, currency, reason, requested_at, expires_at, decision, timed_out
@@ -512,7 +588,8 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
 /// `POST /api/call-sessions/{id}/process` for the session's owner.
 pub async fn process_for_user(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<CallSummary> {
     let mut tx = state.db.begin_as(user.id).await?;
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM call_sessions WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM call_sessions WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
     tx.commit().await?;
     let status: SessionStatus = status.ok_or_else(|| ApiError::not_found("Call session"))?.parse().map_err(bad_stored)?;
     if rank(status) < 3 {
@@ -539,7 +616,13 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         row.ok_or_else(|| ApiError::not_found("Call session"))?;
     let stored_items = |rows: Vec<(String, Value, Option<f64>)>| -> ApiResult<Vec<crate::domain::plan::ExtractedItem>> {
         rows.into_iter()
-            .map(|(t, v, c)| Ok(crate::domain::plan::ExtractedItem { data_type: t.parse().map_err(bad_stored)?, extracted_value: v, confidence: c.unwrap_or(0.0) }))
+            .map(|(t, v, c)| {
+                Ok(crate::domain::plan::ExtractedItem {
+                    data_type: t.parse().map_err(bad_stored)?,
+                    extracted_value: v,
+                    confidence: c.unwrap_or(0.0),
+                })
+            })
             .collect()
     };
     if let Some(summary) = done {
@@ -566,7 +649,11 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     let lines = rows
         .into_iter()
         .map(|(speaker, content, ts)| {
-            Ok(Line { speaker: speaker.parse().map_err(bad_stored)?, content: state.cipher.decrypt(&content).map_err(bad_stored)?, timestamp_ms: ts as i64 })
+            Ok(Line {
+                speaker: speaker.parse().map_err(bad_stored)?,
+                content: state.cipher.decrypt(&content).map_err(bad_stored)?,
+                timestamp_ms: ts as i64,
+            })
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let plan: Option<AiPlan> = plan.and_then(|p| serde_json::from_value(p).ok());
@@ -599,13 +686,15 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         return Box::pin(process(state, session_id)).await;
     }
     for item in &summary.extracted_data {
-        sqlx::query("INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence) VALUES ($1, $2, $3, $4)")
-            .bind(session_id)
-            .bind(item.data_type.as_str())
-            .bind(&item.extracted_value)
-            .bind(item.confidence)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session_id)
+        .bind(item.data_type.as_str())
+        .bind(&item.extracted_value)
+        .bind(item.confidence)
+        .execute(&mut *tx)
+        .await?;
     }
     let (user_id, task_id) = owner(&mut tx, session_id).await?;
     finish_task(&mut tx, user_id, task_id, summary.goal_achieved).await?;
@@ -615,13 +704,32 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         (NotificationType::CallFailed, format!("The call did not reach its goal: {}", summary.summary))
     };
     super::notifications::create(&mut tx, user_id, Some(task_id), Some(session_id), kind, &message).await?;
-    publish(&mut tx, user_id, ServerEvent::CallProcessed { call_session_id: session_id, call_task_id: task_id, goal_achieved: summary.goal_achieved }).await?;
-    audit::record(&mut tx, Entry { user_id: Some(user_id), action: "call.process", entity_type: "call_session", entity_id: Some(session_id), details: json!({ "engine": engine, "goal_achieved": summary.goal_achieved }), request_id: None }).await?;
+    publish(
+        &mut tx,
+        user_id,
+        ServerEvent::CallProcessed { call_session_id: session_id, call_task_id: task_id, goal_achieved: summary.goal_achieved },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            user_id: Some(user_id),
+            action: "call.process",
+            entity_type: "call_session",
+            entity_id: Some(session_id),
+            details: json!({ "engine": engine, "goal_achieved": summary.goal_achieved }),
+            request_id: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(summary)
 }
 
 /// The session a provider call SID belongs to.
 pub async fn session_for_sid(state: &AppState, sid: &str) -> ApiResult<Option<Uuid>> {
-    Ok(sqlx::query_scalar("SELECT id FROM call_sessions WHERE provider_call_sid = $1").bind(sid).fetch_optional(state.db.system()).await?)
+    Ok(sqlx::query_scalar("SELECT id FROM call_sessions WHERE provider_call_sid = $1")
+        .bind(sid)
+        .fetch_optional(state.db.system())
+        .await?)
 }

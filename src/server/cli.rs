@@ -21,7 +21,8 @@ pub enum CliError {
 fn date_arg(flag: &str, value: Option<&str>) -> Result<NaiveDate, CliError> {
     match value {
         None => Ok(chrono::Local::now().date_naive()),
-        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| CliError::Usage(format!("{flag} must be a date like 2026-11-24, not `{v}`"))),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| CliError::Usage(format!("{flag} must be a date like 2026-11-24, not `{v}`"))),
     }
 }
 
@@ -41,7 +42,12 @@ pub async fn plan(config: &Config, instruction: &str, region: Option<&str>, toda
 }
 
 /// `callwright summarize --transcript FILE [--plan FILE] [--call-date YYYY-MM-DD]`
-pub async fn summarize(config: &Config, transcript: &str, plan: Option<&str>, call_date: Option<&str>) -> Result<Value, CliError> {
+pub async fn summarize(
+    config: &Config,
+    transcript: &str,
+    plan: Option<&str>,
+    call_date: Option<&str>,
+) -> Result<Value, CliError> {
     let read = |path: &str| std::fs::read_to_string(path).map_err(|e| CliError::Failed(format!("cannot read {path}: {e}")));
     let lines: Vec<Line> = serde_json::from_str(&read(transcript)?)
         .map_err(|e| CliError::Failed(format!("{transcript}: expected [{{\"speaker\", \"content\", \"timestamp_ms\"}}]: {e}")))?;

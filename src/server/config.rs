@@ -57,12 +57,7 @@ pub enum TelephonyConfig {
     /// The built-in sandbox network of simulated businesses.
     Sandbox,
     /// Twilio's REST API and ConversationRelay.
-    Twilio {
-        account_sid: String,
-        auth_token: Secret,
-        phone_number: String,
-        api_base: String,
-    },
+    Twilio { account_sid: String, auth_token: Secret, phone_number: String, api_base: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +107,13 @@ pub struct CallSettings {
 
 impl Default for CallSettings {
     fn default() -> Self {
-        CallSettings { approval_timeout_secs: 120, max_call_secs: 600, max_concurrent_per_user: 3, retry_base_secs: 60, heartbeat_stale_secs: 30 }
+        CallSettings {
+            approval_timeout_secs: 120,
+            max_call_secs: 600,
+            max_concurrent_per_user: 3,
+            retry_base_secs: 60,
+            heartbeat_stale_secs: 30,
+        }
     }
 }
 
@@ -156,10 +157,7 @@ impl Config {
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(bad(
-                "DATABASE_URL",
-                "must be a PostgreSQL URL such as postgres://user:password@host:5432/callwright",
-            ));
+            return Err(bad("DATABASE_URL", "must be a PostgreSQL URL such as postgres://user:password@host:5432/callwright"));
         }
 
         let addr_text = get("LEPTOS_SITE_ADDR").unwrap_or_else(|| DEFAULT_SITE_ADDR.to_owned());
@@ -232,7 +230,11 @@ impl Config {
         let allow_signup = parse_bool("ALLOW_SIGNUP", get("ALLOW_SIGNUP"), true)?;
         let defaults = Limits::default();
         let limits = Limits {
-            tasks_per_minute: parse_limit("RATE_LIMIT_TASKS_PER_MINUTE", get("RATE_LIMIT_TASKS_PER_MINUTE"), defaults.tasks_per_minute)?,
+            tasks_per_minute: parse_limit(
+                "RATE_LIMIT_TASKS_PER_MINUTE",
+                get("RATE_LIMIT_TASKS_PER_MINUTE"),
+                defaults.tasks_per_minute,
+            )?,
             calls_per_day: parse_limit("RATE_LIMIT_CALLS_PER_DAY", get("RATE_LIMIT_CALLS_PER_DAY"), defaults.calls_per_day)?,
             logins_per_quarter_hour: parse_limit(
                 "RATE_LIMIT_LOGINS_PER_15_MIN",
@@ -243,11 +245,24 @@ impl Config {
 
         let call_defaults = CallSettings::default();
         let calls = CallSettings {
-            approval_timeout_secs: parse_limit("APPROVAL_TIMEOUT_SECS", get("APPROVAL_TIMEOUT_SECS"), call_defaults.approval_timeout_secs as u32)? as u64,
+            approval_timeout_secs: parse_limit(
+                "APPROVAL_TIMEOUT_SECS",
+                get("APPROVAL_TIMEOUT_SECS"),
+                call_defaults.approval_timeout_secs as u32,
+            )? as u64,
             max_call_secs: parse_limit("MAX_CALL_SECS", get("MAX_CALL_SECS"), call_defaults.max_call_secs as u32)? as u64,
-            max_concurrent_per_user: parse_limit("MAX_CONCURRENT_CALLS", get("MAX_CONCURRENT_CALLS"), call_defaults.max_concurrent_per_user)?,
-            retry_base_secs: parse_limit("RETRY_BACKOFF_SECS", get("RETRY_BACKOFF_SECS"), call_defaults.retry_base_secs as u32)? as u64,
-            heartbeat_stale_secs: parse_limit("CALL_HEARTBEAT_STALE_SECS", get("CALL_HEARTBEAT_STALE_SECS"), call_defaults.heartbeat_stale_secs as u32)? as u64,
+            max_concurrent_per_user: parse_limit(
+                "MAX_CONCURRENT_CALLS",
+                get("MAX_CONCURRENT_CALLS"),
+                call_defaults.max_concurrent_per_user,
+            )?,
+            retry_base_secs: parse_limit("RETRY_BACKOFF_SECS", get("RETRY_BACKOFF_SECS"), call_defaults.retry_base_secs as u32)?
+                as u64,
+            heartbeat_stale_secs: parse_limit(
+                "CALL_HEARTBEAT_STALE_SECS",
+                get("CALL_HEARTBEAT_STALE_SECS"),
+                call_defaults.heartbeat_stale_secs as u32,
+            )? as u64,
         };
 
         let log_format = match get("LOG_FORMAT").as_deref().unwrap_or("text") {

@@ -47,9 +47,7 @@ impl Row {
 
 /// The user's default region, for reading phone numbers.
 pub async fn default_region(conn: &mut PgConnection) -> ApiResult<String> {
-    let region: Option<String> = sqlx::query_scalar("SELECT default_region FROM assistant_settings")
-        .fetch_optional(conn)
-        .await?;
+    let region: Option<String> = sqlx::query_scalar("SELECT default_region FROM assistant_settings").fetch_optional(conn).await?;
     Ok(region.unwrap_or_else(|| "US".to_owned()))
 }
 

@@ -2,10 +2,10 @@
 //! transcripts, and the random tokens and digests used for sessions.
 
 use aes_gcm::aead::{Aead, KeyInit, OsRng};
-use hmac::{Hmac, Mac};
 use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 

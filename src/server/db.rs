@@ -39,13 +39,17 @@ impl Role {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("DATABASE_URL: cannot reach {url}: {source}; is PostgreSQL running? (scripts/ensure-postgres.sh starts the local one)")]
+    #[error(
+        "DATABASE_URL: cannot reach {url}: {source}; is PostgreSQL running? (scripts/ensure-postgres.sh starts the local one)"
+    )]
     Unreachable { url: String, source: sqlx::Error },
     #[error("DATABASE_URL: cannot create database {url}: {source}")]
     Create { url: String, source: sqlx::Error },
     #[error("database migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("DATABASE_URL: cannot switch to role {role} ({source}); migrations grant it to the connecting user, so run `callwright migrate` as the database owner")]
+    #[error(
+        "DATABASE_URL: cannot switch to role {role} ({source}); migrations grant it to the connecting user, so run `callwright migrate` as the database owner"
+    )]
     Role { role: &'static str, source: sqlx::Error },
 }
 
@@ -66,9 +70,7 @@ pub fn redact(url: &str) -> String {
 /// Creates the database if it is missing and applies pending migrations.
 /// Safe to run again: applied migrations are skipped.
 pub async fn prepare(url: &str) -> Result<(), DbError> {
-    let exists = Postgres::database_exists(url)
-        .await
-        .map_err(|source| DbError::Unreachable { url: redact(url), source })?;
+    let exists = Postgres::database_exists(url).await.map_err(|source| DbError::Unreachable { url: redact(url), source })?;
     if !exists {
         match Postgres::create_database(url).await {
             Ok(()) => tracing::info!(url = %redact(url), "created database"),
@@ -109,10 +111,7 @@ impl Db {
     /// and nothing else.
     pub async fn begin_as(&self, user_id: Uuid) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let mut tx = self.app.begin().await?;
-        sqlx::query("SELECT set_config('callwright.user_id', $1, true)")
-            .bind(user_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("SELECT set_config('callwright.user_id', $1, true)").bind(user_id.to_string()).execute(&mut *tx).await?;
         Ok(tx)
     }
 
@@ -126,14 +125,11 @@ impl Db {
     /// Whether the database answers and every embedded migration is applied.
     pub async fn readiness(&self) -> Readiness {
         let applied: Result<Vec<i64>, sqlx::Error> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&self.app)
-                .await;
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version").fetch_all(&self.app).await;
         match applied {
             Err(e) => Readiness::DatabaseDown(e.to_string()),
             Ok(applied) => {
-                let missing: Vec<i64> =
-                    MIGRATOR.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect();
+                let missing: Vec<i64> = MIGRATOR.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect();
                 if missing.is_empty() { Readiness::Ready } else { Readiness::MigrationsPending(missing) }
             }
         }

@@ -48,7 +48,12 @@ impl Job {
 /// Queues `job` to run at `run_at`, in the caller's transaction (so it
 /// exists exactly when the change that needs it is committed). A job with
 /// the same key already waiting is moved to the new time instead.
-pub async fn enqueue(conn: &mut PgConnection, job: &Job, user_id: Option<Uuid>, run_at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    job: &Job,
+    user_id: Option<Uuid>,
+    run_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO jobs (kind, payload, user_id, dedupe_key, run_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status = 'queued'
@@ -124,7 +129,10 @@ async fn claim(state: &AppState, worker: &str) -> Result<Option<(i64, Job, i32, 
 async fn finish(state: &AppState, id: i64, outcome: ApiResult<()>, attempts: i32, max_attempts: i32) -> Result<(), sqlx::Error> {
     match outcome {
         Ok(()) => {
-            sqlx::query("UPDATE jobs SET status = 'done', locked_by = NULL WHERE id = $1").bind(id).execute(state.db.system()).await?;
+            sqlx::query("UPDATE jobs SET status = 'done', locked_by = NULL WHERE id = $1")
+                .bind(id)
+                .execute(state.db.system())
+                .await?;
         }
         Err(e) if attempts < max_attempts && e.code.http_status() >= 500 => {
             let delay = retry_delay(5, attempts as u32).num_seconds() as f64;

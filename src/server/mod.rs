@@ -61,10 +61,8 @@ pub fn init_tracing(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn,tower_http::trace=info"));
     use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -85,8 +83,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     db::prepare(&config.database_url).await?;
     let db = Db::connect(&config.database_url, 16).await?;
 
-    let mut leptos_options = leptos::config::get_config_from_str(include_str!("../../Leptos.toml"))
-        .map_err(|e| StartError::Leptos(e.to_string()))?;
+    let mut leptos_options =
+        leptos::config::get_config_from_str(include_str!("../../Leptos.toml")).map_err(|e| StartError::Leptos(e.to_string()))?;
     leptos_options.site_addr = config.site_addr;
 
     let listener = tokio::net::TcpListener::bind(config.site_addr)
@@ -100,7 +98,8 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
     let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{local}")).into();
     let instance = uuid::Uuid::new_v4();
-    let state = AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
+    let state =
+        AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
     let worker = tokio::spawn(jobs::run_worker(state.clone(), instance));
     let app = http::router(state);
 

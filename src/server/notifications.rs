@@ -50,7 +50,9 @@ pub async fn create(
     message: &str,
 ) -> ApiResult<Uuid> {
     let priority = match kind {
-        NotificationType::ApprovalNeeded | NotificationType::CallFailed | NotificationType::ClarificationNeeded => NotificationPriority::High,
+        NotificationType::ApprovalNeeded | NotificationType::CallFailed | NotificationType::ClarificationNeeded => {
+            NotificationPriority::High
+        }
         NotificationType::CallCompleted => NotificationPriority::Normal,
         NotificationType::TaskCreated | NotificationType::CallStarted => NotificationPriority::Low,
     };

@@ -102,8 +102,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, patch: &SettingsPatch)
     .bind(&next.business_hours_end)
     .execute(&mut *tx)
     .await?;
-    audit::record(&mut tx, Entry::by(user, "settings.update", "assistant_settings", None, json!({ "fields": changed })))
-        .await?;
+    audit::record(&mut tx, Entry::by(user, "settings.update", "assistant_settings", None, json!({ "fields": changed }))).await?;
     let saved = load(&mut tx).await?;
     tx.commit().await?;
     Ok(saved)

@@ -143,13 +143,20 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
         None => None,
     };
     let chosen_contact = match input.contact_id {
-        Some(id) => Some(ctx.contacts.iter().find(|c| c.id == id).cloned().ok_or_else(|| ApiError::validation("contact_id", "No such contact."))?),
+        Some(id) => Some(
+            ctx.contacts
+                .iter()
+                .find(|c| c.id == id)
+                .cloned()
+                .ok_or_else(|| ApiError::validation("contact_id", "No such contact."))?,
+        ),
         None => None,
     };
     tx.commit().await?;
 
     // Planning may call a model: no transaction is held meanwhile.
-    let mut outcome = state.ai.plan(&instruction, &PlanContext { today: ctx.today, region: &ctx.region, contacts: &ctx.contacts }).await?;
+    let mut outcome =
+        state.ai.plan(&instruction, &PlanContext { today: ctx.today, region: &ctx.region, contacts: &ctx.contacts }).await?;
     if outcome.risk.blocked {
         let mut tx = state.db.begin_as(user.id).await?;
         let categories: Vec<_> = outcome.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.category).collect();
@@ -191,7 +198,10 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     let task = row.open(&state.cipher)?;
     let (kind, message) = if status == TaskStatus::WaitingForUser {
         let asks: Vec<&str> = outcome.plan.missing_info_details.iter().map(|m| m.label.as_str()).collect();
-        (NotificationType::ClarificationNeeded, format!("“{}” needs a few details before calling: {}", task.title, asks.join(" ")))
+        (
+            NotificationType::ClarificationNeeded,
+            format!("“{}” needs a few details before calling: {}", task.title, asks.join(" ")),
+        )
     } else {
         (NotificationType::TaskCreated, format!("“{}” is ready to call.", task.title))
     };
@@ -201,7 +211,13 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     }
     audit::record(
         &mut tx,
-        Entry::by(user, "task.create", "call_task", Some(task.id), json!({ "status": status, "kind": outcome.plan.task_kind, "engine": outcome.engine })),
+        Entry::by(
+            user,
+            "task.create",
+            "call_task",
+            Some(task.id),
+            json!({ "status": status, "kind": outcome.plan.task_kind, "engine": outcome.engine }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -252,7 +268,8 @@ pub async fn list(state: &AppState, user: &CurrentUser, filter: &ListFilter) -> 
         return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIST_LIMIT}")));
     }
     let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    let pattern = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", super::db::escape_like(q)));
+    let pattern =
+        filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", super::db::escape_like(q)));
     let mut tx = state.db.begin_as(user.id).await?;
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM call_tasks
@@ -349,7 +366,9 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
             // A phone number given as a clarification is the task's number.
             if key == "target_phone_number" {
                 phone = match value.as_str().map(str::trim).filter(|p| !p.is_empty()) {
-                    Some(raw) => Some(super::phone::parse("user_clarifications.target_phone_number", raw, &region)?.as_str().to_owned()),
+                    Some(raw) => {
+                        Some(super::phone::parse("user_clarifications.target_phone_number", raw, &region)?.as_str().to_owned())
+                    }
                     None => None,
                 };
                 continue;
@@ -368,7 +387,10 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
                     clarifications.insert(key.clone(), value.clone());
                 }
                 _ => {
-                    return Err(ApiError::validation(format!("user_clarifications.{key}"), "Clarifications are text, numbers or true/false."));
+                    return Err(ApiError::validation(
+                        format!("user_clarifications.{key}"),
+                        "Clarifications are text, numbers or true/false.",
+                    ));
                 }
             }
         }
@@ -377,7 +399,8 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     let mut contact_id = task.contact_id;
     if let Some(c) = patch.contact_id {
         if let Some(cid) = c {
-            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1)").bind(cid).fetch_one(&mut *tx).await?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM contacts WHERE id = $1)").bind(cid).fetch_one(&mut *tx).await?;
             if !exists {
                 return Err(ApiError::validation("contact_id", "No such contact."));
             }
@@ -408,7 +431,9 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
             other => {
                 return Err(ApiError::new(
                     ErrorCode::InvalidTransition,
-                    format!("The status cannot be set to {other} directly; it follows from the task's details and calls. Only `cancelled` may be requested."),
+                    format!(
+                        "The status cannot be set to {other} directly; it follows from the task's details and calls. Only `cancelled` may be requested."
+                    ),
                 ));
             }
         };
@@ -439,7 +464,11 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     .bind(task.status.as_str())
     .bind(&title)
     .bind(state.cipher.encrypt_opt(phone.as_deref()))
-    .bind(if clarifications.is_empty() && task.user_clarifications.is_none() { None } else { Some(Value::Object(clarifications)) })
+    .bind(if clarifications.is_empty() && task.user_clarifications.is_none() {
+        None
+    } else {
+        Some(Value::Object(clarifications))
+    })
     .bind(priority.as_str())
     .bind(scheduled_for)
     .bind(status.as_str())
@@ -448,18 +477,30 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     .bind(stamp)
     .fetch_optional(&mut *tx)
     .await?;
-    let row = row.ok_or_else(|| ApiError::conflict("The task changed while this update was being made. Reload it and try again."))?;
+    let row =
+        row.ok_or_else(|| ApiError::conflict("The task changed while this update was being made. Reload it and try again."))?;
     let updated = row.open(&state.cipher)?;
     let start_job = super::jobs::Job::StartCall { task_id: id };
     match (updated.scheduled_for, updated.status) {
         (Some(at), TaskStatus::ReadyToCall) => super::jobs::enqueue(&mut tx, &start_job, Some(user.id), at).await?,
-        _ if changed.contains(&"scheduled_for") || updated.status == TaskStatus::Cancelled => super::jobs::cancel(&mut tx, &start_job).await?,
+        _ if changed.contains(&"scheduled_for") || updated.status == TaskStatus::Cancelled => {
+            super::jobs::cancel(&mut tx, &start_job).await?
+        }
         _ => {}
     }
     if task.status == TaskStatus::WaitingForUser && status == TaskStatus::ReadyToCall {
-        super::notifications::create(&mut tx, user.id, Some(id), None, NotificationType::TaskCreated, &format!("“{}” is ready to call.", updated.title)).await?;
+        super::notifications::create(
+            &mut tx,
+            user.id,
+            Some(id),
+            None,
+            NotificationType::TaskCreated,
+            &format!("“{}” is ready to call.", updated.title),
+        )
+        .await?;
     }
-    audit::record(&mut tx, Entry::by(user, "task.update", "call_task", Some(id), json!({ "fields": changed, "status": status }))).await?;
+    audit::record(&mut tx, Entry::by(user, "task.update", "call_task", Some(id), json!({ "fields": changed, "status": status })))
+        .await?;
     tx.commit().await?;
     Ok(updated)
 }

@@ -8,7 +8,10 @@ pub fn HomePage() -> impl IntoView {
     const STEPS: [(&str, &str); 3] = [
         ("Describe the call", "“Call my dentist at 415-555-0199 and book a cleaning next week under $100.”"),
         ("Answer what is missing", "Callwright plans the call and asks you for anything it needs first."),
-        ("Watch it happen", "An AI assistant makes the call; you follow the transcript live and approve any price above your limit."),
+        (
+            "Watch it happen",
+            "An AI assistant makes the call; you follow the transcript live and approve any price above your limit.",
+        ),
     ];
     view! {
         <leptos_meta::Title text=""/>

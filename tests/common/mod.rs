@@ -73,9 +73,19 @@ impl Drop for TempDir {
 pub fn command(dir: &TempDir, db: &TestDb) -> Command {
     let mut cmd = Command::new(binary());
     for var in [
-        "AI_BACKEND", "AI_FALLBACK", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "TELEPHONY",
-        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_PHONE_NUMBER", "TWILIO_API_BASE", "PUBLIC_URL",
-        "CALLWRIGHT_DATA_KEY", "LOG_FORMAT",
+        "AI_BACKEND",
+        "AI_FALLBACK",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_MODEL",
+        "TELEPHONY",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_PHONE_NUMBER",
+        "TWILIO_API_BASE",
+        "PUBLIC_URL",
+        "CALLWRIGHT_DATA_KEY",
+        "LOG_FORMAT",
     ] {
         cmd.env_remove(var);
     }

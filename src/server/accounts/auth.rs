@@ -16,8 +16,12 @@ pub const SESSION_DAYS: i64 = 30;
 /// How the request proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthVia {
-    Session { session_id: Uuid },
-    Token { token_id: Uuid },
+    Session {
+        session_id: Uuid,
+    },
+    Token {
+        token_id: Uuid,
+    },
     /// A queued job acting for the user (a scheduled or retried call).
     Job,
 }
@@ -42,12 +46,9 @@ impl FromRequestParts<AppState> for CurrentUser {
 pub async fn authenticate(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<CurrentUser> {
     let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
-        let token = auth
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::new(crate::domain::error::ErrorCode::Unauthorized, "Use `Authorization: Bearer <token>`."))?;
+        let token = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or_else(|| {
+            ApiError::new(crate::domain::error::ErrorCode::Unauthorized, "Use `Authorization: Bearer <token>`.")
+        })?;
         let row: Option<(Uuid, Uuid)> = sqlx::query_as(
             "UPDATE api_tokens SET last_used_at = now()
              WHERE token_hash = $1 AND revoked_at IS NULL
@@ -70,9 +71,8 @@ pub async fn authenticate(state: &AppState, method: &Method, headers: &HeaderMap
     .bind(token_digest(&token))
     .fetch_optional(state.db.system())
     .await?;
-    let (session_id, id) = row.ok_or_else(|| {
-        ApiError::new(crate::domain::error::ErrorCode::Unauthorized, "Your session has ended. Sign in again.")
-    })?;
+    let (session_id, id) = row
+        .ok_or_else(|| ApiError::new(crate::domain::error::ErrorCode::Unauthorized, "Your session has ended. Sign in again."))?;
     if !is_safe(method) {
         check_same_origin(headers, &state.public_url)?;
     }

@@ -1,7 +1,7 @@
 //! Argon2id password hashing, run off the async threads.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 /// A PHC-format argon2id hash of `password`.
 pub async fn hash(password: String) -> Result<String, String> {
@@ -28,8 +28,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
 }
 
 /// An argon2id hash (default parameters) of a random password nobody knows.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JLD4Y9Sch5PBm7pNl0YoVqEsJ7dzS3L+q2gR2bJrJ0A";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JLD4Y9Sch5PBm7pNl0YoVqEsJ7dzS3L+q2gR2bJrJ0A";
 
 #[cfg(test)]
 mod tests {

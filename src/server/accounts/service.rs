@@ -85,12 +85,11 @@ pub async fn login(state: &AppState, email: &str, password: &str, user_agent: Op
     }
     rate_limit::hit(&state.db, Bucket::Login, &email, state.config.limits.logins_per_quarter_hour).await?;
 
-    let row: Option<(Uuid, String, String, chrono::DateTime<chrono::Utc>, String)> = sqlx::query_as(
-        "SELECT id, email, display_name, created_at, password_hash FROM users WHERE lower(email) = $1",
-    )
-    .bind(&email)
-    .fetch_optional(state.db.system())
-    .await?;
+    let row: Option<(Uuid, String, String, chrono::DateTime<chrono::Utc>, String)> =
+        sqlx::query_as("SELECT id, email, display_name, created_at, password_hash FROM users WHERE lower(email) = $1")
+            .bind(&email)
+            .fetch_optional(state.db.system())
+            .await?;
     let stored = row.as_ref().map(|r| r.4.clone());
     if !password::verify(password.to_owned(), stored).await {
         return Err(ApiError::new(ErrorCode::Unauthorized, "Email or password is incorrect."));
@@ -148,9 +147,8 @@ pub async fn logout(state: &AppState, user: &CurrentUser) -> ApiResult<()> {
 
 pub async fn me(state: &AppState, user: &CurrentUser) -> ApiResult<User> {
     let mut tx = state.db.begin_as(user.id).await?;
-    let found: Option<User> = sqlx::query_as("SELECT id, email, display_name, created_at FROM users")
-        .fetch_optional(&mut *tx)
-        .await?;
+    let found: Option<User> =
+        sqlx::query_as("SELECT id, email, display_name, created_at FROM users").fetch_optional(&mut *tx).await?;
     tx.commit().await?;
     found.ok_or_else(ApiError::unauthorized)
 }

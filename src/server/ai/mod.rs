@@ -6,12 +6,12 @@
 pub mod openai;
 pub mod rules;
 
-use crate::domain::plan::{AiPlan, CallSummary, RiskAssessment};
 use crate::domain::error::ErrorCode;
+use crate::domain::plan::{AiPlan, CallSummary, RiskAssessment};
 use crate::server::config::AiConfig;
 use crate::server::error::ApiError;
-use openai::{ModelError, OpenAiEngine};
 use chrono::NaiveDate;
+use openai::{ModelError, OpenAiEngine};
 use rules::planner::PlanContext;
 use rules::summarize::Line;
 
@@ -101,7 +101,12 @@ fn model_error(e: ModelError) -> ApiError {
 }
 
 /// Adds the rules engine's risk verdict (always computed in code).
-fn with_risk(instruction: &str, planned: rules::planner::Planned, engine: &'static str, fallback_reason: Option<String>) -> PlanOutcome {
+fn with_risk(
+    instruction: &str,
+    planned: rules::planner::Planned,
+    engine: &'static str,
+    fallback_reason: Option<String>,
+) -> PlanOutcome {
     let target = planned.plan.target_phone_number.clone();
     let premium = target
         .as_deref()

@@ -75,7 +75,8 @@ impl OpenAiEngine {
                 async_openai::error::OpenAIError::JSONDeserialize(err, _) => ModelError::Malformed(err.to_string()),
                 other => ModelError::Unavailable(other.to_string()),
             })?;
-        let message = response.choices.into_iter().next().map(|c| c.message).ok_or_else(|| ModelError::Malformed("no choices".into()))?;
+        let message =
+            response.choices.into_iter().next().map(|c| c.message).ok_or_else(|| ModelError::Malformed("no choices".into()))?;
         if let Some(refusal) = message.refusal.filter(|r| !r.trim().is_empty()) {
             return Err(ModelError::Refused(refusal));
         }
@@ -103,7 +104,12 @@ impl OpenAiEngine {
         Ok(model.into_planned(ctx, rules))
     }
 
-    pub async fn summarize(&self, lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate) -> Result<CallSummary, ModelError> {
+    pub async fn summarize(
+        &self,
+        lines: &[Line],
+        plan: Option<&AiPlan>,
+        call_date: NaiveDate,
+    ) -> Result<CallSummary, ModelError> {
         let system = format!(
             "You summarise a finished phone call that an AI assistant made for a user. The call took place on {} ({}). \
              Extract facts stated by the other side: prices (amount, currency), appointments (date YYYY-MM-DD, time HH:MM 24h, \
@@ -114,7 +120,8 @@ impl OpenAiEngine {
             call_date.format("%A")
         );
         let goal = plan.map(|p| p.goal.clone()).unwrap_or_else(|| "unknown".into());
-        let transcript: Vec<String> = lines.iter().map(|l| format!("[{} ms] {}: {}", l.timestamp_ms, l.speaker, l.content)).collect();
+        let transcript: Vec<String> =
+            lines.iter().map(|l| format!("[{} ms] {}: {}", l.timestamp_ms, l.speaker, l.content)).collect();
         let user = format!("Goal of the call: {goal}\n\nTranscript:\n{}", transcript.join("\n"));
         let value = self.complete("call_summary", summary_schema(), system, user).await?;
         let model: ModelSummary = serde_json::from_value(value).map_err(|e| ModelError::Malformed(e.to_string()))?;
@@ -214,11 +221,16 @@ impl ModelPlan {
         };
         let constraints = HardConstraints {
             max_price,
-            currency: self.hard_constraints.currency.or_else(|| rules.plan.hard_constraints.currency.clone()).filter(|_| max_price.is_some()),
+            currency: self
+                .hard_constraints
+                .currency
+                .or_else(|| rules.plan.hard_constraints.currency.clone())
+                .filter(|_| max_price.is_some()),
             per: self.hard_constraints.per.or_else(|| rules.plan.hard_constraints.per.clone()).filter(|_| max_price.is_some()),
         };
         let mut prefs: Map<String, Value> = self.soft_preferences.into_iter().filter(|(_, v)| !v.is_null()).collect();
-        if prefs.get("preferred_date").and_then(Value::as_str).is_some_and(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()) {
+        if prefs.get("preferred_date").and_then(Value::as_str).is_some_and(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err())
+        {
             prefs.remove("preferred_date");
         }
         let mut missing: Vec<MissingItem> = self
@@ -228,11 +240,12 @@ impl ModelPlan {
             .map(|m| MissingItem { key: m.key, label: m.label, hint: m.hint })
             .collect();
         if phone.is_none() && !missing.iter().any(|m| m.key == "target_phone_number") {
-            let item = rules.plan.missing_info_details.iter().find(|m| m.key == "target_phone_number").cloned().unwrap_or(MissingItem {
-                key: "target_phone_number".into(),
-                label: "What number should the assistant call?".into(),
-                hint: None,
-            });
+            let item =
+                rules.plan.missing_info_details.iter().find(|m| m.key == "target_phone_number").cloned().unwrap_or(MissingItem {
+                    key: "target_phone_number".into(),
+                    label: "What number should the assistant call?".into(),
+                    hint: None,
+                });
             missing.insert(0, item);
         }
         let title: String = self.title.trim().chars().take(80).collect();
@@ -282,7 +295,11 @@ impl ModelSummary {
             .into_iter()
             .map(|i| {
                 let value: Map<String, Value> = i.extracted_value.into_iter().filter(|(_, v)| !v.is_null()).collect();
-                ExtractedItem { data_type: i.data_type, extracted_value: Value::Object(value), confidence: i.confidence.clamp(0.0, 1.0) }
+                ExtractedItem {
+                    data_type: i.data_type,
+                    extracted_value: Value::Object(value),
+                    confidence: i.confidence.clamp(0.0, 1.0),
+                }
             })
             .filter(|i| i.extracted_value.as_object().is_some_and(|o| !o.is_empty()))
             .collect();

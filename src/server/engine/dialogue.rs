@@ -23,7 +23,12 @@ pub enum Action {
     /// Stay quiet (hold music, a recorded announcement).
     Silent,
     /// Tell the other side to wait, and ask the user to approve `amount`.
-    NeedApproval { say: String, amount: f64, limit: f64, reason: String },
+    NeedApproval {
+        say: String,
+        amount: f64,
+        limit: f64,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,11 +54,24 @@ pub struct Dialogue {
     accepted: Vec<f64>,
 }
 
-const VOICEMAIL: &[&str] = &["leave a message", "after the beep", "after the tone", "not available to take your call", "voicemail"];
-const HOLD: &[&str] = &["please hold", "hold music", "♪", "remain on the line", "stay on the line", "next available", "your call is important"];
+const VOICEMAIL: &[&str] =
+    &["leave a message", "after the beep", "after the tone", "not available to take your call", "voicemail"];
+const HOLD: &[&str] =
+    &["please hold", "hold music", "♪", "remain on the line", "stay on the line", "next available", "your call is important"];
 const REFUSAL: &[&str] = &["not interested", "stop calling", "don't call", "do not call", "go away", "take us off", "no solicit"];
 const BYE: &[&str] = &["goodbye", "bye now", "bye!", "have a good day", "have a great day", "take care"];
-const BOOKED: &[&str] = &["booked", "you're all set", "you are all set", "put you down", "confirmation number", "reservation number", "order number", "job number", "reference number", "confirmed"];
+const BOOKED: &[&str] = &[
+    "booked",
+    "you're all set",
+    "you are all set",
+    "put you down",
+    "confirmation number",
+    "reservation number",
+    "order number",
+    "job number",
+    "reference number",
+    "confirmed",
+];
 
 impl Dialogue {
     pub fn new(plan: AiPlan, script: CallScript, user: &str, max_auto_approve: f64, today: NaiveDate) -> Dialogue {
@@ -195,7 +213,12 @@ impl Dialogue {
         }
         // An offered slot or price for a booking: take it.
         let offer = when.has_day() || when.time.is_some() || check.amount.is_some();
-        if offer && matches!(self.plan.task_kind, TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Quote | TaskKind::Ordering) {
+        if offer
+            && matches!(
+                self.plan.task_kind,
+                TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Quote | TaskKind::Ordering
+            )
+        {
             return Action::Say("That works. Please go ahead and book it.".into());
         }
         match self.next_question() {
@@ -258,9 +281,17 @@ fn reference_number(text: &str) -> Option<String> {
         if !["number", "reference", "confirmation", "#"].iter().any(|k| key.trim_end_matches([':', ',']) == *k) {
             return None;
         }
-        words.iter().skip(i + 1).take(3).map(|c| c.trim_matches(|ch: char| !ch.is_alphanumeric() && ch != '-').trim_end_matches('-')).find(|c| {
-            c.len() >= 3 && c.chars().any(|ch| ch.is_ascii_digit()) && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
-        }).map(str::to_owned)
+        words
+            .iter()
+            .skip(i + 1)
+            .take(3)
+            .map(|c| c.trim_matches(|ch: char| !ch.is_alphanumeric() && ch != '-').trim_end_matches('-'))
+            .find(|c| {
+                c.len() >= 3
+                    && c.chars().any(|ch| ch.is_ascii_digit())
+                    && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            })
+            .map(str::to_owned)
     })
 }
 
@@ -270,7 +301,9 @@ fn menu_choice(lower: &str, kind: TaskKind) -> Option<String> {
         return None;
     }
     let wanted: &[&str] = match kind {
-        TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Confirmation | TaskKind::Cancellation => &["appointment", "booking", "reservation", "schedul"],
+        TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Confirmation | TaskKind::Cancellation => {
+            &["appointment", "booking", "reservation", "schedul"]
+        }
         TaskKind::Ordering => &["order", "pickup", "delivery"],
         TaskKind::Complaint | TaskKind::Negotiation => &["billing", "account", "customer service"],
         _ => &["information", "hours", "question", "other"],
@@ -288,7 +321,11 @@ fn menu_choice(lower: &str, kind: TaskKind) -> Option<String> {
     options
         .iter()
         .find(|(text, _)| wanted.iter().any(|w| text.contains(w)))
-        .or_else(|| options.iter().find(|(text, _)| text.contains("other") || text.contains("operator") || text.contains("representative")))
+        .or_else(|| {
+            options
+                .iter()
+                .find(|(text, _)| text.contains("other") || text.contains("operator") || text.contains("representative"))
+        })
         .or(options.first())
         .map(|(_, d)| d.clone())
 }
@@ -309,11 +346,20 @@ mod tests {
     #[test]
     fn a_booking_from_greeting_to_read_back() {
         let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
-        let Action::Say(intro) = d.on_human("Thank you for calling Bright Smiles Dental, this is Sarah. How can I help you?") else { panic!() };
+        let Action::Say(intro) = d.on_human("Thank you for calling Bright Smiles Dental, this is Sarah. How can I help you?")
+        else {
+            panic!()
+        };
         assert!(intro.contains("AI assistant calling on behalf of Ada"), "{intro}");
-        let Action::Say(accept) = d.on_human("Sure! We have an opening next Tuesday at 2:30 pm. A cleaning is $85.") else { panic!() };
+        let Action::Say(accept) = d.on_human("Sure! We have an opening next Tuesday at 2:30 pm. A cleaning is $85.") else {
+            panic!()
+        };
         assert!(accept.contains("book it"));
-        let Action::Final(bye) = d.on_human("Perfect, you're booked for next Tuesday at 2:30 pm. Your confirmation number is DC-4821.") else { panic!() };
+        let Action::Final(bye) =
+            d.on_human("Perfect, you're booked for next Tuesday at 2:30 pm. Your confirmation number is DC-4821.")
+        else {
+            panic!()
+        };
         assert!(bye.contains("Tuesday, December 1 at 2:30 PM") && bye.contains("DC-4821") && bye.contains("$85"), "{bye}");
         assert!(d.is_done());
     }
@@ -322,7 +368,10 @@ mod tests {
     fn over_the_limit_waits_for_the_user() {
         let mut d = dialogue("Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250");
         d.on_human("Rapid Plumbing, Joe speaking.");
-        let Action::NeedApproval { amount, limit, .. } = d.on_human("For a leak repair it would be $300, parts and labour.") else { panic!() };
+        let Action::NeedApproval { amount, limit, .. } = d.on_human("For a leak repair it would be $300, parts and labour.")
+        else {
+            panic!()
+        };
         assert_eq!((amount, limit), (300.0, 250.0));
         assert_eq!(d.on_human("Sure, take your time. I'll hold."), Action::Silent);
         let Action::Say(go) = d.on_decision(Some(true)) else { panic!() };
@@ -343,7 +392,10 @@ mod tests {
         let mut d = dialogue("Call my dentist at 415-555-0104 and book a cleaning next week");
         assert!(matches!(d.on_human("Please leave a message after the beep."), Action::Final(t) if t.contains("AI assistant")));
         let mut d = dialogue("Call my dentist at 415-555-0107 and book a cleaning next week");
-        assert_eq!(d.on_human("For billing, press 1. For appointments, press 2. For all other questions, press 0."), Action::Digits("2".into()));
+        assert_eq!(
+            d.on_human("For billing, press 1. For appointments, press 2. For all other questions, press 0."),
+            Action::Digits("2".into())
+        );
         assert_eq!(d.on_human("All of our staff are busy; please hold. ♪ hold music ♪"), Action::Silent);
         assert!(matches!(d.on_human("We're not interested. Stop calling us!"), Action::Final(_)));
     }

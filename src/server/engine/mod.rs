@@ -4,10 +4,10 @@
 
 pub mod dialogue;
 
+use super::ai::rules::text::money;
 use super::calls::{self, LiveContext};
 use super::state::AppState;
 use super::telephony::signature;
-use super::ai::rules::text::money;
 use crate::domain::enums::{SessionStatus, Speaker};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -92,7 +92,8 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
     .await
     .map_err(|_| "no setup frame")?
     .ok_or("socket closed before setup")?;
-    let session_id: Uuid = setup["customParameters"]["session_id"].as_str().and_then(|s| s.parse().ok()).ok_or("setup without session_id")?;
+    let session_id: Uuid =
+        setup["customParameters"]["session_id"].as_str().and_then(|s| s.parse().ok()).ok_or("setup without session_id")?;
     let ctx = calls::live_context(&state, session_id).await.map_err(|e| e.message)?;
     let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
     let _ = super::jobs::heartbeat(&state, session_id, state.instance).await;
@@ -177,7 +178,8 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                 say(&state, &ctx, &mut sink, started, &line).await?;
                 let waiter = state.hub.await_approval(ctx.session_id);
                 calls::request_approval(&state, &ctx, amount, limit, &reason).await.map_err(|e| e.message)?;
-                approval_until = Some(tokio::time::Instant::now() + Duration::from_secs(state.config.calls.approval_timeout_secs));
+                approval_until =
+                    Some(tokio::time::Instant::now() + Duration::from_secs(state.config.calls.approval_timeout_secs));
                 approval_rx = Some(waiter);
                 approval_amount = amount;
                 note(&state, &ctx, started, &format!("Waiting for {}'s approval: {reason}", ctx.user_name)).await?;

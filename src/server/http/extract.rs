@@ -54,7 +54,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // "missing field `x`" is reported at the parent's path.
         let field = match message.split('`').nth(1) {
             Some(name) if message.starts_with("missing field") => {
-                if path == "." { name.to_owned() } else { format!("{path}.{name}") }
+                if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
             }
             _ if path == "." => String::new(),
             _ => path,
@@ -104,9 +108,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::not_found("Resource"))?;
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found("Resource"))?;
         uuid::Uuid::parse_str(&raw).map(IdPath).map_err(|_| ApiError::not_found("Resource"))
     }
 }

@@ -23,20 +23,14 @@ pub async fn healthz() -> Json<Value> {
     ))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.db.readiness().await {
-        Readiness::Ready => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok", "migrations": "current" })),
-        ),
+        Readiness::Ready => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok", "migrations": "current" }))),
         Readiness::MigrationsPending(pending) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "database": "ok", "migrations": "pending", "pending": pending })),
         ),
         Readiness::DatabaseDown(error) => {
             tracing::warn!(%error, "readiness: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": "unreachable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": "unreachable" })))
         }
     }
 }

@@ -4,8 +4,8 @@
 
 pub mod api;
 pub mod extract;
-pub mod server_fn;
 mod health;
+pub mod server_fn;
 mod webhooks;
 
 use super::error::ApiError;
@@ -75,11 +75,7 @@ pub fn router(state: AppState) -> Router {
 /// server function) reads it. Bodies without a declared length are capped
 /// by `DefaultBodyLimit` while they are read.
 async fn refuse_large_bodies(req: Request<Body>, next: Next) -> Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     match declared {
         Some(len) if len > api::BODY_LIMIT as u64 => {
             // The unread body stays on the wire: the connection cannot be reused.

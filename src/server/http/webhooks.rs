@@ -44,7 +44,12 @@ async fn session_of(state: &AppState, uri: &OriginalUri, params: &Params) -> Api
 
 /// `POST /api/webhooks/voice?session_id=`: the TwiML connecting the call to
 /// the ConversationRelay websocket.
-pub async fn voice(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+pub async fn voice(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> ApiResult<Response> {
     verify(&state, &uri, &headers, &params)?;
     let session_id = query_session(&uri).ok_or_else(|| ApiError::validation("session_id", "session_id is required"))?;
     let (language, voice_pref): (String, String) = sqlx::query_as(
@@ -70,7 +75,12 @@ pub async fn voice(State(state): State<AppState>, uri: OriginalUri, headers: Hea
 
 /// `POST /api/webhooks/call-status`: call progress. Idempotent; late,
 /// repeated or reordered callbacks never move a session backwards.
-pub async fn call_status(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+pub async fn call_status(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> ApiResult<Response> {
     verify(&state, &uri, &headers, &params)?;
     let session_id = session_of(&state, &uri, &params).await?;
     let status = param(&params, "CallStatus").unwrap_or("");
@@ -91,7 +101,12 @@ pub async fn call_status(State(state): State<AppState>, uri: OriginalUri, header
 }
 
 /// `POST /api/webhooks/amd`: asynchronous answering-machine detection.
-pub async fn amd(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+pub async fn amd(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> ApiResult<Response> {
     verify(&state, &uri, &headers, &params)?;
     let session_id = session_of(&state, &uri, &params).await?;
     let answered_by = param(&params, "AnsweredBy").unwrap_or("unknown");
@@ -108,7 +123,12 @@ pub async fn amd(State(state): State<AppState>, uri: OriginalUri, headers: Heade
 
 /// `POST /api/webhooks/call-transcript`: Twilio real-time transcription;
 /// final results become transcript segments.
-pub async fn call_transcript(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+pub async fn call_transcript(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> ApiResult<Response> {
     verify(&state, &uri, &headers, &params)?;
     if param(&params, "TranscriptionEvent") != Some("transcription-content") || param(&params, "Final") != Some("true") {
         return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
@@ -122,8 +142,10 @@ pub async fn call_transcript(State(state): State<AppState>, uri: OriginalUri, he
     }
     let speaker = if param(&params, "Track") == Some("outbound_track") { Speaker::Assistant } else { Speaker::Human };
     let ctx = calls::live_context(&state, session_id).await?;
-    let started: Option<chrono::DateTime<chrono::Utc>> =
-        sqlx::query_scalar("SELECT started_at FROM call_sessions WHERE id = $1").bind(session_id).fetch_optional(state.db.system()).await?;
+    let started: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar("SELECT started_at FROM call_sessions WHERE id = $1")
+        .bind(session_id)
+        .fetch_optional(state.db.system())
+        .await?;
     let ms = started.map(|s| (chrono::Utc::now() - s).num_milliseconds().clamp(0, i32::MAX as i64) as i32).unwrap_or(0);
     calls::append_segment(&state, &ctx, speaker, text, ms, data["confidence"].as_f64()).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -131,10 +153,16 @@ pub async fn call_transcript(State(state): State<AppState>, uri: OriginalUri, he
 
 /// `POST /api/webhooks/relay-ended`: the `<Connect action>` after the relay
 /// session; the call itself ends with its status callback.
-pub async fn relay_ended(State(state): State<AppState>, uri: OriginalUri, headers: HeaderMap, Form(params): Form<Params>) -> ApiResult<Response> {
+pub async fn relay_ended(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form<Params>,
+) -> ApiResult<Response> {
     verify(&state, &uri, &headers, &params)?;
     let session_id = session_of(&state, &uri, &params).await?;
     tracing::info!(%session_id, status = param(&params, "SessionStatus").unwrap_or(""), "relay session ended");
     // Nothing more to do with the call: hang up.
-    Ok(([(header::CONTENT_TYPE, "text/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>").into_response())
+    Ok(([(header::CONTENT_TYPE, "text/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>")
+        .into_response())
 }

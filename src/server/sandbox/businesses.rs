@@ -72,8 +72,23 @@ fn has(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| t.contains(w))
 }
 
-const ACCEPT: &[&str] = &["go ahead", "that works", "sounds good", "please book", "book it", "yes please", "let's do", "we'll take", "i'll take", "please confirm", "perfect", "approves", "great, please"];
-const DECLINE: &[&str] = &["pass for now", "more than", "can't do", "cannot do", "no thank", "not able", "couldn't reach", "call you back", "decline"];
+const ACCEPT: &[&str] = &[
+    "go ahead",
+    "that works",
+    "sounds good",
+    "please book",
+    "book it",
+    "yes please",
+    "let's do",
+    "we'll take",
+    "i'll take",
+    "please confirm",
+    "perfect",
+    "approves",
+    "great, please",
+];
+const DECLINE: &[&str] =
+    &["pass for now", "more than", "can't do", "cannot do", "no thank", "not able", "couldn't reach", "call you back", "decline"];
 const GOODBYE: &[&str] = &["goodbye", "bye", "have a great day", "have a good day"];
 
 impl Sim {
@@ -94,10 +109,13 @@ impl Sim {
             Business::Plumber => say("Rapid Plumbing, Joe speaking."),
             Business::Restaurant => say("Good evening, Luigi's Trattoria. How can I help?"),
             Business::Voicemail => Reaction::Say(vec![
-                "Hi, you've reached Dr. Lee's office. We can't take your call right now. Please leave a message after the beep.".into(),
+                "Hi, you've reached Dr. Lee's office. We can't take your call right now. Please leave a message after the beep."
+                    .into(),
                 "Beep.".into(),
             ]),
-            Business::PhoneMenu => say("Thank you for calling Bright Smiles Dental. For billing, press 1. For appointments, press 2. For all other questions, press 0."),
+            Business::PhoneMenu => say(
+                "Thank you for calling Bright Smiles Dental. For billing, press 1. For appointments, press 2. For all other questions, press 0.",
+            ),
             Business::Hold => {
                 self.inner = Some(Box::new(Sim::new(Business::Dentist, self.reference)));
                 Reaction::Later(
@@ -113,7 +131,8 @@ impl Sim {
 
     /// What the hold line says before a person picks up.
     pub fn hold_message(&self) -> Option<&'static str> {
-        (self.business == Business::Hold).then_some("Thank you for calling. All of our staff are busy; please hold. ♪ hold music ♪")
+        (self.business == Business::Hold)
+            .then_some("Thank you for calling. All of our staff are busy; please hold. ♪ hold music ♪")
     }
 
     pub fn on_digits(&mut self, digits: &str) -> Reaction {
@@ -191,7 +210,9 @@ impl Sim {
                     return Reaction::SayAndHangUp(vec!["We look forward to seeing you. Goodbye!".into()]);
                 }
                 if self.stage == 1 {
-                    return Reaction::Say(vec![format!("Of course. I've put you down for this Friday at 7 pm. Your reservation number is R-{r}.")]);
+                    return Reaction::Say(vec![format!(
+                        "Of course. I've put you down for this Friday at 7 pm. Your reservation number is R-{r}."
+                    )]);
                 }
                 Reaction::Say(vec!["Anything else?".into()])
             }

@@ -161,7 +161,9 @@ impl Sandbox {
         ws.send(Message::Text(setup.to_string().into())).await.map_err(|e| e.to_string())?;
 
         let mut sim = Sim::new(business, seed);
-        let prompt = |text: &str| Message::Text(json!({ "type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true }).to_string().into());
+        let prompt = |text: &str| {
+            Message::Text(json!({ "type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true }).to_string().into())
+        };
         if let Some(hold) = sim.hold_message() {
             ws.send(prompt(hold)).await.map_err(|e| e.to_string())?;
         }

@@ -37,12 +37,12 @@ impl Telephony {
             TelephonyConfig::Twilio { account_sid, auth_token, phone_number, api_base } => {
                 super::install_tls_provider();
                 Telephony::Twilio(TwilioRest {
-                account_sid: account_sid.clone(),
-                auth_token: auth_token.expose().to_owned(),
-                from: phone_number.clone(),
-                api_base: api_base.clone(),
-                http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default(),
-            })
+                    account_sid: account_sid.clone(),
+                    auth_token: auth_token.expose().to_owned(),
+                    from: phone_number.clone(),
+                    api_base: api_base.clone(),
+                    http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default(),
+                })
             }
         }
     }

@@ -62,7 +62,10 @@ mod tests {
         });
         assert!(xml.contains("&amp;b=2"));
         assert_eq!(attribute(&xml, "ConversationRelay", "url").as_deref(), Some("wss://calls.example.com/api/relay"));
-        assert_eq!(attribute(&xml, "Connect", "action").as_deref(), Some("https://calls.example.com/api/webhooks/relay-ended?a=1&b=2"));
+        assert_eq!(
+            attribute(&xml, "Connect", "action").as_deref(),
+            Some("https://calls.example.com/api/webhooks/relay-ended?a=1&b=2")
+        );
         assert_eq!(attribute(&xml, "Parameter", "value").as_deref(), Some("5b4f"));
     }
 }

@@ -282,7 +282,10 @@ fn find_time(tokens: &[Token<'_>], lower: &str) -> Option<NaiveTime> {
         }
         let at_before = i > 0 && matches!(word(i - 1), "at" | "around" | "by" | "until" | "till");
         let clock = word(i + 1) == ":";
-        if !(meridiem.is_some() || clock || (at_before && hour <= 12 && !matches!(word(next), "people" | "persons" | "guests" | "minutes" | "hours" | "days"))) {
+        if !(meridiem.is_some()
+            || clock
+            || (at_before && hour <= 12 && !matches!(word(next), "people" | "persons" | "guests" | "minutes" | "hours" | "days")))
+        {
             continue;
         }
         let mut h = hour;

@@ -6,16 +6,72 @@ use crate::domain::plan::TaskKind;
 /// Cue words for each kind, most specific kinds first: the first kind with
 /// a cue wins.
 const CUES: &[(TaskKind, &[&str])] = &[
-    (TaskKind::Cancellation, &["cancel", "cancellation", "unsubscribe", "terminate my", "end my subscription", "stop my subscription"]),
-    (TaskKind::Reschedule, &["reschedule", "move my appointment", "change my appointment", "move my reservation", "change my reservation", "push back my"]),
+    (
+        TaskKind::Cancellation,
+        &["cancel", "cancellation", "unsubscribe", "terminate my", "end my subscription", "stop my subscription"],
+    ),
+    (
+        TaskKind::Reschedule,
+        &[
+            "reschedule",
+            "move my appointment",
+            "change my appointment",
+            "move my reservation",
+            "change my reservation",
+            "push back my",
+        ],
+    ),
     (TaskKind::Complaint, &["dispute", "complain", "complaint", "refund", "overcharged", "charged me", "wrong order", "damaged"]),
-    (TaskKind::Negotiation, &["negotiate", "lower my", "lower the", "reduce my", "better rate", "discount", "bring down", "cheaper plan", "price match"]),
+    (
+        TaskKind::Negotiation,
+        &[
+            "negotiate",
+            "lower my",
+            "lower the",
+            "reduce my",
+            "better rate",
+            "discount",
+            "bring down",
+            "cheaper plan",
+            "price match",
+        ],
+    ),
     (TaskKind::Reservation, &["reservation", "reserve", "table for", "book a table", "a table", "book a room", "party of"]),
     (TaskKind::Ordering, &["order", "deliver", "delivery", "takeout", "take-out", "pick up an order", "pizza"]),
     (TaskKind::Quote, &["quote", "estimate", "how much", "price for", "prices for", "cost to", "costs to", "rates for"]),
     (TaskKind::Confirmation, &["confirm", "confirmation", "verify", "double-check", "double check", "make sure my"]),
-    (TaskKind::Booking, &["book", "appointment", "schedule", "sign me up", "set up a", "make an appointment", "check-up", "checkup", "cleaning", "haircut"]),
-    (TaskKind::Enquiry, &["ask", "find out", "check if", "check whether", "hours", "open", "availability", "available", "in stock", "inquire", "enquire", "whether"]),
+    (
+        TaskKind::Booking,
+        &[
+            "book",
+            "appointment",
+            "schedule",
+            "sign me up",
+            "set up a",
+            "make an appointment",
+            "check-up",
+            "checkup",
+            "cleaning",
+            "haircut",
+        ],
+    ),
+    (
+        TaskKind::Enquiry,
+        &[
+            "ask",
+            "find out",
+            "check if",
+            "check whether",
+            "hours",
+            "open",
+            "availability",
+            "available",
+            "in stock",
+            "inquire",
+            "enquire",
+            "whether",
+        ],
+    ),
 ];
 
 pub fn classify(instruction: &str) -> TaskKind {

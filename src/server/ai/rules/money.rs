@@ -116,7 +116,9 @@ fn finish(tokens: &[Token<'_>], first: usize, last: usize, value: f64, currency:
                 per = Some(p);
                 last += 2;
             }
-        } else if let Some(p) = period(next.text).filter(|_| matches!(next.text, "monthly" | "yearly" | "weekly" | "nightly" | "hourly")) {
+        } else if let Some(p) =
+            period(next.text).filter(|_| matches!(next.text, "monthly" | "yearly" | "weekly" | "nightly" | "hourly"))
+        {
             per = Some(p);
             last += 1;
         }

@@ -17,8 +17,10 @@ pub fn find_phone_spans(text: &str) -> Vec<PhoneSpan> {
     let mut spans = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let starts = bytes[i].is_ascii_digit() || (bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'(');
-        let after_word = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'$' | b'/' | b':' | b'.' | b','));
+        let starts = bytes[i].is_ascii_digit()
+            || (bytes[i] == b'+' || bytes[i] == b'(') && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'(');
+        let after_word =
+            i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'$' | b'/' | b':' | b'.' | b','));
         if !starts || after_word {
             i += 1;
             continue;
@@ -31,7 +33,9 @@ pub fn find_phone_spans(text: &str) -> Vec<PhoneSpan> {
             if b.is_ascii_digit() {
                 j += 1;
                 end = j;
-            } else if matches!(b, b' ' | b'-' | b'.' | b'(' | b')' | b'+') && bytes.get(j + 1).is_some_and(|n| n.is_ascii_digit() || *n == b'(' || *n == b' ') {
+            } else if matches!(b, b' ' | b'-' | b'.' | b'(' | b')' | b'+')
+                && bytes.get(j + 1).is_some_and(|n| n.is_ascii_digit() || *n == b'(' || *n == b' ')
+            {
                 // Separators only continue a number if more digits follow soon.
                 let lookahead = &bytes[j + 1..bytes.len().min(j + 3)];
                 if lookahead.iter().any(u8::is_ascii_digit) {
@@ -47,9 +51,12 @@ pub fn find_phone_spans(text: &str) -> Vec<PhoneSpan> {
         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
         let next = &text[end..];
         let money_or_unit = next.trim_start().starts_with(|c: char| c == '%' || c == '$' || c == '€')
-            || ["dollar", "buck", "euro", "pound", "people", "person", "guest", "minute", "hour", "day", "am", "pm", "st ", "nd ", "rd ", "th "]
-                .iter()
-                .any(|w| next.trim_start().to_lowercase().starts_with(w))
+            || [
+                "dollar", "buck", "euro", "pound", "people", "person", "guest", "minute", "hour", "day", "am", "pm", "st ",
+                "nd ", "rd ", "th ",
+            ]
+            .iter()
+            .any(|w| next.trim_start().to_lowercase().starts_with(w))
             || next.starts_with(':');
         if digits.len() >= 3 && !money_or_unit {
             spans.push(PhoneSpan { raw, digits, start, end });

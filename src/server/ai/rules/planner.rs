@@ -165,11 +165,12 @@ fn business_phrase(text: &str) -> Option<String> {
     for verb in CALL_VERBS {
         if let Some(rest) = body.strip_prefix(verb).filter(|r| r.starts_with(' ')) {
             let start = offset + verb.len() + 1;
-            let end_rel = [" at ", " on ", " and ", ",", " to ", " about ", " for ", " tomorrow", " today", " asap", ".", " (", " +"]
-                .iter()
-                .filter_map(|stop| rest[1..].find(stop).map(|i| i + 1))
-                .min()
-                .unwrap_or(rest.len());
+            let end_rel =
+                [" at ", " on ", " and ", ",", " to ", " about ", " for ", " tomorrow", " today", " asap", ".", " (", " +"]
+                    .iter()
+                    .filter_map(|stop| rest[1..].find(stop).map(|i| i + 1))
+                    .min()
+                    .unwrap_or(rest.len());
             let phrase = text[start..(offset + verb.len() + end_rel).min(text.len())].trim();
             let useful = !phrase.is_empty() && !phrase.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '(' || c == '+');
             if useful && phrase.split_whitespace().count() <= 5 && !matches!(phrase, "them" | "him" | "her" | "back") {
@@ -198,7 +199,13 @@ fn business_phrase(text: &str) -> Option<String> {
         if matches!(w.to_lowercase().as_str(), "at" | "with" | "from") {
             let name: Vec<&str> = words[i + 1..]
                 .iter()
-                .take_while(|n| n.chars().next().is_some_and(char::is_uppercase) && !matches!(**n, "I" | "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday"))
+                .take_while(|n| {
+                    n.chars().next().is_some_and(char::is_uppercase)
+                        && !matches!(
+                            **n,
+                            "I" | "Monday" | "Tuesday" | "Wednesday" | "Thursday" | "Friday" | "Saturday" | "Sunday"
+                        )
+                })
                 .take(4)
                 .map(|n| n.trim_end_matches([',', '.', '!', '?']))
                 .collect();
@@ -249,15 +256,17 @@ fn party_size(lower: &str) -> Option<u32> {
         t.is_some_and(|t| matches!(t.text, "people" | "persons" | "guests" | "adults" | "of" | "diners"))
     };
     for i in 0..tokens.len() {
-        let after_cue = i > 0 && (matches!(tokens[i - 1].text, "for") && (people(tokens.get(i + 1)) || (i > 1 && tokens[i - 2].text == "table"))
-            || (tokens[i - 1].text == "of" && i > 1 && tokens[i - 2].text == "party"));
+        let after_cue = i > 0
+            && (matches!(tokens[i - 1].text, "for") && (people(tokens.get(i + 1)) || (i > 1 && tokens[i - 2].text == "table"))
+                || (tokens[i - 1].text == "of" && i > 1 && tokens[i - 2].text == "party"));
         let value = match tokens[i].kind {
             super::text::TokenKind::Number => tokens[i].text.parse::<u32>().ok().map(|v| (v, 1)),
             super::text::TokenKind::Word => number_words(&tokens, i).map(|(v, l)| (v as u32, l)),
             _ => None,
         };
         if let Some((v, len)) = value {
-            if (after_cue || people(tokens.get(i + len)).then_some(()).is_some() && tokens.get(i + len).is_some_and(|t| t.text != "of"))
+            if (after_cue
+                || people(tokens.get(i + len)).then_some(()).is_some() && tokens.get(i + len).is_some_and(|t| t.text != "of"))
                 && (1..=50).contains(&v)
             {
                 return Some(v);
@@ -278,11 +287,31 @@ fn service(lower: &str, kind: TaskKind) -> Option<String> {
     for v in verbs {
         if let Some(i) = lower.find(v) {
             let rest = &lower[i + v.len()..];
-            let end = [" next ", " this ", " on ", " for ", " at ", " under ", " by ", ",", ".", " and ", " tomorrow", " today", " with ", " from ", " max", " no more", " up to", " less than", " below"]
-                .iter()
-                .filter_map(|s| rest.find(s))
-                .min()
-                .unwrap_or(rest.len());
+            let end = [
+                " next ",
+                " this ",
+                " on ",
+                " for ",
+                " at ",
+                " under ",
+                " by ",
+                ",",
+                ".",
+                " and ",
+                " tomorrow",
+                " today",
+                " with ",
+                " from ",
+                " max",
+                " no more",
+                " up to",
+                " less than",
+                " below",
+            ]
+            .iter()
+            .filter_map(|s| rest.find(s))
+            .min()
+            .unwrap_or(rest.len());
             let s = rest[..end].trim();
             if !s.is_empty() && s != "appointment" {
                 return Some(s.trim_start_matches("a ").trim_start_matches("an ").to_owned());
@@ -302,9 +331,28 @@ fn action_clause(text: &str, limit: Option<&Amount>) -> String {
         if a.end <= s.len() && s.is_char_boundary(a.start) && s.is_char_boundary(a.end) {
             let head = &s[..a.start];
             let cues = [
-                "no more than", "not more than", "nothing more than", "less than", "up to", "at most", "a maximum of",
-                "maximum of", "max of", "maximum", "max", "under", "below", "budget of", "a budget of", "within",
-                "don't pay more than", "do not pay more than", "not to exceed", "capped at", "cap of", "limit of",
+                "no more than",
+                "not more than",
+                "nothing more than",
+                "less than",
+                "up to",
+                "at most",
+                "a maximum of",
+                "maximum of",
+                "max of",
+                "maximum",
+                "max",
+                "under",
+                "below",
+                "budget of",
+                "a budget of",
+                "within",
+                "don't pay more than",
+                "do not pay more than",
+                "not to exceed",
+                "capped at",
+                "cap of",
+                "limit of",
             ];
             let lower_head = head.to_lowercase();
             let cut = cues
@@ -469,7 +517,15 @@ fn steps_and_questions(
         let per = c.per.as_deref().map(|p| format!(" per {p}")).unwrap_or_default();
         steps.push(format!("Check the price: never agree to more than {l}{per} without the user's approval"));
     }
-    if matches!(kind, TaskKind::Booking | TaskKind::Reservation | TaskKind::Ordering | TaskKind::Cancellation | TaskKind::Reschedule | TaskKind::Complaint) {
+    if matches!(
+        kind,
+        TaskKind::Booking
+            | TaskKind::Reservation
+            | TaskKind::Ordering
+            | TaskKind::Cancellation
+            | TaskKind::Reschedule
+            | TaskKind::Complaint
+    ) {
         steps.push("Get a confirmation or reference number".into());
         if !questions.iter().any(|q| q.contains("reference number")) {
             questions.push("Could I have a confirmation number?".into());
@@ -504,7 +560,11 @@ fn enquiry_question(action: &str) -> String {
     for det in ["the ", "my ", "them ", "him ", "her "] {
         if let Some(r) = rest.strip_prefix(det) {
             // skip the noun after a determiner: "the pharmacy what..."
-            rest = if det.ends_with("m ") || det == "him " || det == "her " { r } else { r.split_once(' ').map(|(_, x)| x).unwrap_or(r) };
+            rest = if det.ends_with("m ") || det == "him " || det == "her " {
+                r
+            } else {
+                r.split_once(' ').map(|(_, x)| x).unwrap_or(r)
+            };
             break;
         }
     }
@@ -565,8 +625,20 @@ mod tests {
     #[test]
     fn contacts_supply_the_number() {
         let contacts = [
-            ContactRef { id: Uuid::nil(), name: "Dr. Lee".into(), company_name: Some("Bright Smiles Dental".into()), phone_number: Some("+14155550100".into()), notes: None },
-            ContactRef { id: Uuid::from_u128(7), name: "Sam".into(), company_name: Some("Ace Movers".into()), phone_number: Some("+14155550142".into()), notes: None },
+            ContactRef {
+                id: Uuid::nil(),
+                name: "Dr. Lee".into(),
+                company_name: Some("Bright Smiles Dental".into()),
+                phone_number: Some("+14155550100".into()),
+                notes: None,
+            },
+            ContactRef {
+                id: Uuid::from_u128(7),
+                name: "Sam".into(),
+                company_name: Some("Ace Movers".into()),
+                phone_number: Some("+14155550142".into()),
+                notes: None,
+            },
         ];
         let p = plan("Call my dentist and book a cleaning on Friday", &ctx(&contacts));
         assert_eq!(p.plan.target_phone_number.as_deref(), Some("+14155550100"));
@@ -578,7 +650,13 @@ mod tests {
 
     #[test]
     fn enquiries_become_questions() {
-        assert_eq!(enquiry_question("ask the pharmacy what time they close today"), "Could you tell me what time you close today?");
-        assert_eq!(enquiry_question("find out if they have the iPhone in stock"), "Could you tell me if you have the iphone in stock?");
+        assert_eq!(
+            enquiry_question("ask the pharmacy what time they close today"),
+            "Could you tell me what time you close today?"
+        );
+        assert_eq!(
+            enquiry_question("find out if they have the iPhone in stock"),
+            "Could you tell me if you have the iphone in stock?"
+        );
     }
 }

@@ -9,23 +9,87 @@ use crate::domain::plan::{RiskAssessment, RiskCategory, RiskConcern};
 const EMERGENCY: &[&str] = &["911", "112", "999", "000", "110", "119", "118", "100", "101", "102", "108", "15", "17", "18", "08"];
 
 const THREATS: &[&str] = &[
-    "threaten", "threat", "or else", "kill", "hurt them", "hurt him", "hurt her", "beat up", "burn down", "blow up",
-    "make them pay", "they'll regret", "they will regret", "i know where they live", "scare them", "intimidate",
+    "threaten",
+    "threat",
+    "or else",
+    "kill",
+    "hurt them",
+    "hurt him",
+    "hurt her",
+    "beat up",
+    "burn down",
+    "blow up",
+    "make them pay",
+    "they'll regret",
+    "they will regret",
+    "i know where they live",
+    "scare them",
+    "intimidate",
 ];
 const HARASSMENT: &[&str] = &[
-    "harass", "keep calling", "call them over and over", "call repeatedly", "every 5 minutes", "every five minutes",
-    "every minute", "all night", "100 times", "50 times", "a hundred times", "prank", "spam them", "annoy them",
-    "bother them until", "yell at", "insult", "swear at", "curse at", "humiliate",
+    "harass",
+    "keep calling",
+    "call them over and over",
+    "call repeatedly",
+    "every 5 minutes",
+    "every five minutes",
+    "every minute",
+    "all night",
+    "100 times",
+    "50 times",
+    "a hundred times",
+    "prank",
+    "spam them",
+    "annoy them",
+    "bother them until",
+    "yell at",
+    "insult",
+    "swear at",
+    "curse at",
+    "humiliate",
 ];
 const IMPERSONATION: &[&str] = &[
-    "pretend to be", "pretend you are", "pretend you're", "impersonate", "pose as", "posing as", "say you are me",
-    "say you're me", "say that you are me", "as if you were me", "claim to be", "act as my", "pretend that you are",
-    "say you are the", "say you're the", "say you are from the", "say you're from the", "say you are a police", "pretend to be a",
+    "pretend to be",
+    "pretend you are",
+    "pretend you're",
+    "impersonate",
+    "pose as",
+    "posing as",
+    "say you are me",
+    "say you're me",
+    "say that you are me",
+    "as if you were me",
+    "claim to be",
+    "act as my",
+    "pretend that you are",
+    "say you are the",
+    "say you're the",
+    "say you are from the",
+    "say you're from the",
+    "say you are a police",
+    "pretend to be a",
 ];
 const FRAUD: &[&str] = &[
-    "fake", "lie to", "lie about", "make up a", "scam", "fraud", "trick them", "bribe", "forge", "without them knowing",
-    "someone else's account", "someone else's card", "their password", "get their password", "steal", "phish",
-    "fake review", "false claim", "pretend i was", "pretend it was",
+    "fake",
+    "lie to",
+    "lie about",
+    "make up a",
+    "scam",
+    "fraud",
+    "trick them",
+    "bribe",
+    "forge",
+    "without them knowing",
+    "someone else's account",
+    "someone else's card",
+    "their password",
+    "get their password",
+    "steal",
+    "phish",
+    "fake review",
+    "false claim",
+    "pretend i was",
+    "pretend it was",
 ];
 /// Getting into accounts needs real identity; combined with pretending, it is blocked.
 const ACCESS: &[&str] = &["account", "password", "pin", "verification code", "reset", "access", "login", "social security"];
@@ -34,14 +98,20 @@ const ACCESS: &[&str] = &["account", "password", "pin", "verification code", "re
 pub fn assess(instruction: &str, target_e164: Option<&str>, is_premium_rate: bool) -> RiskAssessment {
     let lower = instruction.to_lowercase();
     let mut concerns = Vec::new();
-    let mut block = |category, message: &str| concerns.push(RiskConcern { category, message: message.to_owned(), blocking: true });
+    let mut block =
+        |category, message: &str| concerns.push(RiskConcern { category, message: message.to_owned(), blocking: true });
 
     let dials_emergency = find_phone_spans(&lower).iter().any(|s| {
         let before = &lower[..s.start];
         EMERGENCY.contains(&s.digits.as_str())
-            && (before.trim_end().ends_with("call") || before.trim_end().ends_with("dial") || before.trim_end().ends_with("ring")
-                || before.trim_end().ends_with("phone") || before.trim_end().ends_with("at") || before.trim_end().ends_with("number"))
-    }) || target_e164.is_some_and(|n| EMERGENCY.iter().any(|e| n.trim_start_matches('+') == *e || n == format!("+1{e}")))
+            && (before.trim_end().ends_with("call")
+                || before.trim_end().ends_with("dial")
+                || before.trim_end().ends_with("ring")
+                || before.trim_end().ends_with("phone")
+                || before.trim_end().ends_with("at")
+                || before.trim_end().ends_with("number"))
+    }) || target_e164
+        .is_some_and(|n| EMERGENCY.iter().any(|e| n.trim_start_matches('+') == *e || n == format!("+1{e}")))
         || has_any(&lower, &["emergency services", "the police", "an ambulance", "the fire department", "emergency line"]);
     if dials_emergency {
         block(
@@ -50,13 +120,19 @@ pub fn assess(instruction: &str, target_e164: Option<&str>, is_premium_rate: boo
         );
     }
     if is_premium_rate {
-        block(RiskCategory::PremiumRate, "The number is a premium-rate line, which can cost a lot per minute; Callwright does not call those.");
+        block(
+            RiskCategory::PremiumRate,
+            "The number is a premium-rate line, which can cost a lot per minute; Callwright does not call those.",
+        );
     }
     if has_any(&lower, THREATS) {
         block(RiskCategory::Threat, "The request involves threatening someone. Callwright will not make threatening calls.");
     }
     if has_any(&lower, HARASSMENT) {
-        block(RiskCategory::Harassment, "The request looks like harassment or repeated nuisance calls, which Callwright will not make.");
+        block(
+            RiskCategory::Harassment,
+            "The request looks like harassment or repeated nuisance calls, which Callwright will not make.",
+        );
     }
     let impersonates = has_any(&lower, IMPERSONATION);
     if impersonates {
@@ -68,7 +144,10 @@ pub fn assess(instruction: &str, target_e164: Option<&str>, is_premium_rate: boo
         block(RiskCategory::Impersonation, message);
     }
     if has_any(&lower, FRAUD) {
-        block(RiskCategory::Fraud, "The request involves deceiving the other side or getting something dishonestly, which Callwright will not do.");
+        block(
+            RiskCategory::Fraud,
+            "The request involves deceiving the other side or getting something dishonestly, which Callwright will not do.",
+        );
     }
 
     if card_number(&lower) {
@@ -109,7 +188,10 @@ fn card_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
             let start = i;
             let mut digits = Vec::new();
             let mut j = i;
-            while j < bytes.len() && (bytes[j].is_ascii_digit() || ((bytes[j] == b' ' || bytes[j] == b'-') && bytes.get(j + 1).is_some_and(u8::is_ascii_digit))) {
+            while j < bytes.len()
+                && (bytes[j].is_ascii_digit()
+                    || ((bytes[j] == b' ' || bytes[j] == b'-') && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)))
+            {
                 if bytes[j].is_ascii_digit() {
                     digits.push(bytes[j] - b'0');
                 }

@@ -20,10 +20,8 @@ pub fn script(plan: &AiPlan, ctx: &ScriptContext<'_>) -> CallScript {
         _ => "Hi there!",
     };
     let purpose = purpose(plan);
-    let introduction = format!(
-        "{greeting} This is Callwright, an AI assistant calling on behalf of {}. {purpose}",
-        ctx.user_name
-    );
+    let introduction =
+        format!("{greeting} This is Callwright, an AI assistant calling on behalf of {}. {purpose}", ctx.user_name);
     let limit = plan.hard_constraints.max_price.map(|m| {
         let per = plan.hard_constraints.per.as_deref().map(|p| format!(" per {p}")).unwrap_or_default();
         format!("{}{per}", money(m, plan.hard_constraints.currency.as_deref()))
@@ -38,12 +36,17 @@ pub fn script(plan: &AiPlan, ctx: &ScriptContext<'_>) -> CallScript {
         introduction,
         questions: plan.questions_to_ask.clone(),
         fallbacks: Fallbacks {
-            not_available: "No problem. Could you tell me a better time to call back, or is there someone else who could help with this?".into(),
+            not_available:
+                "No problem. Could you tell me a better time to call back, or is there someone else who could help with this?"
+                    .into(),
             callback_number_requested: format!(
                 "{} will get back to you; I can pass on any message. What number should they call?",
                 ctx.user_name
             ),
-            unknown_question: format!("I don't have that information right now, but I'll check with {} and get back to you.", ctx.user_name),
+            unknown_question: format!(
+                "I don't have that information right now, but I'll check with {} and get back to you.",
+                ctx.user_name
+            ),
             over_limit: format!(
                 "Thank you. That's more than I'm able to agree to on my own; please give me a moment while I check with {}.",
                 ctx.user_name
@@ -64,7 +67,11 @@ pub fn script(plan: &AiPlan, ctx: &ScriptContext<'_>) -> CallScript {
 fn purpose(plan: &AiPlan) -> String {
     let prefs = &plan.soft_preferences;
     let when = prefs.get("preferred_day").and_then(|v| v.as_str()).map(|d| {
-        if d.starts_with("next ") || d.starts_with("this ") || d.starts_with("on ") || matches!(d, "today" | "tomorrow" | "tonight") {
+        if d.starts_with("next ")
+            || d.starts_with("this ")
+            || d.starts_with("on ")
+            || matches!(d, "today" | "tomorrow" | "tonight")
+        {
             format!(" {d}")
         } else {
             format!(" on {d}")
@@ -73,13 +80,18 @@ fn purpose(plan: &AiPlan) -> String {
     let when = when.unwrap_or_default();
     let thing = prefs.get("service").or_else(|| prefs.get("items")).and_then(|v| v.as_str());
     match plan.task_kind {
-        TaskKind::Booking => format!("I'm calling to book {}{when}.", thing.map(article).unwrap_or_else(|| "an appointment".into())),
+        TaskKind::Booking => {
+            format!("I'm calling to book {}{when}.", thing.map(article).unwrap_or_else(|| "an appointment".into()))
+        }
         TaskKind::Reservation => {
             let n = prefs.get("party_size").and_then(|v| v.as_u64()).map(|n| format!(" for {n}")).unwrap_or_default();
             format!("I'm calling to make a reservation{n}{when}.")
         }
         TaskKind::Ordering => format!("I'd like to place an order{}.", thing.map(|t| format!(": {t}")).unwrap_or_default()),
-        TaskKind::Quote => format!("I'm calling to get a quote{}.", thing.map(|t| format!(" to {}", t.trim_start_matches("to "))).unwrap_or_default()),
+        TaskKind::Quote => format!(
+            "I'm calling to get a quote{}.",
+            thing.map(|t| format!(" to {}", t.trim_start_matches("to "))).unwrap_or_default()
+        ),
         _ => format!("I'm calling to {}.", lower_first(plan.goal.trim_end_matches('.'))),
     }
 }
@@ -115,12 +127,17 @@ mod tests {
         let ctx = PlanContext { today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), region: "US", contacts: &[] };
         let p = plan("Call my dentist at 415-555-0199 and book a cleaning next week under $100", &ctx).plan;
         let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly" });
-        assert_eq!(s.introduction, "Hi there! This is Callwright, an AI assistant calling on behalf of Ada. I'm calling to book a cleaning next week.");
+        assert_eq!(
+            s.introduction,
+            "Hi there! This is Callwright, an AI assistant calling on behalf of Ada. I'm calling to book a cleaning next week."
+        );
         assert!(s.constraints[0].contains("$100"));
         assert!(s.voicemail_message.contains("AI assistant"));
         assert!(!s.questions.is_empty());
-        assert_eq!(closing(&s, &["a cleaning on December 1 at 2:00 PM".into(), "$75".into()]),
-            "Just to confirm: a cleaning on December 1 at 2:00 PM, $75. Thank you very much for your help. Goodbye!");
+        assert_eq!(
+            closing(&s, &["a cleaning on December 1 at 2:00 PM".into(), "$75".into()]),
+            "Just to confirm: a cleaning on December 1 at 2:00 PM, $75. Thank you very much for your help. Goodbye!"
+        );
     }
 
     #[test]

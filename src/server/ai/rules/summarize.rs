@@ -21,17 +21,77 @@ pub struct Line {
 }
 
 const REFUSALS: &[&str] = &[
-    "not interested", "no thanks", "no thank you", "can't help", "cannot help", "stop calling", "don't call",
-    "do not call", "we don't do", "we do not do", "we don't have", "no availability", "fully booked",
-    "we're closed", "we are closed", "not accepting", "go away", "leave us alone", "i'm hanging up", "hang up",
-    "don't want", "take us off", "remove us",
+    "not interested",
+    "no thanks",
+    "no thank you",
+    "can't help",
+    "cannot help",
+    "stop calling",
+    "don't call",
+    "do not call",
+    "we don't do",
+    "we do not do",
+    "we don't have",
+    "no availability",
+    "fully booked",
+    "we're closed",
+    "we are closed",
+    "not accepting",
+    "go away",
+    "leave us alone",
+    "i'm hanging up",
+    "hang up",
+    "don't want",
+    "take us off",
+    "remove us",
 ];
 const BOOKED: &[&str] = &[
-    "booked", "scheduled", "reserved", "see you", "you're all set", "you are all set", "confirmed", "appointment is",
-    "reservation is", "we have you down", "i've put you down", "put you down", "got you down", "penciled",
+    "booked",
+    "scheduled",
+    "reserved",
+    "see you",
+    "you're all set",
+    "you are all set",
+    "confirmed",
+    "appointment is",
+    "reservation is",
+    "we have you down",
+    "i've put you down",
+    "put you down",
+    "got you down",
+    "penciled",
 ];
-const POSITIVE: &[&str] = &["great", "perfect", "wonderful", "happy to", "glad", "sure", "of course", "absolutely", "no problem", "thank you", "thanks", "excellent", "lovely", "my pleasure"];
-const NEGATIVE: &[&str] = &["sorry", "unfortunately", "can't", "cannot", "unable", "not possible", "rude", "annoying", "waste", "stop calling", "go away", "busy", "problem"];
+const POSITIVE: &[&str] = &[
+    "great",
+    "perfect",
+    "wonderful",
+    "happy to",
+    "glad",
+    "sure",
+    "of course",
+    "absolutely",
+    "no problem",
+    "thank you",
+    "thanks",
+    "excellent",
+    "lovely",
+    "my pleasure",
+];
+const NEGATIVE: &[&str] = &[
+    "sorry",
+    "unfortunately",
+    "can't",
+    "cannot",
+    "unable",
+    "not possible",
+    "rude",
+    "annoying",
+    "waste",
+    "stop calling",
+    "go away",
+    "busy",
+    "problem",
+];
 
 /// Summarises a finished call. `call_date` resolves "this Saturday";
 /// `month_first` reads "12/5" as December 5.
@@ -42,10 +102,13 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     let kind = plan.map(|p| p.task_kind).unwrap_or_default();
     let voicemail = lines.iter().any(|l| {
         let c = l.content.to_lowercase();
-        (l.speaker == Speaker::System && c.contains("voicemail")) || (l.speaker == Speaker::Human && (c.contains("leave a message") || c.contains("after the beep") || c.contains("after the tone")))
+        (l.speaker == Speaker::System && c.contains("voicemail"))
+            || (l.speaker == Speaker::Human
+                && (c.contains("leave a message") || c.contains("after the beep") || c.contains("after the tone")))
     });
     let rejected_by_user = lines.iter().any(|l| l.speaker == Speaker::System && l.content.to_lowercase().contains("rejected"));
-    let approval_timed_out = lines.iter().any(|l| l.speaker == Speaker::System && l.content.to_lowercase().contains("no answer from"));
+    let approval_timed_out =
+        lines.iter().any(|l| l.speaker == Speaker::System && l.content.to_lowercase().contains("no answer from"));
     let refused = has_any(&them_lower, REFUSALS);
 
     let mut items: Vec<ExtractedItem> = Vec::new();
@@ -85,7 +148,11 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
         let lower = line.to_lowercase();
         let when = find_when(line, call_date, month_first);
         if let Some(date) = when.date {
-            if has_any(&lower, BOOKED) || appointment.is_none() && matches!(kind, TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule) && when.time.is_some() {
+            if has_any(&lower, BOOKED)
+                || appointment.is_none()
+                    && matches!(kind, TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule)
+                    && when.time.is_some()
+            {
                 appointment = Some((same_weekday_said_earlier(&them, date, &when, call_date, month_first), when.time));
                 break;
             }
@@ -94,7 +161,11 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     // A time confirmed without a day ("see you at 3") pairs with the day offered earlier.
     if appointment.is_none() {
         let day = them.iter().find_map(|l| find_when(l, call_date, month_first).date);
-        let time = them.iter().rev().filter(|l| has_any(&l.to_lowercase(), BOOKED)).find_map(|l| find_when(l, call_date, month_first).time);
+        let time = them
+            .iter()
+            .rev()
+            .filter(|l| has_any(&l.to_lowercase(), BOOKED))
+            .find_map(|l| find_when(l, call_date, month_first).time);
         if let (Some(d), Some(t)) = (day, time) {
             appointment = Some((d, Some(t)));
         }
@@ -123,35 +194,76 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     }
     for line in &them {
         let lower = line.to_lowercase();
-        if (lower.contains("open") || lower.contains("close") || lower.contains("hours")) && find_when(line, call_date, month_first).time.is_some() {
+        if (lower.contains("open") || lower.contains("close") || lower.contains("hours"))
+            && find_when(line, call_date, month_first).time.is_some()
+        {
             push(&mut items, DataType::Hours, json!({ "text": line.trim() }), 0.7);
         }
-        if has_any(&lower, &["please arrive", "bring", "make sure", "don't forget", "do not forget", "remember to", "you'll need", "you will need", "come in", "park"]) {
+        if has_any(
+            &lower,
+            &[
+                "please arrive",
+                "bring",
+                "make sure",
+                "don't forget",
+                "do not forget",
+                "remember to",
+                "you'll need",
+                "you will need",
+                "come in",
+                "park",
+            ],
+        ) {
             push(&mut items, DataType::Instructions, json!({ "text": line.trim() }), 0.7);
         }
     }
 
     let has = |t: DataType| items.iter().any(|i| i.data_type == t);
-    let goal_achieved = !voicemail && !refused && !rejected_by_user && !approval_timed_out && !them.is_empty() && match kind {
-        TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule => has(DataType::Appointment) || (has(DataType::ConfirmationNumber) && has_any(&them_lower, BOOKED)),
-        TaskKind::Ordering => has(DataType::ConfirmationNumber) || (has(DataType::Price) && has_any(&them_lower, &["order", "ready", "deliver", "pick up"])),
-        TaskKind::Quote => has(DataType::Price),
-        TaskKind::Cancellation => has_any(&them_lower, &["cancelled", "canceled", "cancellation is", "has been cancelled", "is now cancelled"]),
-        TaskKind::Confirmation => has_any(&them_lower, &["confirmed", "we have you", "you're all set", "still on", "yes, you're", "that's right", "correct"]),
-        TaskKind::Negotiation => has(DataType::Price) && has_any(&them_lower, &["discount", "lower", "reduce", "new rate", "promotion", "off"]),
-        TaskKind::Complaint => has_any(&them_lower, &["refund", "credit", "reversed", "resolved", "fixed", "waive"]),
-        TaskKind::Enquiry => them.iter().any(|l| l.split_whitespace().count() >= 4),
-    };
+    let goal_achieved = !voicemail
+        && !refused
+        && !rejected_by_user
+        && !approval_timed_out
+        && !them.is_empty()
+        && match kind {
+            TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule => {
+                has(DataType::Appointment) || (has(DataType::ConfirmationNumber) && has_any(&them_lower, BOOKED))
+            }
+            TaskKind::Ordering => {
+                has(DataType::ConfirmationNumber)
+                    || (has(DataType::Price) && has_any(&them_lower, &["order", "ready", "deliver", "pick up"]))
+            }
+            TaskKind::Quote => has(DataType::Price),
+            TaskKind::Cancellation => {
+                has_any(&them_lower, &["cancelled", "canceled", "cancellation is", "has been cancelled", "is now cancelled"])
+            }
+            TaskKind::Confirmation => has_any(
+                &them_lower,
+                &["confirmed", "we have you", "you're all set", "still on", "yes, you're", "that's right", "correct"],
+            ),
+            TaskKind::Negotiation => {
+                has(DataType::Price) && has_any(&them_lower, &["discount", "lower", "reduce", "new rate", "promotion", "off"])
+            }
+            TaskKind::Complaint => has_any(&them_lower, &["refund", "credit", "reversed", "resolved", "fixed", "waive"]),
+            TaskKind::Enquiry => them.iter().any(|l| l.split_whitespace().count() >= 4),
+        };
 
     let pos = POSITIVE.iter().filter(|w| has_any(&them_lower, &[w])).count() as i32;
     let neg = NEGATIVE.iter().filter(|w| has_any(&them_lower, &[w])).count() as i32 + if refused { 2 } else { 0 };
-    let sentiment = if neg > pos { Sentiment::Negative } else if pos > neg && pos > 0 { Sentiment::Positive } else { Sentiment::Neutral };
+    let sentiment = if neg > pos {
+        Sentiment::Negative
+    } else if pos > neg && pos > 0 {
+        Sentiment::Positive
+    } else {
+        Sentiment::Neutral
+    };
 
     let mut follow_ups = Vec::new();
     if voicemail {
         follow_ups.push("Wait for a call back, or call again later.".to_owned());
     } else if rejected_by_user {
-        let limit = plan.and_then(|p| p.hard_constraints.max_price).map(|m| format!(" within your limit of {}", money(m, plan.and_then(|p| p.hard_constraints.currency.as_deref()))));
+        let limit = plan
+            .and_then(|p| p.hard_constraints.max_price)
+            .map(|m| format!(" within your limit of {}", money(m, plan.and_then(|p| p.hard_constraints.currency.as_deref()))));
         follow_ups.push(format!("Look for another offer{}.", limit.unwrap_or_default()));
     } else if approval_timed_out {
         follow_ups.push("Decide on the quoted price and call again.".to_owned());
@@ -167,22 +279,42 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     }
     let follow_up_required = !goal_achieved || has(DataType::Instructions);
 
-    let summary = compose_summary(kind, goal_achieved, voicemail, refused, rejected_by_user, approval_timed_out, &items, appointment, &all_lower);
-    CallSummary { summary, extracted_data: items, sentiment_overall: sentiment, goal_achieved, follow_up_required, follow_up_tasks: follow_ups }
+    let summary = compose_summary(
+        kind,
+        goal_achieved,
+        voicemail,
+        refused,
+        rejected_by_user,
+        approval_timed_out,
+        &items,
+        appointment,
+        &all_lower,
+    );
+    CallSummary {
+        summary,
+        extracted_data: items,
+        sentiment_overall: sentiment,
+        goal_achieved,
+        follow_up_required,
+        follow_up_tasks: follow_ups,
+    }
 }
 
 /// "You're booked for Wednesday" after "we can do next Wednesday": a bare
 /// weekday confirms the more specific date offered earlier in the call.
-fn same_weekday_said_earlier(them: &[&str], date: NaiveDate, when: &super::dates::When, call_date: NaiveDate, month_first: bool) -> NaiveDate {
+fn same_weekday_said_earlier(
+    them: &[&str],
+    date: NaiveDate,
+    when: &super::dates::When,
+    call_date: NaiveDate,
+    month_first: bool,
+) -> NaiveDate {
     use chrono::Datelike;
     let bare = when.phrase.as_deref().is_some_and(|p| !p.contains(' ') && p.ends_with("day") && p != "today");
     if !bare {
         return date;
     }
-    them.iter()
-        .filter_map(|l| find_when(l, call_date, month_first).date)
-        .find(|d| d.weekday() == date.weekday())
-        .unwrap_or(date)
+    them.iter().filter_map(|l| find_when(l, call_date, month_first).date).find(|d| d.weekday() == date.weekday()).unwrap_or(date)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -275,7 +407,10 @@ fn confirmation_number(line: &str) -> Option<String> {
         for candidate in words.iter().skip(i + 1).take(4) {
             let c = candidate.trim_matches(|c: char| !c.is_alphanumeric() && c != '-').trim_end_matches('-');
             let lc = c.to_lowercase();
-            if matches!(lc.as_str(), "number" | "is" | "code" | "id" | "no" | "#" | "your" | "will" | "be" | "it's" | "its" | "the") {
+            if matches!(
+                lc.as_str(),
+                "number" | "is" | "code" | "id" | "no" | "#" | "your" | "will" | "be" | "it's" | "its" | "the"
+            ) {
                 continue;
             }
             let has_digit = c.chars().any(|ch| ch.is_ascii_digit());
@@ -339,24 +474,38 @@ mod tests {
     }
 
     fn booking_plan() -> AiPlan {
-        let ctx = crate::server::ai::rules::planner::PlanContext { today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), region: "US", contacts: &[] };
-        crate::server::ai::rules::planner::plan("Call my dentist at 415-555-0199 and book a cleaning next week under $100", &ctx).plan
+        let ctx = crate::server::ai::rules::planner::PlanContext {
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            region: "US",
+            contacts: &[],
+        };
+        crate::server::ai::rules::planner::plan("Call my dentist at 415-555-0199 and book a cleaning next week under $100", &ctx)
+            .plan
     }
 
     #[test]
     fn a_booked_appointment() {
         let lines = [
             l(Speaker::Human, "Thank you for calling Bright Smiles Dental, this is Sarah speaking."),
-            l(Speaker::Assistant, "Hi! This is Callwright, an AI assistant calling on behalf of Ada. I'm calling to book a cleaning next week."),
+            l(
+                Speaker::Assistant,
+                "Hi! This is Callwright, an AI assistant calling on behalf of Ada. I'm calling to book a cleaning next week.",
+            ),
             l(Speaker::Human, "Sure. We have next Tuesday at 2:30 pm. A cleaning is $75."),
             l(Speaker::Assistant, "That works."),
-            l(Speaker::Human, "Great, you're booked for Tuesday December 1st at 2:30 pm. Your confirmation number is DC-12345. Please arrive 10 minutes early."),
+            l(
+                Speaker::Human,
+                "Great, you're booked for Tuesday December 1st at 2:30 pm. Your confirmation number is DC-12345. Please arrive 10 minutes early.",
+            ),
         ];
         let s = summarize(&lines, Some(&booking_plan()), NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), true);
         assert!(s.goal_achieved);
         assert_eq!(s.sentiment_overall, Sentiment::Positive);
         let get = |t: DataType| s.extracted_data.iter().find(|i| i.data_type == t).map(|i| i.extracted_value.clone());
-        assert_eq!(get(DataType::Appointment), Some(json!({"date": "2026-12-01", "time": "14:30", "confirmationNumber": "DC-12345"})));
+        assert_eq!(
+            get(DataType::Appointment),
+            Some(json!({"date": "2026-12-01", "time": "14:30", "confirmationNumber": "DC-12345"}))
+        );
         assert_eq!(get(DataType::Price).unwrap()["amount"], 75.0);
         assert_eq!(get(DataType::ConfirmationNumber), Some(json!({"value": "DC-12345"})));
         assert_eq!(get(DataType::BusinessName), Some(json!({"value": "Bright Smiles Dental"})));
@@ -368,7 +517,10 @@ mod tests {
 
     #[test]
     fn voicemail_and_refusal_are_not_achievements() {
-        let vm = [l(Speaker::Human, "You've reached Dr. Lee's office. Please leave a message after the beep."), l(Speaker::System, "Voicemail detected; message left.")];
+        let vm = [
+            l(Speaker::Human, "You've reached Dr. Lee's office. Please leave a message after the beep."),
+            l(Speaker::System, "Voicemail detected; message left."),
+        ];
         let s = summarize(&vm, Some(&booking_plan()), NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), true);
         assert!(!s.goal_achieved && s.follow_up_required);
         assert!(s.summary.contains("voicemail"));

@@ -160,7 +160,10 @@ pub fn number_words(tokens: &[Token<'_>], i: usize) -> Option<(f64, usize)> {
                 continue;
             }
             break;
-        } else if w == "and" && seen && tokens.get(j + 1).is_some_and(|t| unit_value(t.text.split('-').next().unwrap_or("")).is_some()) {
+        } else if w == "and"
+            && seen
+            && tokens.get(j + 1).is_some_and(|t| unit_value(t.text.split('-').next().unwrap_or("")).is_some())
+        {
             // "two hundred and fifty"
         } else {
             break;

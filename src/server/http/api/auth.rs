@@ -31,7 +31,11 @@ fn signed_in(state: &AppState, status: StatusCode, signed: service::SignedIn) ->
         (status = 403, description = "Sign-up is closed on this server", body = ErrorBody),
         (status = 409, description = "Email already registered", body = ErrorBody),
     ))]
-pub async fn signup(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<SignupRequest>) -> ApiResult<Response> {
+pub async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SignupRequest>,
+) -> ApiResult<Response> {
     let signed = service::signup(&state, &body.email, &body.password, &body.display_name, user_agent(&headers)).await?;
     Ok(signed_in(&state, StatusCode::CREATED, signed))
 }
@@ -44,7 +48,11 @@ pub async fn signup(State(state): State<AppState>, headers: HeaderMap, ApiJson(b
         (status = 401, description = "Wrong email or password", body = ErrorBody),
         (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
     ))]
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<LoginRequest>) -> ApiResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
     let signed = service::login(&state, &body.email, &body.password, user_agent(&headers)).await?;
     Ok(signed_in(&state, StatusCode::OK, signed))
 }
@@ -102,7 +110,11 @@ pub async fn list_tokens(State(state): State<AppState>, user: CurrentUser) -> Ap
 #[utoipa::path(delete, path = "/api/auth/tokens/{id}", tag = "auth",
     params(("id" = uuid::Uuid, Path, description = "Token id")),
     responses((status = 200, body = Ok), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(State(state): State<AppState>, user: CurrentUser, IdPath(id): IdPath) -> ApiResult<Json<serde_json::Value>> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<serde_json::Value>> {
     service::revoke_token(&state, &user, id).await?;
     Ok(Json(json!({ "success": true })))
 }

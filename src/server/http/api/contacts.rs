@@ -26,7 +26,11 @@ pub struct ListQuery {
 /// The user's contacts, by name.
 #[utoipa::path(get, path = "/api/contacts", operation_id = "list_contacts", tag = "contacts", params(ListQuery),
     responses((status = 200, body = ContactListBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, user: CurrentUser, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let contacts = service::list(&state, &user, query.q.as_deref(), query.limit).await?;
     Ok(Json(json!({ "success": true, "contacts": contacts })))
 }

@@ -25,7 +25,11 @@ pub struct ListQuery {
 /// Newest first, with the number of unread notifications.
 #[utoipa::path(get, path = "/api/notifications", operation_id = "list_notifications", tag = "notifications", params(ListQuery),
     responses((status = 200, body = NotificationListBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, user: CurrentUser, ApiQuery(query): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let (items, unread) = service::list(&state, &user, query.unread.unwrap_or(false), query.limit).await?;
     Ok(Json(json!({ "success": true, "notifications": items, "unread_count": unread })))
 }

@@ -82,7 +82,12 @@ pub async fn get(State(state): State<AppState>, user: CurrentUser, IdPath(id): I
         (status = 404, body = ErrorBody),
         (status = 409, description = "No approval is pending", body = ErrorBody),
     ))]
-pub async fn approval(State(state): State<AppState>, user: CurrentUser, IdPath(id): IdPath, ApiJson(body): ApiJson<ApprovalRequest>) -> ApiResult<Json<Value>> {
+pub async fn approval(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<ApprovalRequest>,
+) -> ApiResult<Json<Value>> {
     calls::decide(&state, &user, id, body.approve).await?;
     Ok(Json(json!({ "success": true })))
 }

@@ -22,7 +22,11 @@ pub async fn get(State(state): State<AppState>, user: CurrentUser) -> ApiResult<
 /// Change some settings; each value is validated.
 #[utoipa::path(patch, path = "/api/settings", operation_id = "update_settings", tag = "settings", request_body = SettingsPatch,
     responses((status = 200, body = SettingsBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn update(State(state): State<AppState>, user: CurrentUser, ApiJson(body): ApiJson<SettingsPatch>) -> ApiResult<Json<Value>> {
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<SettingsPatch>,
+) -> ApiResult<Json<Value>> {
     let settings = service::update(&state, &user, &body).await?;
     Ok(Json(json!({ "success": true, "settings": settings })))
 }

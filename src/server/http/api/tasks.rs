@@ -83,7 +83,11 @@ pub struct PreviewBody {
         (status = 422, description = "Refused by the risk rules; `error.details.risk` says why", body = ErrorBody),
         (status = 429, body = ErrorBody),
     ))]
-pub async fn create(State(state): State<AppState>, user: CurrentUser, ApiJson(body): ApiJson<NewTask>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<NewTask>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let created = service::create(&state, &user, &body).await?;
     let plan = created.task.ai_plan.clone();
     Ok((
@@ -143,7 +147,12 @@ pub async fn get(State(state): State<AppState>, user: CurrentUser, IdPath(id): I
         (status = 404, body = ErrorBody),
         (status = 409, description = "Changed concurrently", body = ErrorBody),
     ))]
-pub async fn update(State(state): State<AppState>, user: CurrentUser, IdPath(id): IdPath, ApiJson(body): ApiJson<TaskPatch>) -> ApiResult<Json<Value>> {
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<TaskPatch>,
+) -> ApiResult<Json<Value>> {
     let task = service::update(&state, &user, id, &body).await?;
     let requires = task.ai_plan.as_ref().is_some_and(|p| p.requires_clarification);
     Ok(Json(json!({ "success": true, "requires_clarification": requires, "ai_plan": task.ai_plan, "call_task": task })))
@@ -166,7 +175,12 @@ pub struct DeleteQuery {
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-pub async fn delete(State(state): State<AppState>, user: CurrentUser, IdPath(id): IdPath, ApiQuery(q): ApiQuery<DeleteQuery>) -> ApiResult<Json<Value>> {
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(q): ApiQuery<DeleteQuery>,
+) -> ApiResult<Json<Value>> {
     let purge = q.purge.unwrap_or(false);
     let task = service::delete(&state, &user, id, purge).await?;
     Ok(Json(json!({ "success": true, "call_task": task, "purged": purge })))
@@ -175,7 +189,11 @@ pub async fn delete(State(state): State<AppState>, user: CurrentUser, IdPath(id)
 /// Plan an instruction without storing it (live preview).
 #[utoipa::path(post, path = "/api/plan-preview", operation_id = "preview_plan", tag = "call-tasks", request_body = PreviewRequest,
     responses((status = 200, body = PreviewBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
-pub async fn preview(State(state): State<AppState>, user: CurrentUser, ApiJson(body): ApiJson<PreviewRequest>) -> ApiResult<Json<Value>> {
+pub async fn preview(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<PreviewRequest>,
+) -> ApiResult<Json<Value>> {
     let o = service::preview(&state, &user, &body.raw_instruction).await?;
     Ok(Json(json!({ "success": true, "title": o.title, "ai_plan": o.plan, "risk": o.risk, "engine": o.engine })))
 }
