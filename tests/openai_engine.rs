@@ -70,10 +70,31 @@ fn good_answer(request: &Value) -> Value {
     })
 }
 
+/// A streamed live-call reply, as server-sent events.
+fn streamed_reply(request: &Value) -> axum::response::Response {
+    let last = request["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str()).unwrap_or("").to_owned();
+    let reply = if last.contains('$') {
+        "(model) That works for us, please go ahead and book it."
+    } else {
+        "(model) Hi, this is Callwright, an AI assistant calling on behalf of my user. I'd like to book a cleaning next week."
+    };
+    let mut body = String::new();
+    for word in reply.split_inclusive(' ') {
+        let chunk = json!({"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "test-model",
+                           "choices": [{"index": 0, "delta": {"role": "assistant", "content": word}, "finish_reason": null}]});
+        body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
 async fn chat(State(fake): State<Fake>, headers: HeaderMap, Json(request): Json<Value>) -> axum::response::Response {
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     fake.seen.lock().unwrap().push((auth, request.clone()));
     let mode = *fake.mode.lock().unwrap();
+    if request["stream"] == true && mode == Mode::Good {
+        return streamed_reply(&request);
+    }
     match mode {
         Mode::Good => Json(completion(Some(good_answer(&request).to_string()), None)).into_response(),
         Mode::Malformed => Json(completion(Some("Sure! Here is your plan: step one, call them.".into()), None)).into_response(),
@@ -233,4 +254,52 @@ async fn the_cli_uses_the_configured_model() {
     let out = command(&dir, &db).envs(env(&base, "none")).args(["plan", DENTIST]).output().await.unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused"));
+}
+
+#[tokio::test]
+async fn live_replies_are_worded_by_the_model_and_streamed() {
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "rules")).await;
+    let ada = app.signup("ada").await;
+    let (status, v) = create(&app, &ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
+    assert_eq!(status, 201, "{v}");
+    let task = v["call_task"]["id"].as_str().unwrap();
+    let started: Value = app
+        .as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["call_session"]["id"].as_str().unwrap();
+    let start = Instant::now();
+    let s = loop {
+        let s: Value =
+            app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap().json().await.unwrap();
+        if s["transcript"]["ai_summary"].is_string() || start.elapsed() > Duration::from_secs(30) {
+            break s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let assistant: Vec<&str> = s["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["speaker"] == "assistant")
+        .map(|g| g["content"].as_str().unwrap())
+        .collect();
+    assert!(assistant.iter().filter(|l| l.starts_with("(model)")).count() >= 2, "{assistant:?}");
+    // The read-back at the end is the system's own, word for word.
+    assert!(assistant.last().unwrap().starts_with("Just to confirm"), "{assistant:?}");
+    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
+    // The model was given the call's brief and the conversation so far.
+    let streamed: Vec<Value> = fake.seen.lock().unwrap().iter().map(|(_, r)| r.clone()).filter(|r| r["stream"] == true).collect();
+    assert!(!streamed.is_empty());
+    let first = &streamed[0];
+    assert_eq!(first["model"], "test-model");
+    assert!(first["messages"][0]["content"].as_str().unwrap().contains("AI assistant on a live phone call"));
+    assert_eq!(first["messages"][1]["role"], "user");
+    assert!(first["messages"][1]["content"].as_str().unwrap().contains("Bright Smiles Dental"));
+    app.stop().await;
 }

@@ -55,6 +55,15 @@ impl Ai {
         }
     }
 
+    /// The model that words the assistant's replies on live calls, if any
+    /// (the rules dialogue manager decides what happens either way).
+    pub fn conversation_model(&self) -> Option<&OpenAiEngine> {
+        match self {
+            Ai::Rules => None,
+            Ai::OpenAi { engine, .. } => Some(engine),
+        }
+    }
+
     pub async fn plan(&self, instruction: &str, ctx: &PlanContext<'_>) -> Result<PlanOutcome, ApiError> {
         let rules_plan = rules::planner::plan(instruction, ctx);
         match self {

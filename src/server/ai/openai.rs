@@ -4,15 +4,17 @@
 
 use super::rules::planner::{PlanContext, Planned};
 use super::rules::summarize::Line;
+use crate::domain::enums::Speaker;
 use crate::domain::enums::{DataType, Sentiment};
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem, HardConstraints, MissingItem, TaskKind};
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
-    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    CreateChatCompletionRequestArgs, ResponseFormat, ResponseFormatJsonSchema,
+    ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
+    ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs, ResponseFormat, ResponseFormatJsonSchema,
 };
 use chrono::NaiveDate;
+use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -82,6 +84,38 @@ impl OpenAiEngine {
         }
         let content = message.content.ok_or_else(|| ModelError::Malformed("empty content".into()))?;
         serde_json::from_str(content.trim()).map_err(|e| ModelError::Malformed(format!("not JSON: {e}")))
+    }
+
+    /// The assistant's next line on a live call, streamed as the model writes
+    /// it. `history` is the conversation so far; `system` the call's brief.
+    pub async fn reply_stream(
+        &self,
+        system: String,
+        history: &[(Speaker, String)],
+    ) -> Result<impl Stream<Item = Result<String, ModelError>> + Send + Unpin + use<>, ModelError> {
+        let mut messages: Vec<ChatCompletionRequestMessage> = vec![ChatCompletionRequestSystemMessage::from(system).into()];
+        for (speaker, text) in history {
+            messages.push(match speaker {
+                Speaker::Human => ChatCompletionRequestUserMessage::from(text.as_str()).into(),
+                Speaker::Assistant => ChatCompletionRequestAssistantMessage::from(text.as_str()).into(),
+                Speaker::System => ChatCompletionRequestSystemMessage::from(format!("(note: {text})")).into(),
+            });
+        }
+        let request = CreateChatCompletionRequestArgs::default()
+            .model(&self.model)
+            .messages(messages)
+            .temperature(0.3)
+            .max_completion_tokens(160u32)
+            .build()
+            .map_err(|e| ModelError::Malformed(e.to_string()))?;
+        let stream = tokio::time::timeout(self.timeout, self.client.chat().create_stream(request))
+            .await
+            .map_err(|_| ModelError::Timeout(self.timeout.as_secs()))?
+            .map_err(|e| ModelError::Unavailable(e.to_string()))?;
+        Ok(stream.map(|chunk| match chunk {
+            Ok(c) => Ok(c.choices.into_iter().filter_map(|choice| choice.delta.content).collect::<String>()),
+            Err(e) => Err(ModelError::Unavailable(e.to_string())),
+        }))
     }
 
     /// Plans with the model; the rules engine's reading of the same text

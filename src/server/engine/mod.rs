@@ -56,6 +56,67 @@ async fn send(sink: &mut Sink, frame: Value) -> Result<(), String> {
     sink.send(Message::Text(frame.to_string().into())).await.map_err(|e| e.to_string())
 }
 
+/// The brief a model gets for wording replies on this call.
+fn brief(ctx: &LiveContext) -> String {
+    let s = &ctx.script;
+    format!(
+        "You are Callwright, an AI assistant on a live phone call on behalf of {user}. Say you are an AI assistant if asked. \
+         Goal: {goal}\nQuestions to cover: {questions}\nRules: {rules}\nIf asked something you do not know, say: \"{unknown}\" \
+         Speak naturally, one or two short sentences per turn, no lists, no markdown. Never agree to a price; the system handles prices.",
+        user = ctx.user_name,
+        goal = ctx.plan.goal,
+        questions = s.questions.join(" | "),
+        rules = s.constraints.join(" "),
+        unknown = s.fallbacks.unknown_question,
+    )
+}
+
+/// Speaks a reply worded by the model, streaming its tokens as they come;
+/// falls back to the rules' wording when the model fails before speaking.
+async fn say_with_model(
+    state: &AppState,
+    ctx: &LiveContext,
+    sink: &mut Sink,
+    started: Instant,
+    history: &[(Speaker, String)],
+    fallback: &str,
+) -> Result<String, String> {
+    let Some(model) = state.ai.conversation_model() else {
+        say(state, ctx, sink, started, fallback).await?;
+        return Ok(fallback.to_owned());
+    };
+    let mut stream = match model.reply_stream(brief(ctx), history).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "model reply failed; speaking the rules' line");
+            say(state, ctx, sink, started, fallback).await?;
+            return Ok(fallback.to_owned());
+        }
+    };
+    let mut spoken = String::new();
+    while let Some(piece) = stream.next().await {
+        match piece {
+            Ok(token) if !token.is_empty() => {
+                send(sink, json!({ "type": "text", "token": token, "last": false })).await?;
+                spoken.push_str(&token);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "model reply broke off");
+                break;
+            }
+        }
+    }
+    if spoken.trim().is_empty() {
+        say(state, ctx, sink, started, fallback).await?;
+        return Ok(fallback.to_owned());
+    }
+    send(sink, json!({ "type": "text", "token": "", "last": true })).await?;
+    let text = spoken.trim().to_owned();
+    calls::append_segment(state, ctx, Speaker::Assistant, &text, elapsed_ms(started), None).await.map_err(|e| e.message)?;
+    Ok(text)
+}
+
 /// Speaks `text`: stored first, then streamed as `text` tokens.
 async fn say(state: &AppState, ctx: &LiveContext, sink: &mut Sink, started: Instant, text: &str) -> Result<(), String> {
     calls::append_segment(state, ctx, Speaker::Assistant, text, elapsed_ms(started), None).await.map_err(|e| e.message)?;
@@ -102,6 +163,8 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(state.config.calls.max_call_secs);
     let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
     let mut heard = String::new();
+    // The conversation so far, for a model that words the replies.
+    let mut history: Vec<(Speaker, String)> = Vec::new();
     // While the user decides: their answer, the deadline, the amount.
     let mut approval_rx: Option<tokio::sync::oneshot::Receiver<bool>> = None;
     let mut approval_until: Option<tokio::time::Instant> = None;
@@ -124,6 +187,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                             let utterance = std::mem::take(&mut heard).trim().to_owned();
                             if !utterance.is_empty() {
                                 calls::append_segment(&state, &ctx, Speaker::Human, &utterance, elapsed_ms(started), None).await.map_err(|e| e.message)?;
+                                history.push((Speaker::Human, utterance.clone()));
                                 next_action = Some(dialogue.on_human(&utterance));
                             }
                         } else {
@@ -169,7 +233,10 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
         }
         match next_action {
             None | Some(Action::Silent) => {}
-            Some(Action::Say(text)) => say(&state, &ctx, &mut sink, started, &text).await?,
+            Some(Action::Say(text)) => {
+                let spoken = say_with_model(&state, &ctx, &mut sink, started, &history, &text).await?;
+                history.push((Speaker::Assistant, spoken));
+            }
             Some(Action::Digits(d)) => {
                 note(&state, &ctx, started, &format!("Pressed {d} on the phone menu.")).await?;
                 send(&mut sink, json!({ "type": "sendDigits", "digits": d })).await?;
