@@ -24,6 +24,8 @@ Usage:
                          plan a call with the configured AI engine and print JSON (no database)
   callwright summarize --transcript FILE [--plan FILE] [--call-date YYYY-MM-DD]
                          summarise a transcript ([{\"speaker\", \"content\", \"timestamp_ms\"}]) as JSON
+  callwright bench [--calls N]
+                         run N concurrent sandbox calls on a scratch database and report latencies and memory
   callwright --help      show this help
   callwright --version   show the version
 
@@ -35,6 +37,7 @@ Configuration comes from the environment and an optional .env file; see README.m
         Migrate,
         Plan { instruction: String, region: Option<String>, today: Option<String> },
         Summarize { transcript: String, plan: Option<String>, call_date: Option<String> },
+        Bench { calls: usize },
     }
 
     /// Exit code for usage, configuration and start-up failures.
@@ -87,6 +90,15 @@ Configuration comes from the environment and an optional .env file; see README.m
                 let transcript = get(&pairs, "transcript").ok_or("summarize needs --transcript FILE")?;
                 Ok(Some(Command::Summarize { transcript, plan: get(&pairs, "plan"), call_date: get(&pairs, "call-date") }))
             }
+            Some("bench") => {
+                let (pos, pairs) = flags(&args[1..], &["calls"])?;
+                if !pos.is_empty() {
+                    return Err(format!("unexpected argument `{}`", pos[0]));
+                }
+                let calls = get(&pairs, "calls").unwrap_or_else(|| "100".into());
+                let calls = calls.parse().ok().filter(|n| *n > 0).ok_or(format!("--calls must be a positive number, not `{calls}`"))?;
+                Ok(Some(Command::Bench { calls }))
+            }
             _ => Err(format!("unknown arguments `{}`", args.join(" "))),
         }
     }
@@ -136,6 +148,7 @@ Configuration comes from the environment and an optional .env file; see README.m
                 Command::Summarize { transcript, plan, call_date } => {
                     server::cli::summarize(&config, &transcript, plan.as_deref(), call_date.as_deref()).await
                 }
+                Command::Bench { calls } => server::bench::run(config, calls).await.map_err(CliError::Failed),
             };
             match printed {
                 Ok(value) => {

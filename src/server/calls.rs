@@ -396,6 +396,7 @@ pub async fn append_segment(
         },
     )
     .await?;
+    super::metrics::METRICS.published(id);
     tx.commit().await?;
     Ok(())
 }

@@ -86,6 +86,8 @@ pub struct Config {
     pub allow_signup: bool,
     pub limits: Limits,
     pub calls: CallSettings,
+    /// Connections per database pool (there are two: requests and system work).
+    pub pool_size: u32,
     pub log_format: LogFormat,
 }
 
@@ -282,6 +284,7 @@ impl Config {
             allow_signup,
             limits,
             calls,
+            pool_size: parse_limit("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 16)?,
             log_format,
         })
     }

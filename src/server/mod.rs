@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod ai;
 pub mod audit;
+pub mod bench;
 pub mod calls;
 pub mod cli;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod notifications;
 pub mod phone;
 pub mod rate_limit;
@@ -76,12 +78,34 @@ pub async fn migrate(config: &Config) -> Result<(), StartError> {
     Ok(())
 }
 
-/// `callwright serve`: prepare the database, then serve until SIGTERM or
-/// Ctrl-C, draining in-flight requests before returning.
-pub async fn serve(config: Config) -> Result<(), StartError> {
+/// A started server: its address and state, serving until `shutdown` fires.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
+    serve: tokio::task::JoinHandle<Result<(), StartError>>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Running {
+    /// Stops accepting, drains in-flight requests, stops background work.
+    pub async fn shutdown(self) -> Result<(), StartError> {
+        let _ = self.stop.send(());
+        let result = self.serve.await.unwrap_or(Ok(()));
+        for task in self.background {
+            task.abort();
+        }
+        self.state.db.close().await;
+        result
+    }
+}
+
+/// Prepares the database and starts serving (the HTTP server, the event
+/// listener and the job worker) in the background.
+pub async fn start(config: Config) -> Result<Running, StartError> {
     let cipher = crypto::Cipher::load(config.data_key.as_ref().map(|k| k.expose()), &config.data_dir)?;
     db::prepare(&config.database_url).await?;
-    let db = Db::connect(&config.database_url, 16).await?;
+    let db = Db::connect(&config.database_url, config.pool_size).await?;
 
     let mut leptos_options =
         leptos::config::get_config_from_str(include_str!("../../Leptos.toml")).map_err(|e| StartError::Leptos(e.to_string()))?;
@@ -90,43 +114,52 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let listener = tokio::net::TcpListener::bind(config.site_addr)
         .await
         .map_err(|source| StartError::Bind { addr: config.site_addr, source })?;
-    let local = listener.local_addr().map_err(StartError::Serve)?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
 
     let ai = Arc::new(ai::Ai::from_config(&config.ai));
     let telephony = Arc::new(telephony::Telephony::from_config(&config, &cipher));
     let hub = realtime::Hub::new();
     let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
-    let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{local}")).into();
+    let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();
     let instance = uuid::Uuid::new_v4();
     let state =
         AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
     let worker = tokio::spawn(jobs::run_worker(state.clone(), instance));
-    let app = http::router(state);
+    let app = http::router(state.clone());
 
-    tracing::info!(addr = %local, "listening");
-    // Scripts and tests read this line to learn the port (LEPTOS_SITE_ADDR may say :0).
-    println!("callwright listening on http://{local}");
-
-    let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: draining in-flight requests");
-        let _ = drained_tx.send(());
-    });
-    let deadline = async {
-        if drained_rx.await.is_ok() {
-            tokio::time::sleep(DRAIN_TIMEOUT).await;
-        } else {
-            std::future::pending::<()>().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serve = tokio::spawn(async move {
+        let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+            tracing::info!("shutting down: draining in-flight requests");
+            let _ = drained_tx.send(());
+        });
+        let deadline = async {
+            if drained_rx.await.is_ok() {
+                tokio::time::sleep(DRAIN_TIMEOUT).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server => result.map_err(StartError::Serve)?,
+            () = deadline => tracing::warn!("drain timeout reached; closing remaining connections"),
         }
-    };
-    tokio::select! {
-        result = server => result.map_err(StartError::Serve)?,
-        () = deadline => tracing::warn!("drain timeout reached; closing remaining connections"),
-    }
-    event_listener.abort();
-    worker.abort();
-    db.close().await;
+        Ok(())
+    });
+    Ok(Running { addr, state, serve, background: vec![event_listener, worker], stop })
+}
+
+/// `callwright serve`: prepare the database, then serve until SIGTERM or
+/// Ctrl-C, draining in-flight requests before returning.
+pub async fn serve(config: Config) -> Result<(), StartError> {
+    let running = start(config).await?;
+    tracing::info!(addr = %running.addr, "listening");
+    // Scripts and tests read this line to learn the port (LEPTOS_SITE_ADDR may say :0).
+    println!("callwright listening on http://{}", running.addr);
+    shutdown_signal().await;
+    running.shutdown().await?;
     tracing::info!("stopped");
     Ok(())
 }

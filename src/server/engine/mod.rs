@@ -32,8 +32,13 @@ pub async fn relay(State(state): State<AppState>, headers: HeaderMap, upgrade: W
         return (StatusCode::FORBIDDEN, "invalid signature").into_response();
     }
     upgrade.on_upgrade(move |socket| async move {
-        if let Err(e) = run(socket, state).await {
-            tracing::warn!(error = %e, "live call ended with an error");
+        if let Err(e) = TURN.scope(std::cell::Cell::new(None), run(socket, state)).await {
+            // The other side hanging up while we speak is an ordinary end of a call.
+            if ["Broken pipe", "Connection reset", "closed"].iter().any(|s| e.contains(s)) {
+                tracing::debug!(error = %e, "the other side hung up");
+            } else {
+                tracing::warn!(error = %e, "live call ended with an error");
+            }
         }
     })
 }
@@ -98,6 +103,13 @@ async fn say_with_model(
         match piece {
             Ok(token) if !token.is_empty() => {
                 send(sink, json!({ "type": "text", "token": token, "last": false })).await?;
+                if spoken.is_empty() {
+                    TURN.with(|t| {
+                        if let Some(since) = t.take() {
+                            super::metrics::METRICS.turn(since);
+                        }
+                    });
+                }
                 spoken.push_str(&token);
             }
             Ok(_) => {}
@@ -124,8 +136,20 @@ async fn say(state: &AppState, ctx: &LiveContext, sink: &mut Sink, started: Inst
     let n = words.len();
     for (i, token) in words.into_iter().enumerate() {
         send(sink, json!({ "type": "text", "token": token, "last": i + 1 == n })).await?;
+        if i == 0 {
+            TURN.with(|t| {
+                if let Some(since) = t.take() {
+                    super::metrics::METRICS.turn(since);
+                }
+            });
+        }
     }
     Ok(())
+}
+
+tokio::task_local! {
+    /// When the utterance being answered arrived (for the turn-latency metric).
+    static TURN: std::cell::Cell<Option<Instant>>;
 }
 
 async fn note(state: &AppState, ctx: &LiveContext, started: Instant, text: &str) -> Result<(), String> {
@@ -184,6 +208,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                     Some("prompt") => {
                         heard.push_str(v["voicePrompt"].as_str().unwrap_or(""));
                         if v["last"].as_bool().unwrap_or(true) {
+                            TURN.with(|t| t.set(Some(Instant::now())));
                             let utterance = std::mem::take(&mut heard).trim().to_owned();
                             if !utterance.is_empty() {
                                 calls::append_segment(&state, &ctx, Speaker::Human, &utterance, elapsed_ms(started), None).await.map_err(|e| e.message)?;

@@ -16,9 +16,15 @@ pub enum Business {
     PhoneMenu,
     Hold,
     Refusal,
+    /// The load-test line (`555-0150`): asks something every turn for a
+    /// while, then says goodbye.
+    LoadTest,
     /// A generic business for rehearsing any task.
     Rehearsal,
 }
+
+/// Turns the load-test line keeps a call going.
+pub const LOAD_TEST_TURNS: u32 = 12;
 
 impl Business {
     pub fn for_number(e164: &str) -> Business {
@@ -38,6 +44,7 @@ impl Business {
             "07" => Business::PhoneMenu,
             "08" => Business::Hold,
             "09" => Business::Refusal,
+            "50" => Business::LoadTest,
             _ => Business::Rehearsal,
         }
     }
@@ -125,6 +132,7 @@ impl Sim {
             }
             Business::Refusal => Reaction::SayAndHangUp(vec!["We're not interested. Stop calling us!".into()]),
             Business::Rehearsal => say("Hello, thanks for calling. How can I help you today?"),
+            Business::LoadTest => say("Load test line, hello?"),
             Business::Busy | Business::NoAnswer => Reaction::Listen,
         }
     }
@@ -221,6 +229,12 @@ impl Sim {
             Business::PhoneMenu => Reaction::Say(vec!["For appointments, press 2.".into()]),
             Business::Hold => Reaction::Listen,
             Business::Refusal | Business::Busy | Business::NoAnswer => Reaction::Listen,
+            Business::LoadTest => {
+                if self.stage > LOAD_TEST_TURNS {
+                    return Reaction::SayAndHangUp(vec!["That's all, goodbye!".into()]);
+                }
+                Reaction::Later(std::time::Duration::from_millis(400), vec![format!("Could you spell item {} for me?", self.stage)])
+            }
             Business::Rehearsal => {
                 if bye {
                     return Reaction::SayAndHangUp(vec!["Thank you, goodbye!".into()]);

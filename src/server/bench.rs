@@ -1,0 +1,151 @@
+//! `callwright bench --calls N`: N concurrent sandbox calls through the
+//! real path (HTTP webhooks, the ConversationRelay websocket, PostgreSQL,
+//! LISTEN/NOTIFY, a live `/ws` subscriber), reporting the engine's turn
+//! latency, event delivery latency, lost segments and memory per live call.
+
+use super::accounts::{AuthVia, CurrentUser, service};
+use super::config::Config;
+use super::metrics::{METRICS, percentile, rss_bytes};
+use crate::domain::task::NewTask;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+pub async fn run(mut config: Config, calls: usize) -> Result<Value, String> {
+    let base = config.database_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or("DATABASE_URL has no database name")?;
+    let db_name = format!("callwright_bench_{}_{}", std::process::id(), chrono::Utc::now().timestamp());
+    config.database_url = format!("{base}/{db_name}");
+    config.site_addr = "127.0.0.1:0".parse().expect("address");
+    config.public_url = None;
+    config.telephony = super::config::TelephonyConfig::Sandbox;
+    config.ai = super::config::AiConfig::Rules;
+    config.limits.tasks_per_minute = u32::MAX / 2;
+    config.limits.calls_per_day = u32::MAX / 2;
+    config.calls.max_concurrent_per_user = calls as u32 + 1;
+    config.pool_size = config.pool_size.max(40);
+    config.data_dir = std::env::temp_dir().join(&db_name);
+    METRICS.enable();
+
+    let running = super::start(config).await.map_err(|e| e.to_string())?;
+    let state = running.state.clone();
+    let result = drive(&running, calls).await;
+    let _ = running.shutdown().await;
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&db_name));
+    if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))).execute(&mut admin).await;
+    }
+    drop(state);
+    result
+}
+
+async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> {
+    let state = &running.state;
+    let signed = service::signup(state, "bench@example.com", "benchmark-password", "Bench", None).await.map_err(|e| e.message)?;
+    let user = CurrentUser { id: signed.user.id, via: AuthVia::Job, request_id: None };
+
+    // A browser following every event of the user.
+    let url = format!("ws://{}/ws", running.addr);
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    request.headers_mut().insert("cookie", format!("cw_session={}", signed.session_token).parse().map_err(|_| "cookie")?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| e.to_string())?;
+    let received = Arc::new(AtomicU64::new(0));
+    let deliveries = Arc::new(std::sync::Mutex::new(Vec::<u32>::new()));
+    let (r, d) = (received.clone(), deliveries.clone());
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(frame)) = ws.next().await {
+            let arrived = Instant::now();
+            let Ok(text) = frame.to_text() else { continue };
+            let v: Value = serde_json::from_str(text).unwrap_or_default();
+            if v["type"] == "segment_appended" {
+                r.fetch_add(1, Ordering::Relaxed);
+                if let Some(at) = v["segment_id"].as_str().and_then(|s| s.parse().ok()).and_then(|id| METRICS.published_at(id)) {
+                    d.lock().expect("deliveries").push(arrived.saturating_duration_since(at).as_micros() as u32);
+                }
+            }
+        }
+    });
+
+    let mut tasks = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let input = NewTask { raw_instruction: "Call 415-555-0150 and ask about their opening hours".into(), ..Default::default() };
+        tasks.push(super::tasks::create(state, &user, &input).await.map_err(|e| e.message)?.task.id);
+    }
+    let baseline = rss_bytes().unwrap_or(0);
+    let started = Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut starters = Vec::new();
+    for id in tasks {
+        let (state, user, gate) = (state.clone(), user.clone(), gate.clone());
+        starters.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await;
+            super::calls::start_call(&state, &user, id).await.map(|_| ()).map_err(|e| e.message)
+        }));
+    }
+    let mut peak_live = 0i64;
+    let mut rss_at_peak = baseline;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let (live, unfinished): (i64, i64) = sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE status = 'connected'),
+                    count(*) FILTER (WHERE status IN ('initiated', 'ringing', 'connected'))
+                      + (SELECT count(*) FROM call_tasks WHERE status IN ('ready_to_call', 'in_progress'))
+             FROM call_sessions",
+        )
+        .fetch_one(state.db.system())
+        .await
+        .map_err(|e| e.to_string())?;
+        if live > peak_live {
+            peak_live = live;
+            rss_at_peak = rss_bytes().unwrap_or(rss_at_peak);
+        }
+        if unfinished == 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let elapsed = started.elapsed();
+    let mut start_errors = 0;
+    for s in starters {
+        if !matches!(s.await, Ok(Ok(()))) {
+            start_errors += 1;
+        }
+    }
+    // Let the last events arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    reader.abort();
+    let (completed, failed, stored): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM call_sessions WHERE status = 'completed'),
+                (SELECT count(*) FROM call_sessions WHERE status <> 'completed'),
+                (SELECT count(*) FROM call_transcript_segments)",
+    )
+    .fetch_one(state.db.system())
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut turns = METRICS.take_turns();
+    turns.sort_unstable();
+    let mut deliveries = deliveries.lock().expect("deliveries").clone();
+    deliveries.sort_unstable();
+    let ms = |micros: u32| (micros as f64 / 1000.0 * 100.0).round() / 100.0;
+    let delivered = received.load(Ordering::Relaxed) as i64;
+    let per_call_kib = if peak_live > 0 { (rss_at_peak.saturating_sub(baseline)) as f64 / 1024.0 / peak_live as f64 } else { 0.0 };
+    Ok(json!({
+        "calls": calls,
+        "completed": completed,
+        "failed": failed,
+        "start_errors": start_errors,
+        "seconds": (elapsed.as_secs_f64() * 10.0).round() / 10.0,
+        "peak_live_calls": peak_live,
+        "turns": turns.len(),
+        "turn_latency_ms": { "p50": ms(percentile(&turns, 50.0)), "p95": ms(percentile(&turns, 95.0)), "p99": ms(percentile(&turns, 99.0)) },
+        "event_delivery_ms": { "p50": ms(percentile(&deliveries, 50.0)), "p95": ms(percentile(&deliveries, 95.0)), "p99": ms(percentile(&deliveries, 99.0)) },
+        "segments_stored": stored,
+        "segments_delivered": delivered,
+        "segments_lost": (stored - delivered).max(0),
+        "memory_per_live_call_kib": (per_call_kib * 10.0).round() / 10.0,
+        "rss_baseline_mib": baseline / (1024 * 1024),
+        "rss_at_peak_mib": rss_at_peak / (1024 * 1024),
+    }))
+}
