@@ -85,16 +85,18 @@ async fn say_with_model(
     started: Instant,
     history: &[(Speaker, String)],
     fallback: &str,
+    heard: &mut Heard,
 ) -> Result<String, String> {
     let Some(model) = state.ai.conversation_model() else {
-        say(state, ctx, sink, started, fallback).await?;
+        say(state, ctx, sink, started, fallback, heard).await?;
         return Ok(fallback.to_owned());
     };
+    let at = elapsed_ms(started);
     let mut stream = match model.reply_stream(brief(ctx), history).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "model reply failed; speaking the rules' line");
-            say(state, ctx, sink, started, fallback).await?;
+            say(state, ctx, sink, started, fallback, heard).await?;
             return Ok(fallback.to_owned());
         }
     };
@@ -120,18 +122,41 @@ async fn say_with_model(
         }
     }
     if spoken.trim().is_empty() {
-        say(state, ctx, sink, started, fallback).await?;
+        say(state, ctx, sink, started, fallback, heard).await?;
         return Ok(fallback.to_owned());
     }
     send(sink, json!({ "type": "text", "token": "", "last": true })).await?;
     let text = spoken.trim().to_owned();
-    calls::append_segment(state, ctx, Speaker::Assistant, &text, elapsed_ms(started), None).await.map_err(|e| e.message)?;
+    flush(state, ctx, heard).await?;
+    calls::append_segment(state, ctx, Speaker::Assistant, &text, at, None).await.map_err(|e| e.message)?;
     Ok(text)
 }
 
 /// Speaks `text`: stored first, then streamed as `text` tokens.
-async fn say(state: &AppState, ctx: &LiveContext, sink: &mut Sink, started: Instant, text: &str) -> Result<(), String> {
-    calls::append_segment(state, ctx, Speaker::Assistant, text, elapsed_ms(started), None).await.map_err(|e| e.message)?;
+/// What the other side said, stored once the reply is on its way (so
+/// storage never delays the reply); `None` when nothing is waiting.
+type Heard = Option<(String, i32)>;
+
+/// Stores the waiting utterance of the other side, if any.
+async fn flush(state: &AppState, ctx: &LiveContext, heard: &mut Heard) -> Result<(), String> {
+    if let Some((text, at)) = heard.take() {
+        calls::append_segment(state, ctx, Speaker::Human, &text, at, None).await.map_err(|e| e.message)?;
+    }
+    Ok(())
+}
+
+/// Speaks `text` (streamed as `text` tokens at once), then stores what was
+/// heard and what was said; each segment is published once stored.
+async fn say(state: &AppState, ctx: &LiveContext, sink: &mut Sink, started: Instant, text: &str, heard: &mut Heard) -> Result<(), String> {
+    let at = elapsed_ms(started);
+    // Stored even when the other side hung up mid-sentence.
+    let spoken = speak(sink, text).await;
+    flush(state, ctx, heard).await?;
+    calls::append_segment(state, ctx, Speaker::Assistant, text, at, None).await.map_err(|e| e.message)?;
+    spoken
+}
+
+async fn speak(sink: &mut Sink, text: &str) -> Result<(), String> {
     let words: Vec<&str> = text.split_inclusive(' ').collect();
     let n = words.len();
     for (i, token) in words.into_iter().enumerate() {
@@ -152,7 +177,8 @@ tokio::task_local! {
     static TURN: std::cell::Cell<Option<Instant>>;
 }
 
-async fn note(state: &AppState, ctx: &LiveContext, started: Instant, text: &str) -> Result<(), String> {
+async fn note(state: &AppState, ctx: &LiveContext, started: Instant, text: &str, heard: &mut Heard) -> Result<(), String> {
+    flush(state, ctx, heard).await?;
     calls::append_segment(state, ctx, Speaker::System, text, elapsed_ms(started), None).await.map_err(|e| e.message)
 }
 
@@ -187,6 +213,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(state.config.calls.max_call_secs);
     let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
     let mut heard = String::new();
+    let mut waiting: Heard = None;
     // The conversation so far, for a model that words the replies.
     let mut history: Vec<(Speaker, String)> = Vec::new();
     // While the user decides: their answer, the deadline, the amount.
@@ -211,7 +238,8 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                             TURN.with(|t| t.set(Some(Instant::now())));
                             let utterance = std::mem::take(&mut heard).trim().to_owned();
                             if !utterance.is_empty() {
-                                calls::append_segment(&state, &ctx, Speaker::Human, &utterance, elapsed_ms(started), None).await.map_err(|e| e.message)?;
+                                flush(&state, &ctx, &mut waiting).await?;
+                                waiting = Some((utterance.clone(), elapsed_ms(started)));
                                 history.push((Speaker::Human, utterance.clone()));
                                 next_action = Some(dialogue.on_human(&utterance));
                             }
@@ -221,7 +249,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                     }
                     Some("interrupt") => {
                         let spoken = v["utteranceUntilInterrupt"].as_str().unwrap_or("");
-                        note(&state, &ctx, started, &format!("The assistant was interrupted after: “{spoken}”")).await?;
+                        note(&state, &ctx, started, &format!("The assistant was interrupted after: “{spoken}”"), &mut waiting).await?;
                     }
                     Some("error") => tracing::warn!(description = %v["description"], "relay error frame"),
                     _ => {}
@@ -237,7 +265,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                     Some(false) => format!("{} rejected the quoted price of {}.", ctx.user_name, money(amount, ctx.plan.hard_constraints.currency.as_deref())),
                     None => "No answer from the user in time.".to_owned(),
                 };
-                note(&state, &ctx, started, &text).await?;
+                note(&state, &ctx, started, &text, &mut waiting).await?;
                 next_action = Some(dialogue.on_decision(approved));
             }
             () = async { tokio::time::sleep_until(approval_until.expect("guarded")).await }, if approval_until.is_some() => {
@@ -245,42 +273,42 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
                 approval_until = None;
                 state.hub.forget_approval(ctx.session_id);
                 calls::expire_approval(&state, &ctx).await.map_err(|e| e.message)?;
-                note(&state, &ctx, started, "No answer from the user in time.").await?;
+                note(&state, &ctx, started, "No answer from the user in time.", &mut waiting).await?;
                 next_action = Some(dialogue.on_decision(None));
             }
             _ = beat.tick() => {
                 let _ = super::jobs::heartbeat(&state, ctx.session_id, state.instance).await;
             }
             () = tokio::time::sleep_until(deadline) => {
-                note(&state, &ctx, started, "The call reached its time limit.").await?;
+                note(&state, &ctx, started, "The call reached its time limit.", &mut waiting).await?;
                 next_action = Some(Action::Final("I'm afraid I have to end the call now. Thank you for your time, goodbye.".into()));
             }
         }
         match next_action {
-            None | Some(Action::Silent) => {}
+            None | Some(Action::Silent) => flush(&state, &ctx, &mut waiting).await?,
             Some(Action::Say(text)) => {
-                let spoken = say_with_model(&state, &ctx, &mut sink, started, &history, &text).await?;
+                let spoken = say_with_model(&state, &ctx, &mut sink, started, &history, &text, &mut waiting).await?;
                 history.push((Speaker::Assistant, spoken));
             }
             Some(Action::Digits(d)) => {
-                note(&state, &ctx, started, &format!("Pressed {d} on the phone menu.")).await?;
+                note(&state, &ctx, started, &format!("Pressed {d} on the phone menu."), &mut waiting).await?;
                 send(&mut sink, json!({ "type": "sendDigits", "digits": d })).await?;
             }
             Some(Action::NeedApproval { say: line, amount, limit, reason }) => {
-                say(&state, &ctx, &mut sink, started, &line).await?;
+                say(&state, &ctx, &mut sink, started, &line, &mut waiting).await?;
                 let waiter = state.hub.await_approval(ctx.session_id);
                 calls::request_approval(&state, &ctx, amount, limit, &reason).await.map_err(|e| e.message)?;
                 approval_until =
                     Some(tokio::time::Instant::now() + Duration::from_secs(state.config.calls.approval_timeout_secs));
                 approval_rx = Some(waiter);
                 approval_amount = amount;
-                note(&state, &ctx, started, &format!("Waiting for {}'s approval: {reason}", ctx.user_name)).await?;
+                note(&state, &ctx, started, &format!("Waiting for {}'s approval: {reason}", ctx.user_name), &mut waiting).await?;
             }
             Some(Action::Final(text)) => {
                 if ctx.script.voicemail_message == text {
-                    note(&state, &ctx, started, "Voicemail detected; message left.").await?;
+                    note(&state, &ctx, started, "Voicemail detected; message left.", &mut waiting).await?;
                 }
-                say(&state, &ctx, &mut sink, started, &text).await?;
+                say(&state, &ctx, &mut sink, started, &text, &mut waiting).await?;
                 let handoff = json!({ "reason": "completed", "session_id": ctx.session_id }).to_string();
                 send(&mut sink, json!({ "type": "end", "handoffData": handoff })).await?;
                 break;
@@ -291,6 +319,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
         }
     }
     state.hub.forget_approval(ctx.session_id);
+    flush(&state, &ctx, &mut waiting).await?;
     let _ = sink.close().await;
     Ok(())
 }
