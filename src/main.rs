@@ -96,7 +96,8 @@ Configuration comes from the environment and an optional .env file; see README.m
                     return Err(format!("unexpected argument `{}`", pos[0]));
                 }
                 let calls = get(&pairs, "calls").unwrap_or_else(|| "100".into());
-                let calls = calls.parse().ok().filter(|n| *n > 0).ok_or(format!("--calls must be a positive number, not `{calls}`"))?;
+                let calls =
+                    calls.parse().ok().filter(|n| *n > 0).ok_or(format!("--calls must be a positive number, not `{calls}`"))?;
                 Ok(Some(Command::Bench { calls }))
             }
             _ => Err(format!("unknown arguments `{}`", args.join(" "))),

@@ -581,6 +581,7 @@ async fn the_openapi_document_describes_the_real_api() {
         ("/api/call-tasks/{id}", &["get", "patch", "delete"]),
         ("/api/plan-preview", &["post"]),
         ("/api/call-tasks/{id}/start-call", &["post"]),
+        ("/api/call-tasks/{id}/rehearse", &["post"]),
         ("/api/call-sessions/{id}", &["get"]),
         ("/api/call-sessions/{id}/approval", &["post"]),
         ("/api/call-sessions/{id}/process", &["post"]),

@@ -407,3 +407,44 @@ async fn events_fan_out_between_server_processes() {
     b.kill().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn calls_per_day_and_calls_at_once_are_limited() {
+    let app = app_with(&[("MAX_CONCURRENT_CALLS", "1"), ("RATE_LIMIT_CALLS_PER_DAY", "2")]).await;
+    let ada = app.signup("ada").await;
+    // The hold line keeps the first call live for a while.
+    let (_, first) = start(&app, &ada, "Call my dentist at 415-555-0108 and book a cleaning next week").await;
+    let created = json(
+        app.as_user(&ada, Method::POST, "/api/call-tasks")
+            .json(&json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let second = created["call_task"]["id"].as_str().unwrap().to_owned();
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{second}/start-call")).send().await.unwrap();
+    assert_eq!(res.status(), 429, "one call at a time");
+    assert_eq!(json(res).await["error"]["code"], "rate_limited");
+    assert_eq!(task_status(&app, &ada, &second).await, "ready_to_call", "a refused start changes nothing");
+    wait_for(&app, &ada, &first, "the first call", finished).await;
+    assert_eq!(
+        app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{second}/start-call")).send().await.unwrap().status(),
+        200
+    );
+    let created = json(
+        app.as_user(&ada, Method::POST, "/api/call-tasks")
+            .json(&json!({"raw_instruction": "Call 415-555-0103 and reserve a table for 2 on Friday"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let third = created["call_task"]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{third}/start-call")).send().await.unwrap();
+    assert_eq!(res.status(), 429, "two calls a day");
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(json(res).await["error"]["message"].as_str().unwrap().contains("today's limit"));
+    app.stop().await;
+}

@@ -276,3 +276,36 @@ async fn twilio_api_errors_become_a_503_with_twilios_message() {
     assert_eq!(t["call_sessions"][0]["failure_reason"], "provider_error");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn any_task_can_be_rehearsed_on_the_sandbox_without_calling_anyone() {
+    let (api, twilio) = start_twilio().await;
+    let app = spawn(&api).await;
+    let ada = app.signup("ada").await;
+    let task = ready_task(&app, &ada).await;
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/rehearse")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let started: Value = res.json().await.unwrap();
+    let session = started["call_session"]["id"].as_str().unwrap().to_owned();
+    let start = Instant::now();
+    let detail = loop {
+        let d: Value =
+            app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
+        if d["transcript"]["ai_summary"].is_string() || start.elapsed() > Duration::from_secs(20) {
+            break d;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(twilio.calls.lock().unwrap().is_empty(), "Twilio was not asked to call anyone");
+    assert_eq!(detail["transcript"]["goal_achieved"], true, "{detail:#}");
+    // The rehearsal business was built from the plan: a price within the $100 limit, the preferred week.
+    let human: Vec<&str> = detail["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["speaker"] == "human")
+        .map(|s| s["content"].as_str().unwrap())
+        .collect();
+    assert!(human.iter().any(|l| l.contains("$80") && l.contains("next week")), "{human:?}");
+    app.stop().await;
+}

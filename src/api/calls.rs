@@ -19,6 +19,19 @@ pub async fn start_call(task_id: Uuid) -> Result<CallSessionSummary, ApiError> {
     )
 }
 
+/// Rehearses the task's call on the sandbox (nobody real is called).
+#[server(prefix = "/api/fn", endpoint = "rehearse_call")]
+pub async fn rehearse_call(task_id: Uuid) -> Result<CallSessionSummary, ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::calls::rehearse(&state, &user, task_id).await
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api/fn", endpoint = "get_session")]
 pub async fn get_session(id: Uuid) -> Result<SessionDetail, ApiError> {
     use crate::server::http::server_fn as sf;

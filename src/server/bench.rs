@@ -35,7 +35,9 @@ pub async fn run(mut config: Config, calls: usize) -> Result<Value, String> {
     let _ = running.shutdown().await;
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&db_name));
     if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))).execute(&mut admin).await;
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")))
+            .execute(&mut admin)
+            .await;
     }
     drop(state);
     result
@@ -70,7 +72,8 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
 
     let mut tasks = Vec::with_capacity(calls);
     for _ in 0..calls {
-        let input = NewTask { raw_instruction: "Call 415-555-0150 and ask about their opening hours".into(), ..Default::default() };
+        let input =
+            NewTask { raw_instruction: "Call 415-555-0150 and ask about their opening hours".into(), ..Default::default() };
         tasks.push(super::tasks::create(state, &user, &input).await.map_err(|e| e.message)?.task.id);
     }
     let baseline = rss_bytes().unwrap_or(0);
@@ -130,7 +133,8 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
     deliveries.sort_unstable();
     let ms = |micros: u32| (micros as f64 / 1000.0 * 100.0).round() / 100.0;
     let delivered = received.load(Ordering::Relaxed) as i64;
-    let per_call_kib = if peak_live > 0 { (rss_at_peak.saturating_sub(baseline)) as f64 / 1024.0 / peak_live as f64 } else { 0.0 };
+    let per_call_kib =
+        if peak_live > 0 { (rss_at_peak.saturating_sub(baseline)) as f64 / 1024.0 / peak_live as f64 } else { 0.0 };
     Ok(json!({
         "calls": calls,
         "completed": completed,

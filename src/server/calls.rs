@@ -53,10 +53,16 @@ pub fn map_provider_status(status: &str) -> Option<(SessionStatus, Option<&'stat
 
 /// Starts a call for a ready task: a session, its script, and the dial.
 pub async fn start_call(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult<CallSessionSummary> {
-    start(state, user, task_id).await
+    start(state, user, task_id, false).await
 }
 
-async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult<CallSessionSummary> {
+/// Rehearses a task on the sandbox, against a business built from its
+/// plan, whatever the configured provider.
+pub async fn rehearse(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult<CallSessionSummary> {
+    start(state, user, task_id, true).await
+}
+
+async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bool) -> ApiResult<CallSessionSummary> {
     let mut tx = state.db.begin_as(user.id).await?;
     let row: Option<(String, Option<String>, Option<Value>, String, DateTime<Utc>)> =
         sqlx::query_as("SELECT status, target_phone_number, ai_plan, title, updated_at FROM call_tasks WHERE id = $1")
@@ -133,7 +139,8 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult
     )
     .await?;
     publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: task_id, status: to }).await?;
-    audit::record(&mut tx, Entry::by(user, "call.start", "call_session", Some(session_id), json!({ "task": task_id }))).await?;
+    let action = if rehearse { "call.rehearse" } else { "call.start" };
+    audit::record(&mut tx, Entry::by(user, action, "call_session", Some(session_id), json!({ "task": task_id }))).await?;
     tx.commit().await?;
 
     // The system context records the provider side of the call.
@@ -142,17 +149,20 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult
     sys.commit().await?;
 
     let base = &state.public_url;
-    let placed = state
-        .telephony
-        .place_call(PlaceCall {
-            session_id,
-            to: phone.clone(),
-            voice_url: format!("{base}/api/webhooks/voice?session_id={session_id}"),
-            status_callback: format!("{base}/api/webhooks/call-status?session_id={session_id}"),
-            amd_callback: format!("{base}/api/webhooks/amd?session_id={session_id}"),
-            time_limit_secs: state.config.calls.max_call_secs,
-        })
-        .await;
+    let call = PlaceCall {
+        session_id,
+        to: phone.clone(),
+        voice_url: format!("{base}/api/webhooks/voice?session_id={session_id}"),
+        status_callback: format!("{base}/api/webhooks/call-status?session_id={session_id}"),
+        amd_callback: format!("{base}/api/webhooks/amd?session_id={session_id}"),
+        time_limit_secs: state.config.calls.max_call_secs,
+        rehearsal: rehearse.then(|| super::sandbox::businesses::Offer::from_plan(&plan)),
+    };
+    let placed = if rehearse {
+        Ok(state.rehearsal.place_call(call, "+15555550100".to_owned()))
+    } else {
+        state.telephony.place_call(call).await
+    };
     match placed {
         Ok(sid) => {
             sqlx::query("UPDATE call_sessions SET provider_call_sid = $2 WHERE id = $1")

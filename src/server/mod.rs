@@ -118,12 +118,23 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 
     let ai = Arc::new(ai::Ai::from_config(&config.ai));
     let telephony = Arc::new(telephony::Telephony::from_config(&config, &cipher));
+    let rehearsal = sandbox::Sandbox::new(cipher.derive_secret("sandbox-auth-token"));
     let hub = realtime::Hub::new();
     let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
     let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();
     let instance = uuid::Uuid::new_v4();
-    let state =
-        AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
+    let state = AppState {
+        config: Arc::new(config),
+        public_url,
+        db: db.clone(),
+        cipher,
+        ai,
+        telephony,
+        rehearsal,
+        hub,
+        instance,
+        leptos_options,
+    };
     let worker = tokio::spawn(jobs::run_worker(state.clone(), instance));
     let app = http::router(state.clone());
 

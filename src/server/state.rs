@@ -22,6 +22,8 @@ pub struct AppState {
     pub ai: Arc<Ai>,
     /// The phone network (sandbox or Twilio).
     pub telephony: Arc<Telephony>,
+    /// The sandbox, for rehearsals whatever the provider.
+    pub rehearsal: super::sandbox::Sandbox,
     /// Live events of this process.
     pub hub: Hub,
     /// This server process (holder of its live calls).

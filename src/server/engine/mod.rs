@@ -7,7 +7,6 @@ pub mod dialogue;
 use super::ai::rules::text::money;
 use super::calls::{self, LiveContext};
 use super::state::AppState;
-use super::telephony::signature;
 use crate::domain::enums::{SessionStatus, Speaker};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -27,7 +26,7 @@ pub async fn relay(State(state): State<AppState>, headers: HeaderMap, upgrade: W
     let signed = headers
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|sig| signature::verify(state.telephony.auth_token(), &url, &[], sig));
+        .is_some_and(|sig| super::telephony::provider_signed(&state.telephony, &state.rehearsal, &url, &[], sig));
     if !signed {
         return (StatusCode::FORBIDDEN, "invalid signature").into_response();
     }
@@ -147,7 +146,14 @@ async fn flush(state: &AppState, ctx: &LiveContext, heard: &mut Heard) -> Result
 
 /// Speaks `text` (streamed as `text` tokens at once), then stores what was
 /// heard and what was said; each segment is published once stored.
-async fn say(state: &AppState, ctx: &LiveContext, sink: &mut Sink, started: Instant, text: &str, heard: &mut Heard) -> Result<(), String> {
+async fn say(
+    state: &AppState,
+    ctx: &LiveContext,
+    sink: &mut Sink,
+    started: Instant,
+    text: &str,
+    heard: &mut Heard,
+) -> Result<(), String> {
     let at = elapsed_ms(started);
     // Stored even when the other side hung up mid-sentence.
     let spoken = speak(sink, text).await;

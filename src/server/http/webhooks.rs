@@ -7,7 +7,7 @@ use crate::domain::enums::Speaker;
 use crate::server::calls;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::AppState;
-use crate::server::telephony::{signature, twiml};
+use crate::server::telephony::{provider_signed, twiml};
 use axum::Form;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, header};
@@ -21,7 +21,7 @@ fn verify(state: &AppState, uri: &OriginalUri, headers: &HeaderMap, params: &Par
     let signed = headers
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|sig| signature::verify(state.telephony.auth_token(), &url, params, sig));
+        .is_some_and(|sig| provider_signed(&state.telephony, &state.rehearsal, &url, params, sig));
     if signed { Ok(()) } else { Err(ApiError::forbidden("Invalid X-Twilio-Signature.")) }
 }
 

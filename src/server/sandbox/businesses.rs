@@ -63,6 +63,30 @@ pub enum Reaction {
     Later(std::time::Duration, Vec<String>),
 }
 
+/// What a rehearsal business offers, built from the task's plan: a price
+/// within the user's limit and, when the plan has one, the preferred slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub price: f64,
+    pub slot: Option<String>,
+}
+
+impl Offer {
+    pub fn from_plan(plan: &crate::domain::plan::AiPlan) -> Offer {
+        let price = plan.hard_constraints.max_price.map(|m| (m * 0.8).round()).filter(|p| *p > 0.0).unwrap_or(45.0);
+        let prefs = &plan.soft_preferences;
+        let day = prefs.get("preferred_day").or_else(|| prefs.get("preferred_date")).and_then(|v| v.as_str());
+        let time = prefs.get("preferred_time").and_then(|v| v.as_str());
+        let slot = match (day, time) {
+            (Some(d), Some(t)) => Some(format!("{d} at {t}")),
+            (Some(d), None) => Some(d.to_owned()),
+            (None, Some(t)) => Some(format!("at {t}")),
+            (None, None) => None,
+        };
+        Offer { price, slot }
+    }
+}
+
 /// One simulated person at one business, for one call.
 #[derive(Debug)]
 pub struct Sim {
@@ -72,6 +96,8 @@ pub struct Sim {
     reference: u32,
     /// Menu/hold: which business takes over once through.
     inner: Option<Box<Sim>>,
+    /// The rehearsal business's offer.
+    offer: Option<Offer>,
 }
 
 fn has(text: &str, words: &[&str]) -> bool {
@@ -100,7 +126,12 @@ const GOODBYE: &[&str] = &["goodbye", "bye", "have a great day", "have a good da
 
 impl Sim {
     pub fn new(business: Business, seed: u32) -> Sim {
-        Sim { business, stage: 0, reference: 1000 + seed % 9000, inner: None }
+        Sim { business, stage: 0, reference: 1000 + seed % 9000, inner: None, offer: None }
+    }
+
+    /// A rehearsal business built from a task's plan.
+    pub fn rehearsal(seed: u32, offer: Offer) -> Sim {
+        Sim { offer: Some(offer), ..Sim::new(Business::Rehearsal, seed) }
     }
 
     pub fn business(&self) -> Business {
@@ -233,14 +264,20 @@ impl Sim {
                 if self.stage > LOAD_TEST_TURNS {
                     return Reaction::SayAndHangUp(vec!["That's all, goodbye!".into()]);
                 }
-                Reaction::Later(std::time::Duration::from_millis(400), vec![format!("Could you spell item {} for me?", self.stage)])
+                Reaction::Later(
+                    std::time::Duration::from_millis(400),
+                    vec![format!("Could you spell item {} for me?", self.stage)],
+                )
             }
             Business::Rehearsal => {
                 if bye {
                     return Reaction::SayAndHangUp(vec!["Thank you, goodbye!".into()]);
                 }
                 if self.stage == 1 {
-                    return Reaction::Say(vec!["Sure, we can help with that. It would be $45.".into()]);
+                    let offer = self.offer.clone().unwrap_or(Offer { price: 45.0, slot: None });
+                    let slot = offer.slot.map(|s| format!(" We can do {s}.")).unwrap_or_default();
+                    let price = crate::server::ai::rules::text::money(offer.price, None);
+                    return Reaction::Say(vec![format!("Sure, we can help with that.{slot} It would be {price}.")]);
                 }
                 if has(text, ACCEPT) || has(text, &["works", "yes", "great"]) {
                     return Reaction::Say(vec![format!("You're all set. Your reference number is RH-{r}.")]);

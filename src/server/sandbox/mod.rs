@@ -90,7 +90,7 @@ impl Sandbox {
     }
 
     async fn run(&self, call: PlaceCall, from: String, sid: String) -> Result<(), String> {
-        let business = Business::for_number(&call.to);
+        let business = if call.rehearsal.is_some() { Business::Rehearsal } else { Business::for_number(&call.to) };
         let seed = u32::from_str_radix(&sid[sid.len() - 6..], 16).unwrap_or(4821);
         self.status(&call, &from, &sid, "initiated", 0, None).await;
         tokio::time::sleep(Duration::from_millis(30)).await;
@@ -160,7 +160,10 @@ impl Sandbox {
         });
         ws.send(Message::Text(setup.to_string().into())).await.map_err(|e| e.to_string())?;
 
-        let mut sim = Sim::new(business, seed);
+        let mut sim = match &call.rehearsal {
+            Some(offer) => Sim::rehearsal(seed, offer.clone()),
+            None => Sim::new(business, seed),
+        };
         let prompt = |text: &str| {
             Message::Text(json!({ "type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true }).to_string().into())
         };

@@ -22,6 +22,14 @@ pub struct PlaceCall {
     pub status_callback: String,
     pub amd_callback: String,
     pub time_limit_secs: u64,
+    /// For a rehearsal on the sandbox: the business built from the plan.
+    pub rehearsal: Option<crate::server::sandbox::businesses::Offer>,
+}
+
+/// Whether a request was signed by the configured provider or by the
+/// sandbox (rehearsals run on the sandbox whatever the provider).
+pub fn provider_signed(telephony: &Telephony, rehearsal: &Sandbox, url: &str, params: &[(String, String)], sig: &str) -> bool {
+    signature::verify(telephony.auth_token(), url, params, sig) || signature::verify(rehearsal.auth_token(), url, params, sig)
 }
 
 #[derive(Clone, Debug)]

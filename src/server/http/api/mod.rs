@@ -81,6 +81,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(tasks::get, tasks::update, tasks::delete))
         .routes(routes!(tasks::preview))
         .routes(routes!(sessions::start))
+        .routes(routes!(sessions::rehearse))
         .routes(routes!(sessions::get))
         .routes(routes!(sessions::approval))
         .routes(routes!(sessions::process))

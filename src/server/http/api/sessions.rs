@@ -59,6 +59,21 @@ pub async fn start(State(state): State<AppState>, user: CurrentUser, IdPath(id):
     Ok(Json(json!({ "success": true, "call_session": session })))
 }
 
+/// Rehearse the call on the sandbox, against a business built from the
+/// task's plan, whatever the configured provider: nobody real is called.
+#[utoipa::path(post, path = "/api/call-tasks/{id}/rehearse", operation_id = "rehearse_call", tag = "calls", params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = StartedBody),
+        (status = 400, description = "`invalid_transition`: the task is not ready to call", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    ))]
+pub async fn rehearse(State(state): State<AppState>, user: CurrentUser, IdPath(id): IdPath) -> ApiResult<Json<Value>> {
+    let session = calls::rehearse(&state, &user, id).await?;
+    Ok(Json(json!({ "success": true, "call_session": session })))
+}
+
 /// A call with its transcript, segments, extracted data and approval.
 #[utoipa::path(get, path = "/api/call-sessions/{id}", operation_id = "get_call_session", tag = "calls", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = SessionBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
