@@ -59,7 +59,9 @@ fi
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
    || [ ! -d node_modules/playwright-core ] || [ package.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  # `npm install` follows package-lock.json; `npm ci` would refuse a lock that
+  # lists only this platform's optional binaries (Tailwind's oxide).
+  npm install --no-audit --no-fund
 fi
 
 # --- OpenAPI validator (PyPI), used by the test command ----------------------
