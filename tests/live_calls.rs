@@ -266,7 +266,7 @@ async fn an_unanswered_approval_ends_the_call_politely() {
 
 #[tokio::test]
 async fn every_other_sandbox_business() {
-    let app = app_with(&[]).await;
+    let app = app_with(&[("MAX_CONCURRENT_CALLS", "10")]).await;
     let ada = app.signup("ada").await;
     let cases = [
         ("Call 415-555-0101 and order a large pepperoni", true, "pizzeria"),
@@ -280,11 +280,6 @@ async fn every_other_sandbox_business() {
     let mut running = Vec::new();
     for (instruction, _, _) in &cases {
         running.push(start(&app, &ada, instruction).await);
-        // Stay within the per-user cap on calls at once.
-        if running.len() % 3 == 0 {
-            let (_, id) = running.last().unwrap();
-            wait_for(&app, &ada, id, "a call to finish", finished).await;
-        }
     }
     for ((instruction, achieved, name), (task, id)) in cases.iter().zip(&running) {
         let s = wait_for(&app, &ada, id, name, finished).await;

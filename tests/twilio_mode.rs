@@ -257,6 +257,19 @@ async fn a_real_twilio_call_end_to_end() {
     ]);
     assert_eq!(http().post(&transcript_url).form(&t).send().await.unwrap().status(), 403);
     assert_eq!(signed_post(&transcript_url, &t).await.status(), 204);
+    // An utterance too long for a NOTIFY payload is still stored.
+    let long = format!(r#"{{"transcript": "{}", "confidence": 0.9}}"#, "very long words ".repeat(700));
+    let t = form(&[
+        ("CallSid", sid),
+        ("TranscriptionEvent", "transcription-content"),
+        ("Final", "true"),
+        ("Track", "inbound_track"),
+        ("TranscriptionData", &long),
+    ]);
+    assert_eq!(signed_post(&transcript_url, &t).await.status(), 204);
+    let d: Value =
+        app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
+    assert!(d["segments"].as_array().unwrap().iter().any(|s| s["content"].as_str().unwrap().len() > 10_000));
     app.stop().await;
 }
 

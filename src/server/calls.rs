@@ -290,7 +290,7 @@ pub async fn set_status(
             Some("canceled") => "it was cancelled",
             _ => "it could not be connected",
         };
-        let note = super::notifications::create(
+        super::notifications::create(
             &mut tx,
             user_id,
             Some(task_id),
@@ -299,7 +299,6 @@ pub async fn set_status(
             &format!("Your call did not go through: {why}."),
         )
         .await?;
-        let _ = note;
     }
     if status == SessionStatus::Completed {
         super::jobs::enqueue(&mut tx, &super::jobs::Job::ProcessCall { session_id }, Some(user_id), Utc::now()).await?;
@@ -461,9 +460,20 @@ pub async fn request_approval(
     Ok(expires_at)
 }
 
-/// Marks the pending approval as timed out (if still pending).
-pub async fn expire_approval(state: &AppState, ctx: &LiveContext) -> ApiResult<()> {
+/// At the approval deadline: the decision if the user made one (in case its
+/// notification never arrived), otherwise marks the request timed out.
+pub async fn expire_approval(state: &AppState, ctx: &LiveContext) -> ApiResult<Option<bool>> {
     let mut tx = state.db.system().begin().await?;
+    let decided: Option<Option<bool>> = sqlx::query_scalar(
+        "SELECT decision FROM call_approvals WHERE call_session_id = $1 AND NOT timed_out ORDER BY requested_at DESC LIMIT 1 FOR UPDATE",
+    )
+    .bind(ctx.session_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(Some(decision)) = decided {
+        tx.commit().await?;
+        return Ok(Some(decision));
+    }
     let n = sqlx::query(
         "UPDATE call_approvals SET timed_out = true WHERE call_session_id = $1 AND decision IS NULL AND NOT timed_out",
     )
@@ -475,7 +485,7 @@ pub async fn expire_approval(state: &AppState, ctx: &LiveContext) -> ApiResult<(
         publish(&mut tx, ctx.user_id, ServerEvent::ApprovalResolved { call_session_id: ctx.session_id, approved: None }).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(None)
 }
 
 /// The user's decision on a pending approval (409 when none is pending).
@@ -614,8 +624,11 @@ pub async fn process_for_user(state: &AppState, user: &CurrentUser, id: Uuid) ->
 /// session returns its stored summary.
 pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummary> {
     let mut tx = state.db.system().begin().await?;
-    let row: Option<(Uuid, Option<String>, Option<String>, Option<bool>, bool, Option<Value>, DateTime<Utc>, Option<Value>, String)> = sqlx::query_as(
-        "SELECT r.id, r.ai_summary, r.sentiment_overall, r.goal_achieved, r.follow_up_required, r.follow_up_tasks, s.started_at, t.ai_plan, a.time_zone
+    type Row =
+        (Uuid, Option<String>, Option<String>, Option<bool>, bool, Option<Value>, DateTime<Utc>, Option<Value>, String, String);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT r.id, r.ai_summary, r.sentiment_overall, r.goal_achieved, r.follow_up_required, r.follow_up_tasks, s.started_at, t.ai_plan,
+                a.time_zone, a.default_region
          FROM call_transcripts r JOIN call_sessions s ON s.id = r.call_session_id
          JOIN call_tasks t ON t.id = s.call_task_id JOIN assistant_settings a ON a.user_id = t.user_id
          WHERE r.call_session_id = $1 FOR UPDATE OF r",
@@ -623,7 +636,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     .bind(session_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let (transcript_id, done, sentiment, achieved, follow_up, follow_tasks, started_at, plan, tz) =
+    let (transcript_id, done, sentiment, achieved, follow_up, follow_tasks, started_at, plan, tz, region) =
         row.ok_or_else(|| ApiError::not_found("Call session"))?;
     let stored_items = |rows: Vec<(String, Value, Option<f64>)>| -> ApiResult<Vec<crate::domain::plan::ExtractedItem>> {
         rows.into_iter()
@@ -672,7 +685,8 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     let call_date = started_at.with_timezone(&tz).date_naive();
     // The model may take a while: no row stays locked meanwhile.
     tx.commit().await?;
-    let (summary, engine) = state.ai.summarize(&lines, plan.as_ref(), call_date, true).await?;
+    // "12/5" is December 5 in the US, 12 May elsewhere.
+    let (summary, engine) = state.ai.summarize(&lines, plan.as_ref(), call_date, region == "US").await?;
 
     let full: String = lines.iter().map(|l| format!("{}: {}", l.speaker, l.content)).collect::<Vec<_>>().join("\n");
     let mut tx = state.db.system().begin().await?;

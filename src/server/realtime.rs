@@ -84,8 +84,18 @@ impl Hub {
     }
 }
 
+/// NOTIFY payloads must stay under PostgreSQL's 8000-byte limit.
+const MAX_PAYLOAD: usize = 7800;
+
 async fn notify(conn: &mut PgConnection, wire: &Wire) -> Result<(), sqlx::Error> {
-    let payload = serde_json::to_string(wire).unwrap_or_default();
+    let mut payload = serde_json::to_string(wire).unwrap_or_default();
+    if payload.len() > MAX_PAYLOAD {
+        // Too big to travel (e.g. a very long utterance): the browser is
+        // told to refetch instead, and the change itself still commits.
+        if let Wire::Event { user_id, .. } = wire {
+            payload = serde_json::to_string(&Wire::Event { user_id: *user_id, event: ServerEvent::Resync }).unwrap_or_default();
+        }
+    }
     sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(conn).await?;
     Ok(())
 }

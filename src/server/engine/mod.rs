@@ -188,6 +188,16 @@ async fn note(state: &AppState, ctx: &LiveContext, started: Instant, text: &str,
     calls::append_segment(state, ctx, Speaker::System, text, elapsed_ms(started), None).await.map_err(|e| e.message)
 }
 
+/// The transcript's note of the user's decision (the summariser reads it).
+fn decision_note(ctx: &LiveContext, amount: f64, decision: Option<bool>) -> String {
+    let price = money(amount, ctx.plan.hard_constraints.currency.as_deref());
+    match decision {
+        Some(true) => format!("{} approved the price of {price}.", ctx.user_name),
+        Some(false) => format!("{} rejected the quoted price of {price}.", ctx.user_name),
+        None => "No answer from the user in time.".to_owned(),
+    }
+}
+
 fn elapsed_ms(started: Instant) -> i32 {
     started.elapsed().as_millis().min(i32::MAX as u128) as i32
 }
@@ -264,23 +274,17 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
             decision = async { approval_rx.as_mut().expect("guarded").await }, if approval_rx.is_some() => {
                 approval_rx = None;
                 approval_until = None;
-                let amount = approval_amount;
                 let approved = decision.ok();
-                let text = match approved {
-                    Some(true) => format!("{} approved the price of {}.", ctx.user_name, money(amount, ctx.plan.hard_constraints.currency.as_deref())),
-                    Some(false) => format!("{} rejected the quoted price of {}.", ctx.user_name, money(amount, ctx.plan.hard_constraints.currency.as_deref())),
-                    None => "No answer from the user in time.".to_owned(),
-                };
-                note(&state, &ctx, started, &text, &mut waiting).await?;
+                note(&state, &ctx, started, &decision_note(&ctx, approval_amount, approved), &mut waiting).await?;
                 next_action = Some(dialogue.on_decision(approved));
             }
             () = async { tokio::time::sleep_until(approval_until.expect("guarded")).await }, if approval_until.is_some() => {
                 approval_rx = None;
                 approval_until = None;
                 state.hub.forget_approval(ctx.session_id);
-                calls::expire_approval(&state, &ctx).await.map_err(|e| e.message)?;
-                note(&state, &ctx, started, "No answer from the user in time.", &mut waiting).await?;
-                next_action = Some(dialogue.on_decision(None));
+                let decided = calls::expire_approval(&state, &ctx).await.map_err(|e| e.message)?;
+                note(&state, &ctx, started, &decision_note(&ctx, approval_amount, decided), &mut waiting).await?;
+                next_action = Some(dialogue.on_decision(decided));
             }
             _ = beat.tick() => {
                 let _ = super::jobs::heartbeat(&state, ctx.session_id, state.instance).await;
