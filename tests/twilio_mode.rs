@@ -322,3 +322,134 @@ async fn any_task_can_be_rehearsed_on_the_sandbox_without_calling_anyone() {
     assert!(human.iter().any(|l| l.contains("$80") && l.contains("next week")), "{human:?}");
     app.stop().await;
 }
+
+/// A model that writes slowly: plan requests get no usable answer (the rules
+/// engine plans), live replies stream one word every 100 ms.
+async fn start_slow_model() -> String {
+    async fn chat(Json(request): Json<Value>) -> axum::response::Response {
+        if request["stream"] != true {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "no").into_response();
+        }
+        let words: Vec<String> = (1..=30).map(|i| format!("word{i} ")).collect();
+        let stream = futures::stream::unfold(0usize, move |i| {
+            let words = words.clone();
+            async move {
+                if i > words.len() {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let data = if i == words.len() {
+                    "data: [DONE]\n\n".to_owned()
+                } else {
+                    let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                                       "choices": [{"index": 0, "delta": {"content": words[i]}, "finish_reason": null}]});
+                    format!("data: {chunk}\n\n")
+                };
+                Some((Ok::<_, std::convert::Infallible>(data), i + 1))
+            }
+        });
+        ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], axum::body::Body::from_stream(stream)).into_response()
+    }
+    let app = Router::new().route("/v1/chat/completions", post(chat));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+#[tokio::test]
+async fn barge_in_drops_the_rest_of_a_streamed_reply() {
+    let (api, twilio) = start_twilio().await;
+    let model = start_slow_model().await;
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let public = format!("http://{addr}");
+    let app = TestApp::spawn_with(
+        TestDb::new(),
+        &[
+            ("TELEPHONY", "twilio"),
+            ("TWILIO_ACCOUNT_SID", SID),
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+            ("TWILIO_PHONE_NUMBER", "+14155550000"),
+            ("TWILIO_API_BASE", &api),
+            ("PUBLIC_URL", &public),
+            ("LEPTOS_SITE_ADDR", &addr),
+            ("AI_BACKEND", "openai"),
+            ("OPENAI_BASE_URL", &model),
+            ("OPENAI_API_KEY", "k"),
+            ("AI_FALLBACK", "rules"),
+            ("OPENAI_TIMEOUT_SECS", "5"),
+        ],
+    )
+    .await;
+    let ada = app.signup("ada").await;
+    let task = ready_task(&app, &ada).await;
+    let started: Value = app
+        .as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = started["call_session"]["id"].as_str().unwrap().to_owned();
+    let call = twilio.calls.lock().unwrap()[0].1.clone();
+    let voice_url = param(&call, "Url")[0].to_owned();
+    let sid = "CAfeedfacefeedfacefeedfacefeedface";
+    let xml = signed_post(&voice_url, &form(&[("CallSid", sid)])).await.text().await.unwrap();
+    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let mut request = relay.as_str().into_client_request().unwrap();
+    request.headers_mut().insert("x-twilio-signature", sign(TOKEN, &relay, &[]).parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let setup = json!({"type": "setup", "callSid": sid, "customParameters": {"session_id": session}});
+    ws.send(Message::Text(setup.to_string().into())).await.unwrap();
+    ws.send(Message::Text(
+        json!({"type": "prompt", "voicePrompt": "Bright Smiles Dental, how can I help?", "last": true}).to_string().into(),
+    ))
+    .await
+    .unwrap();
+
+    // The first words arrive; the person talks over the assistant.
+    let mut tokens = Vec::new();
+    while tokens.len() < 3 {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap().unwrap().unwrap();
+        let v: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+        if v["type"] == "text" {
+            tokens.push(v["token"].as_str().unwrap().to_owned());
+        }
+    }
+    ws.send(Message::Text(
+        json!({"type": "interrupt", "utteranceUntilInterrupt": "word1 word2", "durationUntilInterruptMs": 250})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    let mut after = 0;
+    let quiet_until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < quiet_until {
+        match tokio::time::timeout(Duration::from_millis(200), ws.next()).await {
+            Ok(Some(Ok(frame))) => {
+                let v: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+                if v["type"] == "text" {
+                    after += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(after <= 1, "{after} tokens after the interruption");
+    let d: Value =
+        app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
+    let segments = d["segments"].as_array().unwrap();
+    let said = segments.iter().find(|s| s["speaker"] == "assistant").expect("partial reply stored");
+    assert!(
+        said["content"].as_str().unwrap().starts_with("word1") && !said["content"].as_str().unwrap().contains("word30"),
+        "{said}"
+    );
+    assert!(
+        segments.iter().any(|s| s["speaker"] == "system" && s["content"].as_str().unwrap().contains("interrupted")),
+        "{segments:?}"
+    );
+    app.stop().await;
+}

@@ -55,6 +55,23 @@ pub fn relay_url(public_url: &str) -> String {
 }
 
 type Sink = SplitSink<WebSocket, Message>;
+type Frames = futures::stream::SplitStream<WebSocket>;
+
+/// The next frame from the provider: one set aside while a reply was being
+/// streamed, else a new one.
+async fn next_frame(
+    backlog: &mut std::collections::VecDeque<Message>,
+    frames: &mut Frames,
+) -> Option<Result<Message, axum::Error>> {
+    match backlog.pop_front() {
+        Some(m) => Some(Ok(m)),
+        None => frames.next().await,
+    }
+}
+
+fn is_interrupt(message: &Message) -> bool {
+    matches!(message, Message::Text(t) if serde_json::from_str::<Value>(t.as_str()).is_ok_and(|v| v["type"] == "interrupt"))
+}
 
 async fn send(sink: &mut Sink, frame: Value) -> Result<(), String> {
     sink.send(Message::Text(frame.to_string().into())).await.map_err(|e| e.to_string())
@@ -85,6 +102,8 @@ async fn say_with_model(
     history: &[(Speaker, String)],
     fallback: &str,
     heard: &mut Heard,
+    frames: &mut Frames,
+    backlog: &mut std::collections::VecDeque<Message>,
 ) -> Result<String, String> {
     let Some(model) = state.ai.conversation_model() else {
         say(state, ctx, sink, started, fallback, heard).await?;
@@ -100,7 +119,26 @@ async fn say_with_model(
         }
     };
     let mut spoken = String::new();
-    while let Some(piece) = stream.next().await {
+    let mut interrupted = false;
+    loop {
+        // Frames keep arriving while the model writes: an `interrupt`
+        // (barge-in) drops the rest of the reply; others wait their turn.
+        let piece = tokio::select! {
+            piece = stream.next() => piece,
+            frame = frames.next() => {
+                match frame {
+                    Some(Ok(message)) if is_interrupt(&message) => {
+                        interrupted = true;
+                        backlog.push_back(message);
+                        break;
+                    }
+                    Some(Ok(message)) => backlog.push_back(message),
+                    Some(Err(_)) | None => break,
+                }
+                continue;
+            }
+        };
+        let Some(piece) = piece else { break };
         match piece {
             Ok(token) if !token.is_empty() => {
                 send(sink, json!({ "type": "text", "token": token, "last": false })).await?;
@@ -120,14 +158,18 @@ async fn say_with_model(
             }
         }
     }
-    if spoken.trim().is_empty() {
+    if spoken.trim().is_empty() && !interrupted {
         say(state, ctx, sink, started, fallback, heard).await?;
         return Ok(fallback.to_owned());
     }
-    send(sink, json!({ "type": "text", "token": "", "last": true })).await?;
+    if !interrupted {
+        send(sink, json!({ "type": "text", "token": "", "last": true })).await?;
+    }
     let text = spoken.trim().to_owned();
     flush(state, ctx, heard).await?;
-    calls::append_segment(state, ctx, Speaker::Assistant, &text, at, None).await.map_err(|e| e.message)?;
+    if !text.is_empty() {
+        calls::append_segment(state, ctx, Speaker::Assistant, &text, at, None).await.map_err(|e| e.message)?;
+    }
     Ok(text)
 }
 
@@ -230,6 +272,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
     let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
     let mut heard = String::new();
     let mut waiting: Heard = None;
+    let mut backlog = std::collections::VecDeque::new();
     // The conversation so far, for a model that words the replies.
     let mut history: Vec<(Speaker, String)> = Vec::new();
     // While the user decides: their answer, the deadline, the amount.
@@ -240,7 +283,7 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
     loop {
         let mut next_action: Option<Action> = None;
         tokio::select! {
-            frame = stream.next() => {
+            frame = next_frame(&mut backlog, &mut stream) => {
                 let Some(Ok(frame)) = frame else { break };
                 let Message::Text(text) = frame else {
                     if matches!(frame, Message::Close(_)) { break; }
@@ -297,7 +340,9 @@ async fn run(socket: WebSocket, state: AppState) -> Result<(), String> {
         match next_action {
             None | Some(Action::Silent) => flush(&state, &ctx, &mut waiting).await?,
             Some(Action::Say(text)) => {
-                let spoken = say_with_model(&state, &ctx, &mut sink, started, &history, &text, &mut waiting).await?;
+                let spoken =
+                    say_with_model(&state, &ctx, &mut sink, started, &history, &text, &mut waiting, &mut stream, &mut backlog)
+                        .await?;
                 history.push((Speaker::Assistant, spoken));
             }
             Some(Action::Digits(d)) => {
