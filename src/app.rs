@@ -1,6 +1,6 @@
 //! The HTML shell, the router and the page layout.
 
-use crate::ui::{contacts, home, layout::Layout, not_found, notifications, settings, task_list};
+use crate::ui::{auth, contacts, home, layout::Layout, not_found, notifications, settings, task_list};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::StaticSegment;
@@ -34,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(auth::AuthVersion(RwSignal::new(0)));
 
     // Marks the document once the browser bundle has taken over, so tests
     // and styles can tell a hydrated page from server-rendered HTML.
@@ -54,6 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("contacts") view=contacts::ContactsPage/>
                     <Route path=StaticSegment("notifications") view=notifications::NotificationsPage/>
                     <Route path=StaticSegment("settings") view=settings::SettingsPage/>
+                    <Route path=StaticSegment("signin") view=auth::SignInPage/>
+                    <Route path=StaticSegment("signup") view=auth::SignUpPage/>
                 </Routes>
             </Layout>
         </Router>

@@ -21,6 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <img src="/icons/icon-192.png" alt="" width="28" height="28" class="h-7 w-7 rounded-md"/>
                     "Callwright"
                 </A>
+                <div class="ml-auto md:order-last"><super::auth::UserMenu/></div>
                 <button
                     type="button"
                     id="menu-toggle"

@@ -1,0 +1,61 @@
+// Sign up, sign out and sign in through the real forms in headless Chromium.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.CALLWRIGHT_E2E_URL ?? "http://127.0.0.1:3000";
+const ARTIFACTS = path.resolve("end2end/artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+after(async () => {
+  await browser?.close();
+});
+
+test("a newcomer signs up, signs out and signs back in", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (msg) => { if (msg.type() === "error") problems.push(msg.text()); });
+  page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+  const email = `ada-${Date.now()}@example.com`;
+
+  await page.goto(BASE + "/signup", { waitUntil: "load" });
+  await page.waitForSelector("html[data-hydrated=true]");
+  await page.getByLabel("Your name").fill("Ada Lovelace");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password (at least 8 characters)").fill("analytical engine");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(BASE + "/");
+  await page.locator("#user-menu").getByText("Ada Lovelace").waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, "signed-up.png") });
+
+  await page.locator("#user-menu").getByRole("button", { name: "Sign out" }).click();
+  await page.locator("#sign-in-link").waitFor();
+
+  // A wrong password is explained in place; the right one signs in.
+  await page.goto(BASE + "/signin", { waitUntil: "load" });
+  await page.waitForSelector("html[data-hydrated=true]");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").getByText("Email or password is incorrect.").waitFor();
+  await page.getByLabel("Password").fill("analytical engine");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(BASE + "/");
+  await page.locator("#user-menu").getByText("Ada Lovelace").waitFor();
+
+  // The only console errors are the browser's own notes of the refused sign-in (HTTP 401).
+  assert.deepEqual(problems.filter((p) => !p.includes("401")), []);
+  await context.close();
+});

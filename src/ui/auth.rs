@@ -1,0 +1,127 @@
+//! Sign up, sign in and sign out. Forms work without JavaScript (plain
+//! posts to the server functions); hydrated, they stay on the page, show
+//! errors in place and refresh the header's user.
+
+use super::layout::PageHeader;
+use crate::api::accounts::{SignIn, SignOut, SignUp};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+/// Bumped whenever who is signed in may have changed; resources that
+/// depend on the user read it.
+#[derive(Clone, Copy)]
+pub struct AuthVersion(pub RwSignal<u32>);
+
+impl AuthVersion {
+    pub fn bump(self) {
+        self.0.update(|v| *v += 1);
+    }
+}
+
+const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+const BUTTON: &str = "mt-6 w-full rounded-md bg-indigo-700 px-4 py-2 font-semibold text-white hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2";
+
+/// The message of a failed action, shown where the form is.
+fn error_of<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, crate::domain::error::ApiError>>> + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        value.get().and_then(|r| r.err()).map(|e| {
+            view! { <p role="alert" class="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">{e.message}</p> }
+        })
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let auth = expect_context::<AuthVersion>();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            auth.bump();
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <div class="mx-auto max-w-md">
+            <PageHeader title="Create your account" lead="Callwright makes phone calls for you. Your calls and contacts are yours alone."/>
+            <ActionForm action=action>
+                <label class="mt-6 block text-sm font-medium" for="signup-name">"Your name"</label>
+                <input id="signup-name" class=INPUT type="text" name="display_name" required maxlength="100" autocomplete="name"/>
+                <label class="mt-4 block text-sm font-medium" for="signup-email">"Email"</label>
+                <input id="signup-email" class=INPUT type="email" name="email" required autocomplete="email"/>
+                <label class="mt-4 block text-sm font-medium" for="signup-password">"Password (at least 8 characters)"</label>
+                <input id="signup-password" class=INPUT type="password" name="password" required minlength="8" autocomplete="new-password"/>
+                <button class=BUTTON type="submit" disabled=move || action.pending().get()>"Create account"</button>
+            </ActionForm>
+            {error_of(action.value())}
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+                "Already have an account? " <A href="/signin" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</A>
+            </p>
+        </div>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let auth = expect_context::<AuthVersion>();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            auth.bump();
+            navigate("/", Default::default());
+        }
+    });
+    view! {
+        <div class="mx-auto max-w-md">
+            <PageHeader title="Sign in"/>
+            <ActionForm action=action>
+                <label class="mt-6 block text-sm font-medium" for="signin-email">"Email"</label>
+                <input id="signin-email" class=INPUT type="email" name="email" required autocomplete="email"/>
+                <label class="mt-4 block text-sm font-medium" for="signin-password">"Password"</label>
+                <input id="signin-password" class=INPUT type="password" name="password" required autocomplete="current-password"/>
+                <button class=BUTTON type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            {error_of(action.value())}
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+                "New here? " <A href="/signup" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Create an account"</A>
+            </p>
+        </div>
+    }
+}
+
+/// The signed-in user's name and a sign-out button, or a sign-in link.
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let auth = expect_context::<AuthVersion>();
+    let user = Resource::new(move || auth.0.get(), |_| crate::api::accounts::current_user());
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            auth.bump();
+        }
+    });
+    let link = "rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300 dark:hover:bg-slate-800";
+    view! {
+        <Transition fallback=|| view! { <span class="text-sm text-slate-500">"…"</span> }>
+            {move || {
+                user.get().map(|found| match found {
+                    Ok(Some(u)) => view! {
+                        <div class="flex items-center gap-2" id="user-menu">
+                            <span class="text-sm text-slate-700 dark:text-slate-200" data-user=u.email.clone()>{u.display_name}</span>
+                            <ActionForm action=sign_out>
+                                <button type="submit" class=link>"Sign out"</button>
+                            </ActionForm>
+                        </div>
+                    }
+                    .into_any(),
+                    _ => view! { <A href="/signin" attr:class=link attr:id="sign-in-link">"Sign in"</A> }.into_any(),
+                })
+            }}
+        </Transition>
+    }
+}
