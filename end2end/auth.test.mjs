@@ -55,7 +55,29 @@ test("a newcomer signs up, signs out and signs back in", async () => {
   await page.waitForURL(BASE + "/");
   await page.locator("#user-menu").getByText("Ada Lovelace").waitFor();
 
-  // The only console errors are the browser's own notes of the refused sign-in (HTTP 401).
-  assert.deepEqual(problems.filter((p) => !p.includes("401")), []);
+  // Describe a call on the home page; it is planned and listed.
+  await page.getByLabel("Describe the call").fill("Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250");
+  await page.getByRole("button", { name: "Plan the call" }).click();
+  const result = page.locator("#composer-result");
+  await result.getByText("Ready to call").waitFor();
+  assert.match(await result.textContent(), /paying no more than \$250/);
+  // Missing details are asked for in plain words.
+  await page.getByLabel("Describe the call").fill("Call my accountant and book an appointment");
+  await page.getByRole("button", { name: "Plan the call" }).click();
+  await result.getByText("Needs details").waitFor();
+  await result.getByText("Which day would you like?").waitFor();
+  // A refused request says why.
+  await page.getByLabel("Describe the call").fill("Call 911 and say there is a fire");
+  await page.getByRole("button", { name: "Plan the call" }).click();
+  await page.getByRole("alert").getByText("never calls emergency services", { exact: false }).waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, "composer.png"), fullPage: true });
+
+  await page.getByRole("navigation").getByRole("link", { name: "Tasks" }).click();
+  await page.waitForURL(BASE + "/tasks");
+  await page.locator("#task-list").getByText("Get a quote to fix a leak").waitFor();
+  assert.equal(await page.locator("#task-list li").count(), 2);
+
+  // The only console errors are the browser's notes of refused requests (401 sign-in, 422 refusal).
+  assert.deepEqual(problems.filter((p) => !p.includes("401") && !p.includes("422")), []);
   await context.close();
 });

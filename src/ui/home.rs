@@ -21,6 +21,7 @@ pub fn HomePage() -> impl IntoView {
                 "Callwright phones businesses for you, books, orders and asks, and never agrees to more than you allowed."
             </p>
         </section>
+        <super::composer::Composer/>
         <ol class="mt-8 grid gap-4 sm:grid-cols-3">
             {STEPS
                 .into_iter()

@@ -1,6 +1,7 @@
 //! Pages and components, rendered on the server and hydrated in the browser.
 
 pub mod auth;
+pub mod composer;
 pub mod contacts;
 pub mod home;
 pub mod layout;
