@@ -148,7 +148,8 @@ pub async fn run_listener(database_url: String, hub: Hub) {
 /// `GET /ws`: the signed-in user's live events as JSON text frames.
 pub async fn websocket(State(state): State<AppState>, user: CurrentUser, upgrade: WebSocketUpgrade) -> Response {
     let events = state.hub.subscribe();
-    upgrade.on_upgrade(move |socket| forward(socket, events, user.id))
+    let buffer = super::engine::FRAME_BUFFER;
+    upgrade.read_buffer_size(buffer).write_buffer_size(buffer).on_upgrade(move |socket| forward(socket, events, user.id))
 }
 
 async fn forward(mut socket: WebSocket, mut events: broadcast::Receiver<Arc<Envelope>>, user_id: Uuid) {

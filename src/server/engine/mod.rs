@@ -30,7 +30,8 @@ pub async fn relay(State(state): State<AppState>, headers: HeaderMap, upgrade: W
     if !signed {
         return (StatusCode::FORBIDDEN, "invalid signature").into_response();
     }
-    upgrade.on_upgrade(move |socket| async move {
+    // Relay frames are small JSON texts: small buffers keep a live call light.
+    upgrade.read_buffer_size(FRAME_BUFFER).write_buffer_size(FRAME_BUFFER).on_upgrade(move |socket| async move {
         if let Err(e) = TURN.scope(std::cell::Cell::new(None), run(socket, state)).await {
             // The other side hanging up while we speak is an ordinary end of a call.
             if ["Broken pipe", "Connection reset", "closed"].iter().any(|s| e.contains(s)) {
@@ -41,6 +42,9 @@ pub async fn relay(State(state): State<AppState>, headers: HeaderMap, upgrade: W
         }
     })
 }
+
+/// Read and write buffer of a websocket carrying small JSON frames.
+pub const FRAME_BUFFER: usize = 8 * 1024;
 
 /// The websocket URL of the relay for a public base URL.
 pub fn relay_url(public_url: &str) -> String {

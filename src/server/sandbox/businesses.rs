@@ -24,7 +24,7 @@ pub enum Business {
 }
 
 /// Turns the load-test line keeps a call going.
-pub const LOAD_TEST_TURNS: u32 = 12;
+pub const LOAD_TEST_TURNS: u32 = 20;
 
 impl Business {
     pub fn for_number(e164: &str) -> Business {

@@ -151,7 +151,13 @@ impl Sandbox {
         let mut request = relay_url.as_str().into_client_request().map_err(|e| e.to_string())?;
         let signature = signature::sign(&self.token, &relay_url, &[]);
         request.headers_mut().insert("x-twilio-signature", signature.parse().map_err(|_| "bad header")?);
-        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.map_err(|e| format!("relay websocket: {e}"))?;
+        let buffer = super::engine::FRAME_BUFFER;
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(buffer)
+            .write_buffer_size(buffer);
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            .await
+            .map_err(|e| format!("relay websocket: {e}"))?;
         let setup = json!({
             "type": "setup", "sessionId": format!("VX{}", &sid[2..]), "callSid": sid, "parentCallSid": "",
             "accountSid": ACCOUNT_SID, "from": from, "to": call.to, "forwardedFrom": "", "callerName": "",
