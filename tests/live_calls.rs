@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Session, TestApp, TestDb, http};
+use common::{Session, TestApp, TestDb, http, processed};
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -55,21 +55,7 @@ async fn session(app: &TestApp, user: &Session, id: &str) -> Value {
 
 /// Polls the session until `done` holds (or fails after 30 s).
 async fn wait_for(app: &TestApp, user: &Session, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let s = session(app, user, id).await;
-        if done(&s) {
-            return s;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            panic!("timed out waiting for {what}: {s:#}\nserver log:\n{}", app.log());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn processed(s: &Value) -> bool {
-    s["transcript"]["ai_summary"].is_string()
+    app.wait_session(user, id, what, 30, done).await
 }
 
 fn finished(s: &Value) -> bool {

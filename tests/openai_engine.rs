@@ -273,15 +273,7 @@ async fn live_replies_are_worded_by_the_model_and_streamed() {
         .await
         .unwrap();
     let id = started["call_session"]["id"].as_str().unwrap();
-    let start = Instant::now();
-    let s = loop {
-        let s: Value =
-            app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap().json().await.unwrap();
-        if s["transcript"]["ai_summary"].is_string() || start.elapsed() > Duration::from_secs(30) {
-            break s;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let s = app.wait_session(&ada, id, "processing", 30, common::processed).await;
     let assistant: Vec<&str> = s["segments"]
         .as_array()
         .unwrap()

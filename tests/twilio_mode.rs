@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use callwright::server::telephony::signature::sign;
-use common::{Session, TestApp, TestDb, http};
+use common::{Session, TestApp, TestDb, http, processed};
 use futures::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -223,15 +223,7 @@ async fn a_real_twilio_call_end_to_end() {
     assert_eq!(signed_post(&status_url, &completed).await.status(), 204);
     assert_eq!(signed_post(&status_url, &completed).await.status(), 204);
     assert_eq!(signed_post(&status_url, &ringing).await.status(), 204);
-    let start = Instant::now();
-    let detail = loop {
-        let d: Value =
-            app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
-        if d["transcript"]["ai_summary"].is_string() || start.elapsed() > Duration::from_secs(20) {
-            break d;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let detail = app.wait_session(&ada, &session, "processing", 20, processed).await;
     assert_eq!(detail["call_session"]["status"], "completed", "{detail:#}");
     assert_eq!(detail["call_session"]["duration_seconds"], 42);
     assert_eq!(detail["transcript"]["goal_achieved"], true, "{detail:#}");
@@ -300,15 +292,7 @@ async fn any_task_can_be_rehearsed_on_the_sandbox_without_calling_anyone() {
     assert_eq!(res.status(), 200);
     let started: Value = res.json().await.unwrap();
     let session = started["call_session"]["id"].as_str().unwrap().to_owned();
-    let start = Instant::now();
-    let detail = loop {
-        let d: Value =
-            app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
-        if d["transcript"]["ai_summary"].is_string() || start.elapsed() > Duration::from_secs(20) {
-            break d;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let detail = app.wait_session(&ada, &session, "processing", 20, processed).await;
     assert!(twilio.calls.lock().unwrap().is_empty(), "Twilio was not asked to call anyone");
     assert_eq!(detail["transcript"]["goal_achieved"], true, "{detail:#}");
     // The rehearsal business was built from the plan: a price within the $100 limit, the preferred week.

@@ -34,17 +34,25 @@ fn error_of<T: Clone + Send + Sync + 'static>(
     }
 }
 
-#[component]
-pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
+/// Once the user is signed in by `value`'s action: refresh who is signed
+/// in, and go home.
+fn home_when_signed_in<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, crate::domain::error::ApiError>>> + Send + Sync + 'static,
+) {
     let auth = expect_context::<AuthVersion>();
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(_)) = value.get() {
             auth.bump();
             navigate("/", Default::default());
         }
     });
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    home_when_signed_in(action.value());
     view! {
         <div class="mx-auto max-w-md">
             <PageHeader title="Create your account" lead="Callwright makes phone calls for you. Your calls and contacts are yours alone."/>
@@ -68,14 +76,7 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let auth = expect_context::<AuthVersion>();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            auth.bump();
-            navigate("/", Default::default());
-        }
-    });
+    home_when_signed_in(action.value());
     view! {
         <div class="mx-auto max-w-md">
             <PageHeader title="Sign in"/>

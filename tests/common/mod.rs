@@ -213,3 +213,40 @@ pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
         .find_map(|v| v.strip_prefix("cw_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
         .filter(|v| !v.is_empty())
 }
+
+impl TestApp {
+    /// Polls `GET /api/call-sessions/{id}` until `done` holds; panics with
+    /// the session and the server log after `secs` seconds.
+    pub async fn wait_session(
+        &self,
+        user: &Session,
+        id: &str,
+        what: &str,
+        secs: u64,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let start = std::time::Instant::now();
+        loop {
+            let s: serde_json::Value = self
+                .as_user(user, reqwest::Method::GET, &format!("/api/call-sessions/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if done(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(secs) {
+                panic!("timed out waiting for {what}: {s:#}\nserver log:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Whether post-call processing has stored the summary.
+pub fn processed(session: &serde_json::Value) -> bool {
+    session["transcript"]["ai_summary"].is_string()
+}

@@ -10,19 +10,30 @@ use crate::server::state::AppState;
 use crate::server::telephony::{provider_signed, twiml};
 use axum::Form;
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 type Params = Vec<(String, String)>;
 
-fn verify(state: &AppState, uri: &OriginalUri, headers: &HeaderMap, params: &Params) -> ApiResult<()> {
-    let url = format!("{}{}", state.public_url, uri.0.path_and_query().map(|p| p.as_str()).unwrap_or(""));
-    let signed = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|sig| provider_signed(&state.telephony, &state.rehearsal, &url, params, sig));
-    if signed { Ok(()) } else { Err(ApiError::forbidden("Invalid X-Twilio-Signature.")) }
+/// A provider webhook's form, accepted only with a valid `X-Twilio-Signature`
+/// for the public URL it was sent to (403 otherwise), so no handler can
+/// forget the check.
+pub struct Signed(Params);
+
+impl axum::extract::FromRequest<AppState> for Signed {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, ApiError> {
+        let path = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+        let signature = req.headers().get("x-twilio-signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let Form(params) = Form::<Params>::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::validation("body", "Expected a form-encoded body."))?;
+        let url = format!("{}{path}", state.public_url);
+        let signed = signature.is_some_and(|sig| provider_signed(&state.telephony, &state.rehearsal, &url, &params, &sig));
+        if signed { Ok(Signed(params)) } else { Err(ApiError::forbidden("Invalid X-Twilio-Signature.")) }
+    }
 }
 
 fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
@@ -44,13 +55,7 @@ async fn session_of(state: &AppState, uri: &OriginalUri, params: &Params) -> Api
 
 /// `POST /api/webhooks/voice?session_id=`: the TwiML connecting the call to
 /// the ConversationRelay websocket.
-pub async fn voice(
-    State(state): State<AppState>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Form(params): Form<Params>,
-) -> ApiResult<Response> {
-    verify(&state, &uri, &headers, &params)?;
+pub async fn voice(State(state): State<AppState>, uri: OriginalUri, Signed(_): Signed) -> ApiResult<Response> {
     let session_id = query_session(&uri).ok_or_else(|| ApiError::validation("session_id", "session_id is required"))?;
     let (language, voice_pref): (String, String) = sqlx::query_as(
         "SELECT a.language_preference, a.voice_preference FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
@@ -75,13 +80,7 @@ pub async fn voice(
 
 /// `POST /api/webhooks/call-status`: call progress. Idempotent; late,
 /// repeated or reordered callbacks never move a session backwards.
-pub async fn call_status(
-    State(state): State<AppState>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Form(params): Form<Params>,
-) -> ApiResult<Response> {
-    verify(&state, &uri, &headers, &params)?;
+pub async fn call_status(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
     let session_id = session_of(&state, &uri, &params).await?;
     let status = param(&params, "CallStatus").unwrap_or("");
     let Some((status, failure)) = calls::map_provider_status(status) else {
@@ -101,13 +100,7 @@ pub async fn call_status(
 }
 
 /// `POST /api/webhooks/amd`: asynchronous answering-machine detection.
-pub async fn amd(
-    State(state): State<AppState>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Form(params): Form<Params>,
-) -> ApiResult<Response> {
-    verify(&state, &uri, &headers, &params)?;
+pub async fn amd(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
     let session_id = session_of(&state, &uri, &params).await?;
     let answered_by = param(&params, "AnsweredBy").unwrap_or("unknown");
     sqlx::query(
@@ -123,13 +116,7 @@ pub async fn amd(
 
 /// `POST /api/webhooks/call-transcript`: Twilio real-time transcription;
 /// final results become transcript segments.
-pub async fn call_transcript(
-    State(state): State<AppState>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Form(params): Form<Params>,
-) -> ApiResult<Response> {
-    verify(&state, &uri, &headers, &params)?;
+pub async fn call_transcript(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
     if param(&params, "TranscriptionEvent") != Some("transcription-content") || param(&params, "Final") != Some("true") {
         return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
     }
@@ -153,13 +140,7 @@ pub async fn call_transcript(
 
 /// `POST /api/webhooks/relay-ended`: the `<Connect action>` after the relay
 /// session; the call itself ends with its status callback.
-pub async fn relay_ended(
-    State(state): State<AppState>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    Form(params): Form<Params>,
-) -> ApiResult<Response> {
-    verify(&state, &uri, &headers, &params)?;
+pub async fn relay_ended(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
     let session_id = session_of(&state, &uri, &params).await?;
     tracing::info!(%session_id, status = param(&params, "SessionStatus").unwrap_or(""), "relay session ended");
     // Nothing more to do with the call: hang up.
