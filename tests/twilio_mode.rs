@@ -74,23 +74,22 @@ fn param<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
     form.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
 }
 
-async fn spawn(api_base: &str) -> TestApp {
+/// A server in Twilio mode against the fake Twilio at `api_base`, with `extra` settings.
+async fn spawn(api_base: &str, extra: &[(&str, &str)]) -> TestApp {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let public = format!("http://{addr}");
-    TestApp::spawn_with(
-        TestDb::new(),
-        &[
-            ("TELEPHONY", "twilio"),
-            ("TWILIO_ACCOUNT_SID", SID),
-            ("TWILIO_AUTH_TOKEN", TOKEN),
-            ("TWILIO_PHONE_NUMBER", "+14155550000"),
-            ("TWILIO_API_BASE", api_base),
-            ("PUBLIC_URL", &public),
-            ("LEPTOS_SITE_ADDR", &addr),
-        ],
-    )
-    .await
+    let mut env = vec![
+        ("TELEPHONY", "twilio"),
+        ("TWILIO_ACCOUNT_SID", SID),
+        ("TWILIO_AUTH_TOKEN", TOKEN),
+        ("TWILIO_PHONE_NUMBER", "+14155550000"),
+        ("TWILIO_API_BASE", api_base),
+        ("PUBLIC_URL", &public),
+        ("LEPTOS_SITE_ADDR", &addr),
+    ];
+    env.extend_from_slice(extra);
+    TestApp::spawn_with(TestDb::new(), &env).await
 }
 
 async fn ready_task(app: &TestApp, ada: &Session) -> String {
@@ -131,7 +130,7 @@ async fn hear(
 #[tokio::test]
 async fn a_real_twilio_call_end_to_end() {
     let (api, twilio) = start_twilio().await;
-    let app = spawn(&api).await;
+    let app = spawn(&api, &[]).await;
     let ada = app.signup("ada").await;
     let task = ready_task(&app, &ada).await;
     let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
@@ -269,7 +268,7 @@ async fn a_real_twilio_call_end_to_end() {
 async fn twilio_api_errors_become_a_503_with_twilios_message() {
     let (api, twilio) = start_twilio().await;
     *twilio.refuse.lock().unwrap() = true;
-    let app = spawn(&api).await;
+    let app = spawn(&api, &[]).await;
     let ada = app.signup("ada").await;
     let task = ready_task(&app, &ada).await;
     let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
@@ -285,7 +284,7 @@ async fn twilio_api_errors_become_a_503_with_twilios_message() {
 #[tokio::test]
 async fn any_task_can_be_rehearsed_on_the_sandbox_without_calling_anyone() {
     let (api, twilio) = start_twilio().await;
-    let app = spawn(&api).await;
+    let app = spawn(&api, &[]).await;
     let ada = app.signup("ada").await;
     let task = ready_task(&app, &ada).await;
     let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/rehearse")).send().await.unwrap();
@@ -345,19 +344,9 @@ async fn start_slow_model() -> String {
 async fn barge_in_drops_the_rest_of_a_streamed_reply() {
     let (api, twilio) = start_twilio().await;
     let model = start_slow_model().await;
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let public = format!("http://{addr}");
-    let app = TestApp::spawn_with(
-        TestDb::new(),
+    let app = spawn(
+        &api,
         &[
-            ("TELEPHONY", "twilio"),
-            ("TWILIO_ACCOUNT_SID", SID),
-            ("TWILIO_AUTH_TOKEN", TOKEN),
-            ("TWILIO_PHONE_NUMBER", "+14155550000"),
-            ("TWILIO_API_BASE", &api),
-            ("PUBLIC_URL", &public),
-            ("LEPTOS_SITE_ADDR", &addr),
             ("AI_BACKEND", "openai"),
             ("OPENAI_BASE_URL", &model),
             ("OPENAI_API_KEY", "k"),
