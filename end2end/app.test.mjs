@@ -1,49 +1,9 @@
 // Browser tests in real headless Chromium (Debian's /usr/bin/chromium driven
 // by playwright-core). The server under test is started by scripts/test.sh and
 // its address passed in CALLWRIGHT_E2E_URL.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { chromium } from "playwright-core";
-
-const BASE = process.env.CALLWRIGHT_E2E_URL ?? "http://127.0.0.1:3000";
-const ARTIFACTS = path.resolve("end2end/artifacts");
-mkdirSync(ARTIFACTS, { recursive: true });
-
-let browser;
-
-// playwright gives every launch a fresh, temporary user-data directory.
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** A fresh page that records console errors and failed requests. */
-async function openPage(viewport) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error" || msg.type() === "warning") problems.push(`${msg.type()}: ${msg.text()}`);
-  });
-  page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
-  page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()}`));
-  page.on("response", (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  return { context, page, problems };
-}
+import { BASE, openPage, shot } from "./helpers.mjs";
 
 test("the home page hydrates: the mobile menu opens and navigates", async () => {
   const { context, page, problems } = await openPage({ width: 390, height: 844 });
@@ -67,7 +27,7 @@ test("the home page hydrates: the mobile menu opens and navigates", async () => 
   await nav.waitFor({ state: "hidden", timeout: 5_000 });
   assert.equal(await page.locator('#primary-nav a[href="/contacts"]').getAttribute("aria-current"), "page");
 
-  await page.screenshot({ path: path.join(ARTIFACTS, "home-mobile.png"), fullPage: true });
+  await shot(page, "home-mobile.png");
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -103,7 +63,7 @@ test("the app is an installable PWA with a registered service worker", async () 
   assert.ok(cached.includes("/pkg/callwright.js"), `bundle cached: ${cached}`);
   assert.ok(!cached.some((u) => u.startsWith("/api/")), "no API responses cached");
 
-  await page.screenshot({ path: path.join(ARTIFACTS, "home-desktop.png"), fullPage: true });
+  await shot(page, "home-desktop.png");
   assert.deepEqual(problems, []);
   await context.close();
 });

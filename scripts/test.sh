@@ -35,7 +35,8 @@ workdir=$(mktemp -d)
 log="$workdir/server.log"
 (
   cd "$workdir"
-  DATABASE_URL="$E2E_DATABASE_URL" LEPTOS_SITE_ADDR=127.0.0.1:0 LEPTOS_SITE_ROOT="$OLDPWD/target/site" \
+  # Simulated businesses speak at a brisk human pace, so transcripts arrive line by line.
+  DATABASE_URL="$E2E_DATABASE_URL" LEPTOS_SITE_ADDR=127.0.0.1:0 LEPTOS_SITE_ROOT="$OLDPWD/target/site" SANDBOX_SPEECH_MS_PER_CHAR=12 \
     CALLWRIGHT_DATA_DIR="$workdir/data" exec "$target_dir/debug/callwright" serve
 ) >"$workdir/stdout" 2>"$log" &
 server=$!

@@ -1,10 +1,12 @@
 //! The HTML shell, the router and the page layout.
 
-use crate::ui::{auth, contacts, home, layout::Layout, not_found, notifications, settings, task_list};
+use crate::ui::{
+    auth, contacts, home, layout::Layout, live, not_found, notifications, session, settings, task_detail, task_list,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::StaticSegment;
 use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{StaticSegment, path};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,7 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(auth::AuthVersion(RwSignal::new(0)));
+    let signed_in = auth::provide_viewer();
+    live::provide(signed_in.0.into());
 
     // Marks the document once the browser bundle has taken over, so tests
     // and styles can tell a hydrated page from server-rendered HTML.
@@ -52,6 +55,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=not_found::NotFound>
                     <Route path=StaticSegment("") view=home::HomePage/>
                     <Route path=StaticSegment("tasks") view=task_list::TasksPage/>
+                    <Route path=path!("/tasks/:id") view=task_detail::TaskDetailPage/>
+                    <Route path=path!("/calls/:id") view=session::SessionPage/>
                     <Route path=StaticSegment("contacts") view=contacts::ContactsPage/>
                     <Route path=StaticSegment("notifications") view=notifications::NotificationsPage/>
                     <Route path=StaticSegment("settings") view=settings::SettingsPage/>

@@ -26,6 +26,8 @@ Usage:
                          summarise a transcript ([{\"speaker\", \"content\", \"timestamp_ms\"}]) as JSON
   callwright bench [--calls N]
                          run N concurrent sandbox calls on a scratch database and report latencies and memory
+  callwright bench --page-tasks N [--requests M]
+                         render the task list page with N tasks (at most 100) M times and report its latency
   callwright --help      show this help
   callwright --version   show the version
 
@@ -37,7 +39,7 @@ Configuration comes from the environment and an optional .env file; see README.m
         Migrate,
         Plan { instruction: String, region: Option<String>, today: Option<String> },
         Summarize { transcript: String, plan: Option<String>, call_date: Option<String> },
-        Bench { calls: usize },
+        Bench { bench: server::bench::Bench },
     }
 
     /// Exit code for usage, configuration and start-up failures.
@@ -91,14 +93,29 @@ Configuration comes from the environment and an optional .env file; see README.m
                 Ok(Some(Command::Summarize { transcript, plan: get(&pairs, "plan"), call_date: get(&pairs, "call-date") }))
             }
             Some("bench") => {
-                let (pos, pairs) = flags(&args[1..], &["calls"])?;
+                let (pos, pairs) = flags(&args[1..], &["calls", "page-tasks", "requests"])?;
                 if !pos.is_empty() {
                     return Err(format!("unexpected argument `{}`", pos[0]));
                 }
-                let calls = get(&pairs, "calls").unwrap_or_else(|| "100".into());
-                let calls =
-                    calls.parse().ok().filter(|n| *n > 0).ok_or(format!("--calls must be a positive number, not `{calls}`"))?;
-                Ok(Some(Command::Bench { calls }))
+                let count = |name: &str, default: &str, max: usize| {
+                    let text = get(&pairs, name).unwrap_or_else(|| default.into());
+                    text.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .ok_or(format!("--{name} must be a number from 1 to {max}, not `{text}`"))
+                };
+                let bench = if get(&pairs, "page-tasks").is_some() {
+                    if get(&pairs, "calls").is_some() {
+                        return Err("use either --calls or --page-tasks".into());
+                    }
+                    server::bench::Bench::TaskPage {
+                        tasks: count("page-tasks", "100", 100)?,
+                        requests: count("requests", "500", 100_000)?,
+                    }
+                } else {
+                    server::bench::Bench::Calls(count("calls", "100", 100_000)?)
+                };
+                Ok(Some(Command::Bench { bench }))
             }
             _ => Err(format!("unknown arguments `{}`", args.join(" "))),
         }
@@ -149,7 +166,7 @@ Configuration comes from the environment and an optional .env file; see README.m
                 Command::Summarize { transcript, plan, call_date } => {
                     server::cli::summarize(&config, &transcript, plan.as_deref(), call_date.as_deref()).await
                 }
-                Command::Bench { calls } => server::bench::run(config, calls).await.map_err(CliError::Failed),
+                Command::Bench { bench } => server::bench::run(config, bench).await.map_err(CliError::Failed),
             };
             match printed {
                 Ok(value) => {

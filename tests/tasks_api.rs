@@ -226,6 +226,87 @@ async fn listing_filters_searches_and_pages_newest_first() {
     app.stop().await;
 }
 
+/// Every page of `/api/call-tasks?{query}`, following the cursors; the titles' instructions.
+async fn all_pages(app: &TestApp, user: &common::Session, query: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/call-tasks?{query}&limit=2&cursor={c}"),
+            None => format!("/api/call-tasks?{query}&limit=2"),
+        };
+        let page = body(app.as_user(user, Method::GET, &path).send().await.unwrap()).await;
+        for t in page["call_tasks"].as_array().unwrap_or_else(|| panic!("{page}")) {
+            seen.push(t["raw_instruction"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test]
+async fn tasks_are_ordered_by_urgency_or_age_across_pages() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let made = [
+        ("low", "Call 415-555-0101 and ask if they deliver"),
+        ("urgent", "Call the plumber at 415-555-0102, the kitchen is flooding"),
+        ("normal", "Call 415-555-0103 and reserve a table for 2 on Friday"),
+        ("urgent", "Call 415-555-0108 and ask about my claim"),
+        ("high", "Call my dentist at 415-555-0100 and book a cleaning"),
+    ];
+    for (priority, instruction) in made {
+        let res = app
+            .as_user(&ada, Method::POST, "/api/call-tasks")
+            .json(&json!({"raw_instruction": instruction, "priority": priority}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let by_priority = all_pages(&app, &ada, "sort=priority").await;
+    // Most urgent first; within a priority, newest first.
+    let expected: Vec<&str> = [3, 1, 4, 2, 0].iter().map(|&i| made[i].1).collect();
+    assert_eq!(by_priority, expected);
+    let oldest = all_pages(&app, &ada, "sort=oldest").await;
+    assert_eq!(oldest, made.iter().map(|m| m.1).collect::<Vec<_>>());
+    // A cursor belongs to its order; an unknown order is named.
+    let page = body(app.as_user(&ada, Method::GET, "/api/call-tasks?sort=priority&limit=1").send().await.unwrap()).await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let res = app.as_user(&ada, Method::GET, &format!("/api/call-tasks?sort=oldest&cursor={cursor}")).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(body(res).await["error"]["field"], "cursor");
+    let res = app.as_user(&ada, Method::GET, "/api/call-tasks?sort=cheapest").send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(body(res).await["error"]["field"], "sort");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_price_limit_hint_only_ever_tightens_the_plan() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let create = |instruction: &str, max: Value| {
+        app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction, "max_price": max})).send()
+    };
+    let v = body(create("Call the plumber at 415-555-0102 and get a quote to fix a leak", json!(180)).await.unwrap()).await;
+    assert_eq!(v["call_task"]["ai_plan"]["hardConstraints"]["max_price"], 180.0, "{v:#}");
+    let v =
+        body(create("Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250", json!(400)).await.unwrap()).await;
+    assert_eq!(v["call_task"]["ai_plan"]["hardConstraints"]["max_price"], 250.0, "a looser hint never wins: {v:#}");
+    let v = body(create("Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250", json!(99.5)).await.unwrap())
+        .await;
+    assert_eq!(v["call_task"]["ai_plan"]["hardConstraints"]["max_price"], 99.5);
+    for bad in [json!(0), json!(-5), json!("cheap")] {
+        let res = create("Call 415-555-0102 about a leak", bad.clone()).await.unwrap();
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(body(res).await["error"]["field"], "max_price", "{bad}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_status_machine_guards_every_change() {
     let app = TestApp::spawn().await;

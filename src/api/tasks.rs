@@ -1,10 +1,9 @@
 //! Call tasks.
 
-use crate::domain::enums::{Priority, TaskStatus};
+use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::error::ApiError;
 use crate::domain::plan::{AiPlan, RiskAssessment};
 use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch};
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -34,21 +33,50 @@ pub struct TaskPage {
     pub next_cursor: Option<String>,
 }
 
-/// Flat arguments, so a plain HTML form can create a task without JavaScript.
+/// Flat text arguments, so a plain HTML form can create a task without
+/// JavaScript (empty fields mean "not given"); each is parsed here.
 #[server(prefix = "/api/fn", endpoint = "create_task")]
 pub async fn create_task(
     raw_instruction: String,
     priority: Option<Priority>,
     target_phone_number: Option<String>,
-    contact_id: Option<Uuid>,
-    scheduled_for: Option<DateTime<Utc>>,
+    contact_id: Option<String>,
+    scheduled_for: Option<String>,
+    max_price: Option<String>,
 ) -> Result<CreatedTask, ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {
             let (state, user) = sf::user().await?;
-            let input =
-                crate::domain::task::NewTask { raw_instruction, priority, scheduled_for, contact_id, target_phone_number };
+            let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+            let contact_id = given(contact_id)
+                .map(|id| id.parse::<Uuid>().map_err(|_| ApiError::validation("contact_id", "Choose one of your contacts.")))
+                .transpose()?;
+            let scheduled_for = given(scheduled_for)
+                .map(|at| {
+                    chrono::DateTime::parse_from_rfc3339(&at).map(|at| at.with_timezone(&chrono::Utc)).map_err(|_| {
+                        ApiError::validation(
+                            "scheduled_for",
+                            "scheduled_for must be a date and time such as 2026-12-01T15:00:00Z.",
+                        )
+                    })
+                })
+                .transpose()?;
+            let max_price = given(max_price)
+                .map(|p| {
+                    p.trim_start_matches('$').replace(',', "").parse::<f64>().map_err(|_| {
+                        ApiError::validation("max_price", format!("`{p}` is not an amount; write it like 100 or 99.50."))
+                    })
+                })
+                .transpose()?;
+            let input = crate::domain::task::NewTask {
+                raw_instruction,
+                priority,
+                scheduled_for,
+                contact_id,
+                target_phone_number,
+                max_price,
+            };
             let created = crate::server::tasks::create(&state, &user, &input).await?;
             Ok(CreatedTask { task: created.task, engine: created.outcome.engine.to_owned(), risk: created.outcome.risk })
         }
@@ -76,12 +104,13 @@ pub async fn list_tasks(
     q: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
+    sort: Option<TaskSort>,
 ) -> Result<TaskPage, ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {
             let (state, user) = sf::user().await?;
-            let filter = crate::server::tasks::ListFilter { status, priority, q, limit, cursor };
+            let filter = crate::server::tasks::ListFilter { status, priority, q, limit, cursor, sort };
             let (tasks, next_cursor) = crate::server::tasks::list(&state, &user, &filter).await?;
             Ok(TaskPage { tasks, next_cursor })
         }

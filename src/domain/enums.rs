@@ -125,6 +125,31 @@ wire_enum! {
     NotificationPriority ("notification priority") { Low = "low", Normal = "normal", High = "high" }
 }
 
+wire_enum! {
+    /// The orders a task list can come in (a query option; never stored).
+    TaskSort ("task order") { Newest = "newest", Oldest = "oldest", Priority = "priority" }
+}
+
+// `wire_enum!` takes no `#[default]` on a variant.
+#[allow(clippy::derivable_impls)]
+impl Default for TaskSort {
+    fn default() -> Self {
+        TaskSort::Newest
+    }
+}
+
+impl Priority {
+    /// Most urgent first: 0 for urgent … 3 for low.
+    pub const fn rank(self) -> i16 {
+        match self {
+            Priority::Urgent => 0,
+            Priority::High => 1,
+            Priority::Normal => 2,
+            Priority::Low => 3,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

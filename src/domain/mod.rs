@@ -3,6 +3,7 @@
 //! Nothing here touches the network, the database or the clock.
 
 pub mod account;
+pub mod calendar;
 pub mod contact;
 pub mod enums;
 pub mod error;

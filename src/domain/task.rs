@@ -67,6 +67,10 @@ pub struct NewTask {
     pub contact_id: Option<Uuid>,
     #[serde(default)]
     pub target_phone_number: Option<String>,
+    /// The most the assistant may agree to; tightens (never loosens) any
+    /// limit written in the instruction.
+    #[serde(default)]
+    pub max_price: Option<f64>,
 }
 
 /// `PATCH /api/call-tasks/{id}`: absent fields stay; `null` clears.

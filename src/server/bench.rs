@@ -1,7 +1,12 @@
-//! `callwright bench --calls N`: N concurrent sandbox calls through the
-//! real path (HTTP webhooks, the ConversationRelay websocket, PostgreSQL,
-//! LISTEN/NOTIFY, a live `/ws` subscriber), reporting the engine's turn
-//! latency, event delivery latency, lost segments and memory per live call.
+//! Benchmarks on a scratch database, through the real server:
+//!
+//! - `callwright bench --calls N`: N concurrent sandbox calls through the
+//!   real path (HTTP webhooks, the ConversationRelay websocket, PostgreSQL,
+//!   LISTEN/NOTIFY, a live `/ws` subscriber), reporting the engine's turn
+//!   latency, event delivery latency, lost segments and memory per live call.
+//! - `callwright bench --page-tasks N`: the server-rendered task list page
+//!   with N tasks on it, requested over HTTP with a session cookie,
+//!   reporting its latency percentiles.
 
 use super::accounts::{AuthVia, CurrentUser, service};
 use super::config::Config;
@@ -14,7 +19,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-pub async fn run(mut config: Config, calls: usize) -> Result<Value, String> {
+/// What to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bench {
+    Calls(usize),
+    TaskPage { tasks: usize, requests: usize },
+}
+
+pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     let base = config.database_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or("DATABASE_URL has no database name")?;
     let db_name = format!("callwright_bench_{}_{}", std::process::id(), chrono::Utc::now().timestamp());
     config.database_url = format!("{base}/{db_name}");
@@ -22,16 +34,23 @@ pub async fn run(mut config: Config, calls: usize) -> Result<Value, String> {
     config.public_url = None;
     config.telephony = super::config::TelephonyConfig::Sandbox;
     config.ai = super::config::AiConfig::Rules;
+    config.calls.sandbox_ms_per_char = 0;
     config.limits.tasks_per_minute = u32::MAX / 2;
     config.limits.calls_per_day = u32::MAX / 2;
-    config.calls.max_concurrent_per_user = calls as u32 + 1;
+    config.calls.max_concurrent_per_user = match bench {
+        Bench::Calls(calls) => calls as u32 + 1,
+        Bench::TaskPage { .. } => 1,
+    };
     config.pool_size = config.pool_size.max(40);
     config.data_dir = std::env::temp_dir().join(&db_name);
     METRICS.enable();
 
     let running = super::start(config).await.map_err(|e| e.to_string())?;
     let state = running.state.clone();
-    let result = drive(&running, calls).await;
+    let result = match bench {
+        Bench::Calls(calls) => drive(&running, calls).await,
+        Bench::TaskPage { tasks, requests } => task_page(&running, tasks, requests).await,
+    };
     let _ = running.shutdown().await;
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&db_name));
     if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await {
@@ -151,5 +170,61 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
         "memory_per_live_call_kib": (per_call_kib * 10.0).round() / 10.0,
         "rss_baseline_mib": baseline / (1024 * 1024),
         "rss_at_peak_mib": rss_at_peak / (1024 * 1024),
+    }))
+}
+
+/// Renders `/tasks?limit=N` for a user with `tasks` tasks, `requests` times
+/// one after another (after a warm-up), and reports the latency percentiles.
+async fn task_page(running: &super::Running, tasks: usize, requests: usize) -> Result<Value, String> {
+    let state = &running.state;
+    let signed = service::signup(state, "bench@example.com", "benchmark-password", "Bench", None).await.map_err(|e| e.message)?;
+    let user = CurrentUser { id: signed.user.id, via: AuthVia::Job, request_id: None };
+    const KINDS: [&str; 4] = [
+        "Call my dentist at 415-555-0100 and book a cleaning next week under $100",
+        "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250",
+        "Order a large pepperoni pizza from Tony's at 415-555-0101",
+        "Call the restaurant and book a table for four on Friday",
+    ];
+    for i in 0..tasks {
+        let input = NewTask { raw_instruction: KINDS[i % KINDS.len()].into(), ..Default::default() };
+        super::tasks::create(state, &user, &input).await.map_err(|e| e.message)?;
+    }
+    let client = reqwest::Client::new();
+    let url = format!("http://{}/tasks?limit={}", running.addr, tasks.min(100));
+    let cookie = format!("cw_session={}", signed.session_token);
+    let fetch = || async {
+        let started = Instant::now();
+        let res = client.get(&url).header("cookie", &cookie).send().await.map_err(|e| e.to_string())?;
+        let status = res.status();
+        let body = res.text().await.map_err(|e| e.to_string())?;
+        let took = started.elapsed();
+        if !status.is_success() {
+            return Err(format!("GET {url} answered {status}"));
+        }
+        Ok::<_, String>((took, body.matches("data-task-id=").count(), body.len()))
+    };
+    for _ in 0..20 {
+        fetch().await?;
+    }
+    let mut times = Vec::with_capacity(requests);
+    let (mut rows, mut bytes) = (0, 0);
+    for _ in 0..requests {
+        let (took, r, b) = fetch().await?;
+        times.push(took.as_micros() as u32);
+        (rows, bytes) = (r, b);
+    }
+    times.sort_unstable();
+    let ms = |micros: u32| (micros as f64 / 1000.0 * 100.0).round() / 100.0;
+    Ok(json!({
+        "page": "/tasks",
+        "tasks_rendered": rows,
+        "html_bytes": bytes,
+        "requests": requests,
+        "latency_ms": {
+            "p50": ms(percentile(&times, 50.0)),
+            "p95": ms(percentile(&times, 95.0)),
+            "p99": ms(percentile(&times, 99.0)),
+            "max": ms(*times.last().unwrap_or(&0)),
+        },
     }))
 }

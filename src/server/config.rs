@@ -105,6 +105,9 @@ pub struct CallSettings {
     /// A live call whose server process has not reported for this long is
     /// recovered as failed.
     pub heartbeat_stale_secs: u64,
+    /// How long the sandbox's businesses take to say each character, so a
+    /// call unfolds at a watchable pace (0: as fast as possible).
+    pub sandbox_ms_per_char: u64,
 }
 
 impl Default for CallSettings {
@@ -115,6 +118,7 @@ impl Default for CallSettings {
             max_concurrent_per_user: 3,
             retry_base_secs: 60,
             heartbeat_stale_secs: 30,
+            sandbox_ms_per_char: 40,
         }
     }
 }
@@ -265,6 +269,16 @@ impl Config {
                 get("CALL_HEARTBEAT_STALE_SECS"),
                 call_defaults.heartbeat_stale_secs as u32,
             )? as u64,
+            sandbox_ms_per_char: match get("SANDBOX_SPEECH_MS_PER_CHAR") {
+                Some(v) => v
+                    .trim()
+                    .parse::<u16>()
+                    .map_err(|_| {
+                        bad("SANDBOX_SPEECH_MS_PER_CHAR", format!("`{v}` is not a whole number of milliseconds (0 to 65535)"))
+                    })?
+                    .into(),
+                None => call_defaults.sandbox_ms_per_char,
+            },
         };
 
         let log_format = match get("LOG_FORMAT").as_deref().unwrap_or("text") {

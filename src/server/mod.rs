@@ -118,7 +118,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 
     let ai = Arc::new(ai::Ai::from_config(&config.ai));
     let telephony = Arc::new(telephony::Telephony::from_config(&config, &cipher));
-    let rehearsal = sandbox::Sandbox::new(cipher.derive_secret("sandbox-auth-token"));
+    let rehearsal = sandbox::Sandbox::new(cipher.derive_secret("sandbox-auth-token"), config.calls.sandbox_ms_per_char);
     let hub = realtime::Hub::new();
     let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
     let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();

@@ -11,7 +11,7 @@ use super::error::{ApiError, ApiResult, ErrorCode, internal};
 use super::rate_limit::{self, Bucket};
 use super::state::AppState;
 use crate::domain::account::required_text;
-use crate::domain::enums::{NotificationType, Priority, SessionStatus, TaskStatus};
+use crate::domain::enums::{NotificationType, Priority, SessionStatus, TaskSort, TaskStatus};
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{
     CallSessionSummary, CallTask, DEFAULT_LIST_LIMIT, MAX_CLARIFICATION_CHARS, MAX_INSTRUCTION_CHARS, MAX_LIST_LIMIT,
@@ -134,6 +134,11 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     if let Some(at) = input.scheduled_for {
         check_schedule(at)?;
     }
+    if let Some(max) = input.max_price
+        && !(max.is_finite() && max > 0.0 && max <= 1_000_000.0)
+    {
+        return Err(ApiError::validation("max_price", "max_price must be an amount above 0 and at most 1000000."));
+    }
     rate_limit::hit(&state.db, Bucket::TaskCreate, &user.id.to_string(), state.config.limits.tasks_per_minute).await?;
 
     let mut tx = state.db.begin_as(user.id).await?;
@@ -169,7 +174,13 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
         return Err(e);
     }
 
-    // The user's own choices win over what the planner inferred.
+    // The user's own choices win over what the planner inferred; a price
+    // limit only ever tightens.
+    if let Some(max) = input.max_price {
+        let limits = &mut outcome.plan.hard_constraints;
+        limits.max_price = Some(limits.max_price.map_or(max, |stated| stated.min(max)));
+        limits.currency.get_or_insert_with(|| "USD".to_owned());
+    }
     let contact_id = chosen_contact.as_ref().map(|c| c.id).or(outcome.contact_id);
     let phone = explicit_phone
         .or_else(|| chosen_contact.as_ref().and_then(|c| c.phone_number.clone()))
@@ -247,51 +258,79 @@ pub struct ListFilter {
     pub q: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+    pub sort: Option<TaskSort>,
 }
 
-fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.timestamp_micros()))
+/// Where a page ended, in the list's order: the order itself (a cursor is
+/// only valid for the order it came from), the last task's priority rank,
+/// creation time and id.
+fn encode_cursor(sort: TaskSort, priority: Priority, at: DateTime<Utc>, id: Uuid) -> String {
+    let text = format!("{}|{}|{}|{id}", sort.as_str(), priority.rank(), at.timestamp_micros());
+    URL_SAFE_NO_PAD.encode(text)
 }
 
-fn decode_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
-    let bad = || ApiError::validation("cursor", "cursor is not one this server gave out");
+fn decode_cursor(sort: TaskSort, cursor: &str) -> ApiResult<(i16, DateTime<Utc>, Uuid)> {
+    let bad = || ApiError::validation("cursor", "cursor is not one this server gave out for this order");
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (micros, id) = text.split_once('|').ok_or_else(bad)?;
+    let mut parts = text.split('|');
+    let (Some(tag), Some(rank), Some(micros), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if tag != sort.as_str() {
+        return Err(bad());
+    }
     let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
+    Ok((rank.parse().map_err(|_| bad())?, at, id.parse().map_err(|_| bad())?))
 }
 
-/// Newest first; returns the page and the cursor of the next one.
+/// The SQL rank of a task's priority, matching [`Priority::rank`].
+const RANK: &str = "(CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)";
+
+/// One page in the asked-for order (newest first by default) and the
+/// cursor of the next one.
 pub async fn list(state: &AppState, user: &CurrentUser, filter: &ListFilter) -> ApiResult<(Vec<CallTask>, Option<String>)> {
     let limit = filter.limit.unwrap_or(DEFAULT_LIST_LIMIT);
     if !(1..=MAX_LIST_LIMIT).contains(&limit) {
         return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIST_LIMIT}")));
     }
-    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let sort = filter.sort.unwrap_or(TaskSort::Newest);
+    let after = filter.cursor.as_deref().map(|c| decode_cursor(sort, c)).transpose()?;
+    // Keyset pagination: each order continues strictly after the last row shown.
+    let (order, after_last) = match sort {
+        TaskSort::Newest => ("created_at DESC, id DESC".to_owned(), "(created_at, id) < ($4, $5)".to_owned()),
+        TaskSort::Oldest => ("created_at ASC, id ASC".to_owned(), "(created_at, id) > ($4, $5)".to_owned()),
+        TaskSort::Priority => (
+            format!("{RANK} ASC, created_at DESC, id DESC"),
+            format!("({RANK} > $7 OR ({RANK} = $7 AND (created_at, id) < ($4, $5)))"),
+        ),
+    };
     let pattern =
         filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", super::db::escape_like(q)));
     let mut tx = state.db.begin_as(user.id).await?;
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM call_tasks
          WHERE ($1::text IS NULL OR status = $1)
            AND ($2::text IS NULL OR priority = $2)
            AND ($3::text IS NULL OR title ILIKE $3)
-           AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5))
-         ORDER BY created_at DESC, id DESC
+           AND ($4::timestamptz IS NULL OR {after_last})
+         ORDER BY {order}
          LIMIT $6"
     )))
     .bind(filter.status.map(|s| s.as_str()))
     .bind(filter.priority.map(|p| p.as_str()))
     .bind(pattern)
-    .bind(after.map(|(at, _)| at))
-    .bind(after.map(|(_, id)| id).unwrap_or_default())
-    .bind(limit as i64 + 1)
-    .fetch_all(&mut *tx)
-    .await?;
+    .bind(after.map(|(_, at, _)| at))
+    .bind(after.map(|(_, _, id)| id).unwrap_or_default())
+    .bind(limit as i64 + 1);
+    // $7 exists only in the priority order's condition.
+    let query = if sort == TaskSort::Priority { query.bind(after.map(|(rank, _, _)| rank).unwrap_or_default()) } else { query };
+    let rows: Vec<Row> = query.fetch_all(&mut *tx).await?;
     tx.commit().await?;
     let more = rows.len() > limit as usize;
     let tasks = rows.into_iter().take(limit as usize).map(|r| r.open(&state.cipher)).collect::<ApiResult<Vec<_>>>()?;
-    let next = if more { tasks.last().map(|t| encode_cursor(t.created_at, t.id)) } else { None };
+    let next = if more { tasks.last().map(|t| encode_cursor(sort, t.priority, t.created_at, t.id)) } else { None };
     Ok((tasks, next))
 }
 
@@ -549,7 +588,10 @@ mod tests {
     fn cursors_round_trip_and_reject_garbage() {
         let at = DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap();
         let id = Uuid::from_u128(42);
-        assert_eq!(decode_cursor(&encode_cursor(at, id)).unwrap(), (at, id));
-        assert_eq!(decode_cursor("nonsense!").unwrap_err().field.as_deref(), Some("cursor"));
+        let cursor = encode_cursor(TaskSort::Priority, Priority::High, at, id);
+        assert_eq!(decode_cursor(TaskSort::Priority, &cursor).unwrap(), (1, at, id));
+        // A cursor is only good for the order it came from.
+        assert!(decode_cursor(TaskSort::Newest, &cursor).is_err());
+        assert_eq!(decode_cursor(TaskSort::Newest, "nonsense!").unwrap_err().field.as_deref(), Some("cursor"));
     }
 }

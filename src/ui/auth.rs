@@ -7,7 +7,80 @@ use crate::api::accounts::{SignIn, SignOut, SignUp};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+
+/// Who is signed in, fetched once per [`AuthVersion`] and shared by the
+/// header, the live connection and every page.
+pub type Viewer = Resource<Result<Option<crate::domain::account::User>, crate::domain::error::ApiError>>;
+
+/// Whether someone is signed in, as far as the browser knows (always
+/// `false` while rendering on the server); readable anywhere, unlike the
+/// [`Viewer`] resource, which belongs inside `<Suspense/>`.
+#[derive(Clone, Copy)]
+pub struct SignedIn(pub RwSignal<bool>);
+
+/// Provides [`AuthVersion`], [`Viewer`] and [`SignedIn`].
+pub fn provide_viewer() -> SignedIn {
+    let auth = AuthVersion(RwSignal::new(0));
+    provide_context(auth);
+    let viewer: Viewer = Resource::new(move || auth.0.get(), |_| crate::api::accounts::current_user());
+    provide_context(viewer);
+    let signed_in = SignedIn(RwSignal::new(false));
+    Effect::new(move |_| signed_in.0.set(matches!(viewer.get(), Some(Ok(Some(_))))));
+    provide_context(signed_in);
+    signed_in
+}
+
+/// Runs `fetch` only for a signed-in viewer; a visitor gets `Unauthorized`
+/// at once, without a request that could only fail.
+pub async fn when_signed_in<T, F>(viewer: Viewer, fetch: impl FnOnce() -> F) -> Result<T, crate::domain::error::ApiError>
+where
+    F: std::future::Future<Output = Result<T, crate::domain::error::ApiError>>,
+{
+    match viewer.await {
+        Ok(Some(_)) => fetch().await,
+        Ok(None) => Err(crate::domain::error::ApiError::new(crate::domain::error::ErrorCode::Unauthorized, "Sign in first.")),
+        Err(e) => Err(e),
+    }
+}
+
+/// Where to go after signing in: the `next` page if it is one of ours.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// "Sign in to …" with a link that comes back to this page afterwards.
+#[component]
+pub fn SignInPrompt(what: &'static str) -> impl IntoView {
+    let location = use_location();
+    let href = move || {
+        let here = format!("{}{}", location.pathname.get(), location.search.get());
+        let query: String = form_urlencoded_component(&here);
+        format!("/signin?next={query}")
+    };
+    view! {
+        <div class=format!("mt-6 {}", super::format::CARD) id="sign-in-prompt">
+            <p>{format!("Sign in to {what}.")}</p>
+            <p class="mt-3 flex gap-4">
+                <a href=href class=super::format::LINK>"Sign in"</a>
+                <A href="/signup" attr:class=super::format::LINK>"Create an account"</A>
+            </p>
+        </div>
+    }
+}
+
+/// Percent-encodes a path for use as one query value.
+fn form_urlencoded_component(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
 
 /// Bumped whenever who is signed in may have changed; resources that
 /// depend on the user read it.
@@ -35,16 +108,18 @@ fn error_of<T: Clone + Send + Sync + 'static>(
 }
 
 /// Once the user is signed in by `value`'s action: refresh who is signed
-/// in, and go home.
-fn home_when_signed_in<T: Clone + Send + Sync + 'static>(
+/// in, and go back to the page that sent them here (or home).
+fn back_when_signed_in<T: Clone + Send + Sync + 'static>(
     value: impl Get<Value = Option<Result<T, crate::domain::error::ApiError>>> + Send + Sync + 'static,
 ) {
     let auth = expect_context::<AuthVersion>();
     let navigate = use_navigate();
+    let query = use_query_map();
     Effect::new(move |_| {
         if let Some(Ok(_)) = value.get() {
             auth.bump();
-            navigate("/", Default::default());
+            let next = safe_next(query.get_untracked().get("next").as_deref());
+            navigate(&next, Default::default());
         }
     });
 }
@@ -52,7 +127,7 @@ fn home_when_signed_in<T: Clone + Send + Sync + 'static>(
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    home_when_signed_in(action.value());
+    back_when_signed_in(action.value());
     view! {
         <div class="mx-auto max-w-md">
             <PageHeader title="Create your account" lead="Callwright makes phone calls for you. Your calls and contacts are yours alone."/>
@@ -76,7 +151,7 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    home_when_signed_in(action.value());
+    back_when_signed_in(action.value());
     view! {
         <div class="mx-auto max-w-md">
             <PageHeader title="Sign in"/>
@@ -99,11 +174,13 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let auth = expect_context::<AuthVersion>();
-    let user = Resource::new(move || auth.0.get(), |_| crate::api::accounts::current_user());
+    let user = expect_context::<Viewer>();
     let sign_out = ServerAction::<SignOut>::new();
+    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
             auth.bump();
+            navigate("/", Default::default());
         }
     });
     let link = "rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300 dark:hover:bg-slate-800";
@@ -124,5 +201,20 @@ pub fn UserMenu() -> impl IntoView {
                 })
             }}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/tasks/1?x=2")), "/tasks/1?x=2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(form_urlencoded_component("/tasks?status=failed"), "/tasks%3Fstatus%3Dfailed");
     }
 }

@@ -1,67 +1,196 @@
-//! The composer: describe a call in a sentence; Callwright plans it and
-//! says what it still needs. Works as a plain form without JavaScript.
+//! The composer: describe a call in a sentence; Callwright previews the
+//! plan as you type, then plans it for real and says what it still needs.
+//! Works as a plain form without JavaScript.
 
-use crate::api::tasks::CreateTask;
+use super::auth::{AuthVersion, SignedIn, Viewer, when_signed_in};
+use super::format::{self, ALERT, BUTTON, Debounce, INPUT, LINK, MUTED};
+use super::task_list::StatusBadge;
+use super::voice::VoiceButton;
+use crate::api::contacts::list_contacts;
+use crate::api::tasks::{CreateTask, PlanPreview, PreviewPlan};
+use crate::domain::enums::TaskStatus;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// Instructions shorter than this are not worth previewing yet.
+const PREVIEW_MIN_CHARS: usize = 12;
+
 #[component]
 pub fn Composer() -> impl IntoView {
     let create = ServerAction::<CreateTask>::new();
-    let field = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+    let preview = ServerAction::<PreviewPlan>::new();
+    let viewer = expect_context::<Viewer>();
+    let auth = expect_context::<AuthVersion>();
+    let signed_in = expect_context::<SignedIn>().0;
+    let text = RwSignal::new(String::new());
+    let when_local = RwSignal::new(String::new());
+    let typing = Debounce::for_component();
+    // The plan preview follows the text after a pause in typing.
+    let schedule_preview = move || {
+        typing.schedule(450, move || {
+            // The page may have been left meanwhile.
+            let (Some(raw), Some(true)) = (text.try_get_untracked(), signed_in.try_get_untracked()) else { return };
+            if raw.trim().chars().count() >= PREVIEW_MIN_CHARS {
+                preview.dispatch(PreviewPlan { raw_instruction: raw });
+            }
+        });
+    };
+    let dictated = Callback::new(move |words: String| {
+        text.update(|t| {
+            if !t.is_empty() && !t.ends_with(' ') {
+                t.push(' ');
+            }
+            t.push_str(words.trim());
+        });
+        schedule_preview();
+    });
+    let contacts = Resource::new(
+        move || auth.0.get(),
+        move |_| async move { when_signed_in(viewer, || list_contacts(None)).await.unwrap_or_default() },
+    );
+    let label = "block text-sm font-medium";
     view! {
         <section class="mt-8 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="composer-title">
             <h2 id="composer-title" class="text-lg font-semibold">"What should Callwright do?"</h2>
             <ActionForm action=create>
-                <label class="sr-only" for="instruction">"Describe the call"</label>
-                <textarea id="instruction" name="raw_instruction" rows="3" required maxlength="2000" class=field
-                    placeholder="Call my dentist at 415-555-0199 and book a cleaning next week under $100"></textarea>
-                <div class="mt-3 grid gap-3 sm:grid-cols-2">
-                    <div>
-                        <label class="block text-sm font-medium" for="composer-phone">"Phone number (optional)"</label>
-                        <input id="composer-phone" name="target_phone_number" type="tel" class=field placeholder="(415) 555-0199"/>
-                    </div>
-                    <div>
-                        <label class="block text-sm font-medium" for="composer-priority">"Priority"</label>
-                        <select id="composer-priority" name="priority" class=field>
-                            <option value="low">"Low"</option>
-                            <option value="normal" selected>"Normal"</option>
-                            <option value="high">"High"</option>
-                            <option value="urgent">"Urgent"</option>
-                        </select>
-                    </div>
+                <div class="mt-2 flex items-center justify-between gap-2">
+                    <label class="text-sm text-slate-600 dark:text-slate-300" for="instruction">"Describe the call: who, what for, and any limit."</label>
+                    <VoiceButton on_text=dictated/>
                 </div>
-                <button type="submit" disabled=move || create.pending().get()
-                    class="mt-4 rounded-md bg-indigo-700 px-4 py-2 font-semibold text-white hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2">
+                <textarea id="instruction" name="raw_instruction" rows="3" required maxlength="2000" class=INPUT
+                    placeholder="Call my dentist at 415-555-0199 and book a cleaning next week under $100"
+                    prop:value=move || text.get()
+                    on:input=move |ev| {
+                        text.set(event_target_value(&ev));
+                        // A new instruction: the previous result gives way to the live preview.
+                        if create.value().get_untracked().is_some() { create.value().set(None); }
+                        schedule_preview();
+                    }></textarea>
+                <details class="mt-3 rounded-md border border-slate-200 px-3 py-2 dark:border-slate-700">
+                    <summary class="cursor-pointer text-sm font-medium">"Optional: number, contact, price limit, time, priority"</summary>
+                    <div class="mt-3 grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+                        <div>
+                            <label class=label for="composer-phone">"Phone number"</label>
+                            <input id="composer-phone" name="target_phone_number" type="tel" class=INPUT placeholder="(415) 555-0199" autocomplete="off"/>
+                        </div>
+                        <div>
+                            <label class=label for="composer-contact">"Contact"</label>
+                            <Transition fallback=|| view! { <select id="composer-contact" class=INPUT disabled><option>"Loading…"</option></select> }>
+                                <select id="composer-contact" name="contact_id" class=INPUT>
+                                    <option value="">"None"</option>
+                                    {move || contacts.get().map(|list| list.into_iter().map(|c| {
+                                        let label = match &c.company_name { Some(co) => format!("{} ({co})", c.name), None => c.name.clone() };
+                                        view! { <option value=c.id.to_string()>{label}</option> }
+                                    }).collect_view())}
+                                </select>
+                            </Transition>
+                        </div>
+                        <div>
+                            <label class=label for="composer-max">"Price limit ($)"</label>
+                            <input id="composer-max" name="max_price" type="text" inputmode="decimal" class=INPUT placeholder="100"/>
+                        </div>
+                        <div>
+                            <label class=label for="composer-when">"Call at"</label>
+                            <input id="composer-when" type="datetime-local" class=INPUT prop:value=move || when_local.get()
+                                on:input=move |ev| when_local.set(event_target_value(&ev))/>
+                            // The instant in UTC, computed from the reader's local time.
+                            <input type="hidden" name="scheduled_for"
+                                prop:value=move || format::from_local_input(&when_local.get()).map(|at| at.to_rfc3339()).unwrap_or_default()/>
+                        </div>
+                        <div>
+                            <label class=label for="composer-priority">"Priority"</label>
+                            <select id="composer-priority" name="priority" class=INPUT>
+                                <option value="low">"Low"</option>
+                                <option value="normal" selected>"Normal"</option>
+                                <option value="high">"High"</option>
+                                <option value="urgent">"Urgent"</option>
+                            </select>
+                        </div>
+                    </div>
+                </details>
+                <button type="submit" id="plan-call" disabled=move || create.pending().get() class=format!("mt-4 {BUTTON}")>
                     {move || if create.pending().get() { "Planning…" } else { "Plan the call" }}
                 </button>
             </ActionForm>
-            {move || create.value().get().map(|result| match result {
-                Ok(created) => {
-                    let plan = created.task.ai_plan.clone();
-                    let missing: Vec<String> = plan.as_ref().map(|p| p.missing_info_details.iter().map(|m| m.label.clone()).collect()).unwrap_or_default();
-                    view! {
-                        <div class="mt-6 rounded-xl bg-slate-50 p-4 dark:bg-slate-800" id="composer-result" aria-live="polite">
-                            <div class="flex flex-wrap items-center gap-2">
-                                <span class="font-semibold">{created.task.title.clone()}</span>
-                                <super::task_list::StatusBadge status=created.task.status/>
-                            </div>
-                            {plan.map(|p| view! { <p class="mt-2 text-sm text-slate-700 dark:text-slate-200">{p.goal}</p> })}
-                            {(!missing.is_empty()).then(|| view! {
-                                <div class="mt-3">
-                                    <p class="text-sm font-medium">"Before calling, Callwright needs:"</p>
-                                    <ul class="mt-1 list-disc pl-5 text-sm">{missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-                                </div>
-                            })}
-                            <A href="/tasks" attr:class="mt-3 inline-block text-sm font-medium text-indigo-700 underline dark:text-indigo-300">"See your tasks"</A>
-                        </div>
-                    }.into_any()
-                }
-                Err(e) => view! {
-                    <p role="alert" class="mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">{e.message}</p>
-                }.into_any(),
-            })}
+            {move || match create.value().get() {
+                Some(Ok(created)) => view! { <Created task=created.task/> }.into_any(),
+                Some(Err(e)) => view! { <p role="alert" class=ALERT id="composer-error">{e.message}</p> }.into_any(),
+                None => view! { <Preview preview/> }.into_any(),
+            }}
         </section>
+    }
+}
+
+/// What the planner makes of the text so far (nothing is stored).
+#[component]
+fn Preview(preview: ServerAction<PreviewPlan>) -> impl IntoView {
+    view! {
+        <div aria-live="polite" id="plan-preview" class="mt-4">
+            {move || preview.value().get().map(|found| match found {
+                Ok(p) => view! { <PreviewCard p/> }.into_any(),
+                Err(e) => view! { <p class="text-sm text-red-800 dark:text-red-200">{e.message}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn PreviewCard(p: PlanPreview) -> impl IntoView {
+    let missing: Vec<String> = p.plan.missing_info_details.iter().map(|m| m.label.clone()).collect();
+    let limit =
+        p.plan.hard_constraints.max_price.map(|m| format::money(m, p.plan.hard_constraints.currency.as_deref().unwrap_or("USD")));
+    if p.risk.blocked {
+        let reasons: Vec<String> = p.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.message.clone()).collect();
+        return view! {
+            <div class="rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100" id="preview-blocked">
+                <p class="font-semibold">"Callwright will not make this call."</p>
+                <ul class="mt-1 list-disc pl-5">{reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="rounded-lg bg-slate-50 p-3 text-sm dark:bg-slate-800">
+            <p class="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">"Preview"</p>
+            <p class="mt-1 font-medium">{p.plan.goal.clone()}</p>
+            <p class=MUTED>
+                {p.plan.target_phone_number.clone().map(|n| format!("Calls {n}. ")).unwrap_or_default()}
+                {limit.map(|l| format!("Never above {l}. ")).unwrap_or_default()}
+            </p>
+            {(!missing.is_empty()).then(|| view! { <p class="mt-1">"Still needed: " {missing.join(", ")}</p> })}
+        </div>
+    }
+    .into_any()
+}
+
+/// The task just planned, and where to go next.
+#[component]
+fn Created(task: crate::domain::task::CallTask) -> impl IntoView {
+    let missing: Vec<String> =
+        task.ai_plan.as_ref().map(|p| p.missing_info_details.iter().map(|m| m.label.clone()).collect()).unwrap_or_default();
+    let next = match task.status {
+        TaskStatus::WaitingForUser => "Answer the questions",
+        TaskStatus::ReadyToCall => "Open it to start the call",
+        _ => "Open the task",
+    };
+    view! {
+        <div class="mt-6 rounded-xl bg-slate-50 p-4 dark:bg-slate-800" id="composer-result" aria-live="polite">
+            <div class="flex flex-wrap items-center gap-2">
+                <span class="font-semibold">{task.title.clone()}</span>
+                <StatusBadge status=task.status/>
+            </div>
+            {task.ai_plan.as_ref().map(|p| view! { <p class="mt-2 text-sm text-slate-700 dark:text-slate-200">{p.goal.clone()}</p> })}
+            {(!missing.is_empty()).then(|| view! {
+                <div class="mt-3">
+                    <p class="text-sm font-medium">"Before calling, Callwright needs:"</p>
+                    <ul class="mt-1 list-disc pl-5 text-sm">{missing.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <div class="mt-4 flex flex-wrap items-center gap-4">
+                <A href=format!("/tasks/{}", task.id) attr:class=BUTTON attr:id="open-task">{next}</A>
+                <A href="/tasks" attr:class=LINK>"See all your tasks"</A>
+            </div>
+        </div>
     }
 }

@@ -10,6 +10,7 @@ pub const NAV_ITEMS: [(&str, &str); 4] =
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
+    super::notifications::NotificationsVersion::provide();
 
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
@@ -55,6 +56,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                             attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-800 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 dark:aria-[current=page]:text-indigo-200"
                                         >
                                             {label}
+                                            {(href == "/notifications").then(|| view! { <super::notifications::UnreadCount/> })}
                                         </A>
                                     </li>
                                 }

@@ -1,9 +1,135 @@
-//! The Notifications page.
+//! Notifications: the unread count in the header and the page that lists
+//! them, each linking to the call or task it is about.
 
+use super::auth::{AuthVersion, SignInPrompt, Viewer, when_signed_in};
+use super::format::{ALERT, MUTED, SECONDARY, Time};
 use super::layout::PageHeader;
+use super::live;
+use crate::api::notifications::{MarkAllNotificationsRead, MarkNotification, list_notifications};
+use crate::domain::enums::{NotificationPriority, NotificationType};
+use crate::domain::error::ErrorCode;
+use crate::domain::events::ServerEvent;
+use crate::domain::notification::Notification;
 use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Bumped when notifications are read, so the header's count follows.
+#[derive(Clone, Copy)]
+pub struct NotificationsVersion(pub RwSignal<u32>);
+
+impl NotificationsVersion {
+    pub fn provide() {
+        provide_context(NotificationsVersion(RwSignal::new(0)));
+    }
+
+    fn bump(self) {
+        self.0.update(|v| *v = v.wrapping_add(1));
+    }
+}
+
+/// Where a notification leads: its call, else its task.
+pub fn link_of(n: &Notification) -> Option<String> {
+    n.call_session_id.map(|id| format!("/calls/{id}")).or_else(|| n.call_task_id.map(|id| format!("/tasks/{id}")))
+}
+
+/// The number of unread notifications, as a badge beside the nav link.
+#[component]
+pub fn UnreadCount() -> impl IntoView {
+    let auth = expect_context::<AuthVersion>();
+    let viewer = expect_context::<Viewer>();
+    let version = expect_context::<NotificationsVersion>();
+    let tick = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
+    let count = Resource::new(
+        move || (auth.0.get(), version.0.get(), tick.get()),
+        move |_| async move {
+            when_signed_in(viewer, || async { list_notifications(true, Some(1)).await.map(|p| p.unread_count) })
+                .await
+                .unwrap_or(0)
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || count.get().filter(|n| *n > 0).map(|n| view! {
+                <span id="unread-count" class="ml-1.5 inline-flex min-w-5 justify-center rounded-full bg-red-700 px-1.5 text-xs font-semibold text-white">
+                    {if n > 99 { "99+".to_owned() } else { n.to_string() }}
+                    <span class="sr-only">" unread"</span>
+                </span>
+            })}
+        </Transition>
+    }
+}
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    view! { <PageHeader title="Notifications" lead="Updates about your calls: started, finished, or waiting for your decision."/> }
+    let auth = expect_context::<AuthVersion>();
+    let viewer = expect_context::<Viewer>();
+    let version = expect_context::<NotificationsVersion>();
+    let tick = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
+    let page = Resource::new(
+        move || (auth.0.get(), version.0.get(), tick.get()),
+        move |_| async move { when_signed_in(viewer, || list_notifications(false, Some(100))).await },
+    );
+    let mark = ServerAction::<MarkNotification>::new();
+    let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
+    Effect::new(move |_| {
+        if matches!(mark.value().get(), Some(Ok(_))) || matches!(mark_all.value().get(), Some(Ok(_))) {
+            version.bump();
+        }
+    });
+    view! {
+        <PageHeader title="Notifications" lead="Updates about your calls: started, finished, or waiting for your decision."/>
+        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading notifications…"</p> }>
+            {move || page.get().map(|found| match found {
+                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="see your notifications"/> }.into_any(),
+                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Ok(p) if p.notifications.is_empty() => view! {
+                    <p class=format!("mt-6 {MUTED}") id="notifications-empty">"Nothing yet. You will hear here when a call starts, ends, or needs you."</p>
+                }.into_any(),
+                Ok(p) => view! {
+                    <div class="mt-6 flex items-center justify-between">
+                        <p class=MUTED>{format!("{} unread", p.unread_count)}</p>
+                        <button type="button" class=SECONDARY id="mark-all-read" disabled=move || p.unread_count == 0 || mark_all.pending().get()
+                            on:click=move |_| { mark_all.dispatch(MarkAllNotificationsRead {}); }>"Mark all as read"</button>
+                    </div>
+                    <ul class="mt-3 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" id="notification-list">
+                        {p.notifications.into_iter().map(|n| view! { <Item n mark/> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            })}
+        </Transition>
+        {move || mark.value().get().and_then(Result::err).or_else(|| mark_all.value().get().and_then(Result::err))
+            .map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
+    }
+}
+
+#[component]
+fn Item(n: Notification, mark: ServerAction<MarkNotification>) -> impl IntoView {
+    let id = n.id;
+    let unread = !n.is_read;
+    let urgent = n.notification_type == NotificationType::ApprovalNeeded || n.priority == NotificationPriority::High;
+    let href = link_of(&n);
+    let dot = if urgent { "bg-red-600" } else { "bg-indigo-600" };
+    view! {
+        <li class="notification flex items-start gap-3 px-4 py-3" data-read=n.is_read.to_string()>
+            <span aria-hidden="true" class=format!("mt-2 h-2 w-2 shrink-0 rounded-full {}", if unread { dot } else { "bg-transparent" })></span>
+            <div class="min-w-0 flex-1">
+                <p class=if unread { "font-semibold" } else { "" }>
+                    {match href {
+                        Some(href) => view! {
+                            <A href=href attr:class="underline-offset-2 hover:underline" on:click=move |_| if unread { mark.dispatch(MarkNotification { id, is_read: true }); }>
+                                {n.message.clone()}
+                            </A>
+                        }.into_any(),
+                        None => n.message.clone().into_any(),
+                    }}
+                    {unread.then(|| view! { <span class="sr-only">" (unread)"</span> })}
+                </p>
+                <p class="text-xs text-slate-600 dark:text-slate-300"><Time at=n.created_at/></p>
+            </div>
+            <button type="button" class="rounded px-2 py-1 text-xs font-medium text-indigo-700 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300 dark:hover:bg-slate-800"
+                on:click=move |_| { mark.dispatch(MarkNotification { id, is_read: unread }); }>
+                {if unread { "Mark read" } else { "Mark unread" }}
+            </button>
+        </li>
+    }
 }

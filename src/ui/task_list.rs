@@ -1,11 +1,21 @@
-//! The task list: every call the user asked for, newest first, with status.
+//! The task list: every call the user asked for, filtered, sorted and
+//! searched through the address bar (so it works as a plain form without
+//! JavaScript and every view can be bookmarked), with quick actions.
 
-use super::auth::AuthVersion;
+use super::auth::{AuthVersion, SignInPrompt};
+use super::format::{self, ALERT, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
 use super::layout::PageHeader;
-use crate::domain::enums::TaskStatus;
+use super::live;
+use super::task_detail::CallActions;
+use crate::api::calls::{RehearseCall, StartCall};
+use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
+use crate::domain::enums::{Priority, SessionStatus, TaskSort, TaskStatus};
 use crate::domain::error::ErrorCode;
+use crate::domain::events::ServerEvent;
+use crate::domain::task::{CallTask, MAX_LIST_LIMIT, TaskPatch};
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
 
 /// A status as a coloured badge (text and colour, never colour alone).
 #[component]
@@ -21,41 +31,295 @@ pub fn StatusBadge(status: TaskStatus) -> impl IntoView {
         TaskStatus::Failed => ("Failed", "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100"),
         TaskStatus::Cancelled => ("Cancelled", "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200"),
     };
-    view! { <span class=format!("inline-flex rounded-full px-2.5 py-0.5 text-xs font-semibold {colour}")>{label}</span> }
+    view! { <span class=format!("status-badge inline-flex rounded-full px-2.5 py-0.5 text-xs font-semibold {colour}") data-status=status.as_str()>{label}</span> }
 }
+
+/// A call attempt's status as a badge.
+#[component]
+pub fn SessionBadge(status: SessionStatus) -> impl IntoView {
+    let (label, colour) = match status {
+        SessionStatus::Initiated => ("Dialling", "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-100"),
+        SessionStatus::Ringing => ("Ringing", "bg-sky-100 text-sky-900 dark:bg-sky-900 dark:text-sky-100"),
+        SessionStatus::Connected => ("On the call", "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100"),
+        SessionStatus::Completed => ("Call ended", "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"),
+        SessionStatus::Failed => ("Call failed", "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100"),
+        SessionStatus::Cancelled => ("Cancelled", "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200"),
+    };
+    view! { <span class=format!("inline-flex rounded-full px-2.5 py-0.5 text-xs font-semibold {colour}") data-status=status.as_str()>{label}</span> }
+}
+
+/// The list's filters as they stand in the address bar.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Filters {
+    status: Option<TaskStatus>,
+    priority: Option<Priority>,
+    sort: TaskSort,
+    q: String,
+    cursor: Option<String>,
+    /// Tasks per page; `None` for the default.
+    limit: Option<u32>,
+}
+
+/// Tasks per page unless the address asks for another number (1 to 100).
+const PAGE_SIZE: u32 = 20;
 
 #[component]
 pub fn TasksPage() -> impl IntoView {
     let auth = expect_context::<AuthVersion>();
-    let tasks = Resource::new(move || auth.0.get(), |_| crate::api::tasks::list_tasks(None, None, None, Some(50), None));
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        let q = query.read();
+        Filters {
+            status: q.get("status").and_then(|s| s.parse().ok()),
+            priority: q.get("priority").and_then(|s| s.parse().ok()),
+            sort: q.get("sort").and_then(|s| s.parse().ok()).unwrap_or_default(),
+            q: q.get("q").unwrap_or_default(),
+            cursor: q.get("cursor").filter(|c| !c.is_empty()),
+            limit: q.get("limit").and_then(|l| l.parse().ok()).filter(|l| (1..=MAX_LIST_LIMIT).contains(l)),
+        }
+    });
+    let tick = live::refresh_on(|e| matches!(e, ServerEvent::TaskStatus { .. }));
+    let tasks = Resource::new(
+        move || (filters.get(), auth.0.get(), tick.get()),
+        |(f, _, _)| {
+            let q = (!f.q.trim().is_empty()).then(|| f.q.trim().to_owned());
+            list_tasks(f.status, f.priority, q, Some(f.limit.unwrap_or(PAGE_SIZE)), f.cursor, Some(f.sort))
+        },
+    );
+    let refresh = Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)));
+    let calls = CallActions::for_page();
     view! {
         <PageHeader title="Tasks" lead="Every call you have asked for, with its status and results."/>
+        <FilterBar filters/>
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading your tasks…"</p> }>
             {move || tasks.get().map(|page| match page {
-                Err(e) if e.code == ErrorCode::Unauthorized => view! {
-                    <p class="mt-6">"Sign in to see your tasks. " <A href="/signin" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</A></p>
-                }.into_any(),
-                Err(e) => view! { <p role="alert" class="mt-6 text-red-700 dark:text-red-300">{e.message}</p> }.into_any(),
-                Ok(page) if page.tasks.is_empty() => view! {
-                    <div class="mt-8 rounded-xl border border-dashed border-slate-300 p-8 text-center dark:border-slate-700">
-                        <p class="font-medium">"No calls yet."</p>
-                        <p class="mt-2 text-sm text-slate-600 dark:text-slate-300">
-                            "Try: “Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250.”"
-                        </p>
-                        <A href="/" attr:class="mt-4 inline-block font-medium text-indigo-700 underline dark:text-indigo-300">"Describe a call"</A>
-                    </div>
-                }.into_any(),
-                Ok(page) => view! {
-                    <ul class="mt-6 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" id="task-list">
-                        {page.tasks.into_iter().map(|t| view! {
-                            <li class="flex flex-wrap items-center justify-between gap-2 px-4 py-3">
-                                <span class="font-medium">{t.title.clone()}</span>
-                                <StatusBadge status=t.status/>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
+                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="see your tasks"/> }.into_any(),
+                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Ok(page) if page.tasks.is_empty() => {
+                    let f = filters.get_untracked();
+                    let filtered = f.status.is_some() || f.priority.is_some() || !f.q.is_empty();
+                    view! { <Empty filtered/> }.into_any()
+                }
+                Ok(page) => {
+                    let next = page.next_cursor.map(|cursor| {
+                        let f = filters.get_untracked();
+                        page_href(&Filters { cursor: Some(cursor), ..f })
+                    });
+                    let first = filters.get_untracked().cursor.is_some().then(|| page_href(&Filters { cursor: None, ..filters.get_untracked() }));
+                    view! {
+                        <ul class="mt-6 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" id="task-list">
+                            {page.tasks.into_iter().map(|task| view! { <TaskRow task refresh calls/> }).collect_view()}
+                        </ul>
+                        <nav aria-label="Pages" class="mt-4 flex justify-between">
+                            {first.map(|href| view! { <A href=href attr:class=LINK>"← First page"</A> })}
+                            <span></span>
+                            {next.map(|href| view! { <A href=href attr:class=LINK attr:id="next-page">"More tasks →"</A> })}
+                        </nav>
+                    }.into_any()
+                }
             })}
         </Transition>
+    }
+}
+
+/// The address of the list with these filters.
+fn page_href(f: &Filters) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = f.status {
+        parts.push(format!("status={s}"));
+    }
+    if let Some(p) = f.priority {
+        parts.push(format!("priority={p}"));
+    }
+    if f.sort != TaskSort::Newest {
+        parts.push(format!("sort={}", f.sort));
+    }
+    if !f.q.is_empty() {
+        parts.push(format!("q={}", encode(&f.q)));
+    }
+    if let Some(l) = f.limit {
+        parts.push(format!("limit={l}"));
+    }
+    if let Some(c) = &f.cursor {
+        parts.push(format!("cursor={c}"));
+    }
+    if parts.is_empty() { "/tasks".to_owned() } else { format!("/tasks?{}", parts.join("&")) }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// A GET form: the filters go to the address bar, with or without script;
+/// hydrated, changing a select applies it at once.
+#[component]
+fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
+    let f = filters.get_untracked();
+    let label = "block text-xs font-medium uppercase tracking-wide text-slate-600 dark:text-slate-300";
+    let submit_on_change = |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(form) =
+                ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|e| e.closest("form").ok().flatten())
+            {
+                if let Ok(form) = form.dyn_into::<web_sys::HtmlFormElement>() {
+                    let _ = form.request_submit();
+                }
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <Form method="GET" action="/tasks" attr:class=format!("mt-6 grid grid-cols-2 gap-3 sm:grid-cols-5 {CARD}") attr:id="task-filters" attr:role="search">
+            <div class="col-span-2">
+                <label class=label for="filter-q">"Search titles"</label>
+                <input id="filter-q" name="q" type="search" class=INPUT value=f.q.clone() placeholder="dentist"/>
+            </div>
+            <div>
+                <label class=label for="filter-status">"Status"</label>
+                <select id="filter-status" name="status" class=INPUT on:change=submit_on_change>
+                    <option value="" selected=f.status.is_none()>"Any"</option>
+                    {TaskStatus::ALL.iter().filter(|s| **s != TaskStatus::Preparing).map(|s| view! {
+                        <option value=s.as_str() selected=f.status == Some(*s)>{format::words(s.as_str())}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label class=label for="filter-priority">"Priority"</label>
+                <select id="filter-priority" name="priority" class=INPUT on:change=submit_on_change>
+                    <option value="" selected=f.priority.is_none()>"Any"</option>
+                    {Priority::ALL.iter().map(|p| view! {
+                        <option value=p.as_str() selected=f.priority == Some(*p)>{format::words(p.as_str())}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label class=label for="filter-sort">"Order"</label>
+                <select id="filter-sort" name="sort" class=INPUT on:change=submit_on_change>
+                    <option value="newest" selected=f.sort == TaskSort::Newest>"Newest first"</option>
+                    <option value="oldest" selected=f.sort == TaskSort::Oldest>"Oldest first"</option>
+                    <option value="priority" selected=f.sort == TaskSort::Priority>"Most urgent first"</option>
+                </select>
+            </div>
+            {f.limit.map(|l| view! { <input type="hidden" name="limit" value=l.to_string()/> })}
+            <div class="col-span-2 flex gap-2 sm:col-span-5">
+                <button type="submit" class=SECONDARY>"Apply"</button>
+                <A href="/tasks" attr:class=format!("{SECONDARY}")>"Clear"</A>
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn Empty(filtered: bool) -> impl IntoView {
+    view! {
+        <div class="mt-8 rounded-xl border border-dashed border-slate-300 p-8 text-center dark:border-slate-700" id="tasks-empty">
+            {if filtered {
+                view! {
+                    <p class="font-medium">"No tasks match these filters."</p>
+                    <A href="/tasks" attr:class=format!("mt-4 inline-block {LINK}")>"Show all tasks"</A>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="font-medium">"No calls yet."</p>
+                    <p class=format!("mt-2 {MUTED}")>
+                        "Try: “Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250.”"
+                    </p>
+                    <A href="/" attr:class=format!("mt-4 inline-block {LINK}")>"Describe a call"</A>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn TaskRow(task: CallTask, refresh: Callback<()>, calls: CallActions) -> impl IntoView {
+    let id = task.id;
+    let status = task.status;
+    let (start, rehearse) = (calls.start, calls.rehearse);
+    let cancel = ServerAction::<UpdateTask>::new();
+    let delete = ServerAction::<DeleteTask>::new();
+    let confirming = RwSignal::new(false);
+    Effect::new(move |_| {
+        if matches!(cancel.value().get(), Some(Ok(_))) || matches!(delete.value().get(), Some(Ok(_))) {
+            refresh.run(());
+        }
+    });
+    let busy = move || calls.pending() || cancel.pending().get() || delete.pending().get();
+    // A failed start shows on the row it was started from.
+    let mine = RwSignal::new(false);
+    let error = move || {
+        mine.get()
+            .then(|| calls.error())
+            .flatten()
+            .or_else(|| cancel.value().get().and_then(Result::err))
+            .or_else(|| delete.value().get().and_then(Result::err))
+    };
+    let small = "px-2 py-1 text-xs";
+    let title = task.title.clone();
+    let actions_label = format!("Actions for {title}");
+    view! {
+        <li class="task-row px-4 py-3" data-task-id=id.to_string()>
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <div class="min-w-0">
+                    <A href=format!("/tasks/{id}") attr:class="font-medium text-slate-900 underline-offset-2 hover:underline dark:text-slate-100">{title}</A>
+                    <p class="text-xs text-slate-600 dark:text-slate-300">
+                        {format::words(task.priority.as_str())} " priority · " <Time at=task.created_at/>
+                        {task.scheduled_for.map(|at| view! { " · scheduled " <Time at/> })}
+                    </p>
+                </div>
+                <StatusBadge status/>
+            </div>
+            <div class="mt-2 flex flex-wrap gap-2" role="group" aria-label=actions_label>
+                {matches!(status, TaskStatus::ReadyToCall | TaskStatus::Failed).then(|| view! {
+                    <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| { mine.set(true); start.dispatch(StartCall { task_id: id }); }>"Start call"</button>
+                })}
+                {(!matches!(status, TaskStatus::Cancelled | TaskStatus::InProgress)).then(|| view! {
+                    <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| { mine.set(true); rehearse.dispatch(RehearseCall { task_id: id }); }>"Rehearse"</button>
+                })}
+                {status.is_open().then(|| view! {
+                    <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| {
+                        cancel.dispatch(UpdateTask { id, patch: TaskPatch { status: Some(TaskStatus::Cancelled), ..Default::default() } });
+                    }>"Cancel"</button>
+                })}
+                <Show when=move || !confirming.get() fallback=move || view! {
+                    <span class="inline-flex items-center gap-2 text-xs" role="alertdialog" aria-label="Confirm deletion">
+                        "Delete for good?"
+                        <button type="button" class=format!("{DANGER} {small} confirm-delete") disabled=busy on:click=move |_| { delete.dispatch(DeleteTask { id, purge: true }); }>"Yes, delete"</button>
+                        <button type="button" class=format!("{SECONDARY} {small}") on:click=move |_| confirming.set(false)>"Keep"</button>
+                    </span>
+                }>
+                    <button type="button" class=format!("{DANGER} {small}") on:click=move |_| confirming.set(true)>"Delete"</button>
+                </Show>
+            </div>
+            {move || error().map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_round_trip_through_the_address() {
+        assert_eq!(page_href(&Filters::default()), "/tasks");
+        let f = Filters {
+            status: Some(TaskStatus::Failed),
+            priority: Some(Priority::High),
+            sort: TaskSort::Priority,
+            q: "dentist & co".into(),
+            cursor: Some("abc".into()),
+            limit: Some(50),
+        };
+        assert_eq!(page_href(&f), "/tasks?status=failed&priority=high&sort=priority&q=dentist+%26+co&limit=50&cursor=abc");
     }
 }

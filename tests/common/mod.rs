@@ -94,6 +94,8 @@ pub fn command(dir: &TempDir, db: &TestDb) -> Command {
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("CALLWRIGHT_DATA_DIR", dir.0.join("data"))
         .env("RUST_LOG", "info")
+        // Simulated businesses answer at once, so the tests do not wait on a human pace.
+        .env("SANDBOX_SPEECH_MS_PER_CHAR", "0")
         .kill_on_drop(true);
     cmd
 }

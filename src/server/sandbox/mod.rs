@@ -22,7 +22,15 @@ pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
 #[derive(Clone)]
 pub struct Sandbox {
     token: Arc<str>,
+    /// Speaking pace of the simulated businesses.
+    ms_per_char: u64,
     http: reqwest::Client,
+}
+
+/// How long a simulated person takes to say `line`: a short pause, then
+/// `ms_per_char` for each character, at most eight seconds.
+fn speaking_time(line: &str, ms_per_char: u64) -> Duration {
+    Duration::from_millis(20 + (ms_per_char * line.chars().count() as u64).min(8_000))
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -32,10 +40,11 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    pub fn new(token: String) -> Sandbox {
+    pub fn new(token: String, ms_per_char: u64) -> Sandbox {
         super::install_tls_provider();
         Sandbox {
             token: token.into(),
+            ms_per_char,
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
         }
     }
@@ -192,7 +201,7 @@ impl Sandbox {
                     Reaction::Listen => (Vec::new(), false),
                 };
                 for line in lines {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    tokio::time::sleep(speaking_time(&line, self.ms_per_char)).await;
                     // The app may already have ended the call: that is a hang-up, not a failure.
                     if ws.send(prompt(&line)).await.is_err() {
                         hang_up = true;
@@ -250,5 +259,18 @@ impl Sandbox {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::speaking_time;
+    use std::time::Duration;
+
+    #[test]
+    fn businesses_speak_at_the_configured_pace_within_a_cap() {
+        assert_eq!(speaking_time("Rapid Plumbing, Joe speaking.", 0), Duration::from_millis(20));
+        assert_eq!(speaking_time("Hello", 40), Duration::from_millis(220));
+        assert_eq!(speaking_time(&"x".repeat(1000), 40), Duration::from_millis(8_020));
     }
 }

@@ -41,7 +41,9 @@ pub enum Telephony {
 impl Telephony {
     pub fn from_config(config: &Config, cipher: &Cipher) -> Telephony {
         match &config.telephony {
-            TelephonyConfig::Sandbox => Telephony::Sandbox(Sandbox::new(cipher.derive_secret("sandbox-auth-token"))),
+            TelephonyConfig::Sandbox => {
+                Telephony::Sandbox(Sandbox::new(cipher.derive_secret("sandbox-auth-token"), config.calls.sandbox_ms_per_char))
+            }
             TelephonyConfig::Twilio { account_sid, auth_token, phone_number, api_base } => {
                 super::install_tls_provider();
                 Telephony::Twilio(TwilioRest {

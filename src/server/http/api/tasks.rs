@@ -2,7 +2,7 @@
 //! purge; and `/api/plan-preview` for planning without storing.
 
 use super::schema::ErrorBody;
-use crate::domain::enums::{Priority, TaskStatus};
+use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::plan::{AiPlan, RiskAssessment};
 use crate::domain::task::{CallSessionSummary, CallTask, NewTask, TaskPatch};
 use crate::server::accounts::CurrentUser;
@@ -115,15 +115,18 @@ pub struct ListQuery {
     q: Option<String>,
     /// 1..=100, default 20.
     limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (of the same order).
     cursor: Option<String>,
+    /// `newest` (default), `oldest`, or `priority` (most urgent first, then newest).
+    #[param(value_type = Option<String>)]
+    sort: Option<TaskSort>,
 }
 
-/// The user's tasks, newest first.
+/// The user's tasks, newest first unless `sort` says otherwise.
 #[utoipa::path(get, path = "/api/call-tasks", operation_id = "list_call_tasks", tag = "call-tasks", params(ListQuery),
     responses((status = 200, body = TaskListBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, user: CurrentUser, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Value>> {
-    let filter = ListFilter { status: q.status, priority: q.priority, q: q.q, limit: q.limit, cursor: q.cursor };
+    let filter = ListFilter { status: q.status, priority: q.priority, q: q.q, limit: q.limit, cursor: q.cursor, sort: q.sort };
     let (tasks, next) = service::list(&state, &user, &filter).await?;
     Ok(Json(json!({ "success": true, "call_tasks": tasks, "next_cursor": next })))
 }

@@ -1,0 +1,184 @@
+// The seed's three flows, done as a person would in headless Chromium, on
+// the built-in sandbox: the businesses speak at a human pace (the test
+// server sets SANDBOX_SPEECH_MS_PER_CHAR), so the transcript really arrives
+// line by line over the websocket.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BASE, openPage, hydrated, signUp, planCall, assertAccessible, assertNoSidewaysScroll, shot } from "./helpers.mjs";
+
+const CALL_DONE = 90_000;
+
+/** Starts the call from the task page and lands on the live call page. */
+async function startCall(page) {
+  await page.locator("#start-call").click();
+  await page.waitForURL(/\/calls\/[0-9a-f-]{36}$/).catch(async (e) => {
+    await shot(page, "failed-start.png");
+    throw e;
+  });
+  await page.locator("#transcript").waitFor();
+}
+
+test("flow 1: describe, start, watch the transcript live, read the summary and facts", async () => {
+  const { context, page, problems } = await openPage({ width: 1280, height: 900 });
+  await signUp(page, "Ada Lovelace");
+  await planCall(page, "Call my dentist at 415-555-0100 and book a cleaning next week under $100", "Ready to call");
+  assert.match(await page.locator("#plan-limit").textContent(), /\$100\.00/);
+  await assertAccessible(page, "task page");
+  await startCall(page);
+
+  // The page is not reloaded: a marker set now survives until the end.
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.locator("#live-indicator").getByText("Live").waitFor({ timeout: 15_000 });
+  const segments = page.locator("#transcript .segment");
+  await segments.first().waitFor({ timeout: 20_000 });
+  const early = await segments.count();
+  await page.waitForFunction((n) => document.querySelectorAll("#transcript .segment").length > n + 2, early, { timeout: 30_000 });
+  await shot(page, "flow1-live.png");
+
+  await page.locator("#summary").waitFor({ timeout: CALL_DONE });
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "the transcript and summary arrived without a reload");
+  assert.match(await page.locator("#goal-achieved").textContent(), /Goal achieved/);
+  const speakers = await segments.evaluateAll((els) => els.map((e) => e.dataset.speaker));
+  assert.ok(speakers.includes("assistant") && speakers.includes("human"), speakers.join(","));
+  assert.match(await page.locator("#transcript").textContent(), /Bright Smiles Dental/);
+
+  const facts = page.locator("#facts");
+  assert.match(await facts.locator('[data-type="price"]').textContent(), /\$85\.00/);
+  const calendar = await page.locator("#add-to-calendar").getAttribute("href");
+  assert.ok(calendar.startsWith("data:text/calendar"), calendar);
+  assert.match(decodeURIComponent(calendar), /DTSTART:\d{8}T143000/);
+  assert.match(await page.locator("#confirmation-value").textContent(), /^DC-/);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await facts.getByRole("button", { name: "Copy" }).click();
+  await facts.getByRole("button", { name: "Copied" }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), (await page.locator("#confirmation-value").textContent()).trim());
+  await assertAccessible(page, "finished call page");
+  await shot(page, "flow1-summary.png");
+
+  // The task shows the finished call in its history.
+  await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").nth(1).click();
+  await page.locator("#call-history").getByText("Call ended").waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("flow 2: missing details become fields; once filled the task is ready and the call is made (phone width)", async () => {
+  const { context, page, problems } = await openPage({ width: 360, height: 780 });
+  await signUp(page, "Alan Turing");
+  await planCall(page, "Call the restaurant and book a table for four", "Needs details");
+  const clarify = page.locator("#clarify");
+  await clarify.waitFor();
+  assert.equal(await page.locator("#start-call").count(), 0, "no call before the details are in");
+  await assertNoSidewaysScroll(page, "task page at 360px");
+  await assertAccessible(page, "clarification form");
+  await shot(page, "flow2-clarify.png");
+
+  const fields = clarify.locator("input");
+  const count = await fields.count();
+  assert.ok(count >= 1);
+  for (let i = 0; i < count; i++) {
+    const field = fields.nth(i);
+    const name = await field.getAttribute("name");
+    const answer = name === "target_phone_number" ? "415-555-0103" : name.includes("date") || name.includes("day") ? "Friday" : name.includes("time") ? "7pm" : "4";
+    await field.fill(answer);
+  }
+  await clarify.getByRole("button", { name: "Save details" }).click();
+  await page.locator(".status-badge[data-status=ready_to_call]").waitFor();
+  assert.equal(await page.locator("#clarify").count(), 0);
+
+  await startCall(page);
+  await page.locator("#summary").waitFor({ timeout: CALL_DONE });
+  await shot(page, "flow2-done.png");
+  assert.match(await page.locator("#transcript").textContent(), /Luigi/);
+  await assertNoSidewaysScroll(page, "call page at 360px");
+  await shot(page, "flow2-done.png");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** Flow 3 up to the approval card. */
+async function untilApproval(name) {
+  const opened = await openPage({ width: 1280, height: 900 });
+  const { page } = opened;
+  await signUp(page, name);
+  await planCall(page, "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250", "Ready to call");
+  await startCall(page);
+  const card = page.locator("#approval");
+  await card.locator("#approve").waitFor({ timeout: CALL_DONE });
+  assert.equal((await page.locator("#approval-amount").textContent()).trim(), "$300.00");
+  assert.equal((await page.locator("#approval-limit").textContent()).trim(), "$250.00");
+  const first = await page.locator("#approval-countdown").textContent();
+  await page.waitForFunction((t) => document.querySelector("#approval-countdown")?.textContent !== t, first, { timeout: 5_000 });
+  // The header counts the approval request among the unread notifications.
+  await page.locator("#unread-count").waitFor();
+  return opened;
+}
+
+test("flow 3: a quote over the limit waits for the person; approving books it", async () => {
+  const { context, page, problems } = await untilApproval("Katherine Johnson");
+  await assertAccessible(page, "approval card");
+  await shot(page, "flow3-approval.png");
+  await page.locator("#approve").click();
+  await page.locator("#approval-outcome").getByText("You approved $300.00.").waitFor({ timeout: 15_000 });
+  await page.locator("#summary").waitFor({ timeout: CALL_DONE });
+  assert.match(await page.locator("#transcript").textContent(), /approves \$300/);
+  assert.match(await page.locator('#facts [data-type="price"]').textContent(), /\$300\.00/);
+  await shot(page, "flow3-approved.png");
+
+  // The notifications page lists the request with a link back to the call.
+  const callUrl = page.url();
+  await page.getByRole("navigation", { name: "Primary" }).getByRole("link", { name: /Notifications/ }).click();
+  await page.waitForURL(BASE + "/notifications");
+  const list = page.locator("#notification-list");
+  await list.getByText(/approv/i).first().waitFor();
+  await assertAccessible(page, "notifications");
+  await page.locator("#mark-all-read").click();
+  await page.locator("#unread-count").waitFor({ state: "detached" });
+  assert.equal(await list.locator('.notification[data-read="false"]').count(), 0);
+  await list.locator(`a[href="${new URL(callUrl).pathname}"]`).first().click();
+  await page.waitForURL(callUrl);
+  await shot(page, "flow3-notifications.png");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("flow 3: rejecting the quote ends the call politely without agreeing", async () => {
+  const { context, page, problems } = await untilApproval("Dorothy Vaughan");
+  await page.locator("#reject").click();
+  await page.locator("#approval-outcome").getByText("You declined $300.00", { exact: false }).waitFor({ timeout: 15_000 });
+  await page.locator("#summary").waitFor({ timeout: CALL_DONE });
+  assert.doesNotMatch(await page.locator("#transcript").textContent(), /approves \$300/);
+  await shot(page, "flow3-rejected.png");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the task list filters, searches, and deletes with confirmation", async () => {
+  const { context, page, problems } = await openPage({ width: 1280, height: 900 });
+  await signUp(page, "Mary Jackson");
+  await planCall(page, "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250", "Ready to call");
+  await planCall(page, "Call my accountant and book an appointment", "Needs details");
+  await page.getByRole("navigation", { name: "Primary" }).getByRole("link", { name: "Tasks" }).click();
+  await page.waitForURL(BASE + "/tasks");
+  const rows = page.locator("#task-list .task-row");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 2);
+  await assertAccessible(page, "task list");
+
+  await page.locator("#filter-status").selectOption("waiting_for_user");
+  await page.waitForURL(/status=waiting_for_user/);
+  await page.waitForFunction(() => document.querySelectorAll("#task-list .task-row").length === 1);
+  await page.locator("#filter-status").selectOption("");
+  await page.getByLabel("Search titles").fill("leak");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/q=leak/);
+  await page.waitForFunction(() => document.querySelectorAll("#task-list .task-row").length === 1);
+  await rows.first().getByText(/leak/i).waitFor();
+
+  await rows.first().getByRole("button", { name: "Delete" }).click();
+  await rows.first().locator(".confirm-delete").click();
+  await page.locator("#tasks-empty").getByText("No tasks match these filters.").waitFor();
+  await shot(page, "task-list.png");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,155 @@
+//! Small presentational pieces shared by the pages: times in the reader's
+//! own time zone, durations, money, and the shared class strings.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100";
+pub const BUTTON: &str = "inline-flex items-center justify-center rounded-md bg-indigo-700 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 disabled:cursor-not-allowed disabled:opacity-60";
+pub const SECONDARY: &str = "inline-flex items-center justify-center rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:cursor-not-allowed disabled:opacity-60 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800";
+pub const DANGER: &str = "inline-flex items-center justify-center rounded-md border border-red-300 bg-white px-3 py-2 text-sm font-medium text-red-800 hover:bg-red-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 disabled:cursor-not-allowed disabled:opacity-60 dark:border-red-800 dark:bg-slate-900 dark:text-red-200 dark:hover:bg-red-950";
+pub const CARD: &str = "rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+pub const LINK: &str = "font-medium text-indigo-700 underline decoration-indigo-300 underline-offset-2 hover:decoration-indigo-700 dark:text-indigo-300";
+pub const ALERT: &str = "mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200";
+pub const MUTED: &str = "text-sm text-slate-600 dark:text-slate-300";
+
+/// What a page shows for an id that is not (or no longer) the reader's.
+#[component]
+pub fn Missing(title: &'static str, detail: &'static str) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title/>
+        <h1 class="text-2xl font-semibold">{title}</h1>
+        <p class=format!("mt-2 {MUTED}")>{detail}</p>
+        <leptos_router::components::A href="/tasks" attr:class=format!("mt-4 inline-block {LINK}")>"Back to your tasks"</leptos_router::components::A>
+    }
+}
+
+/// Runs the latest scheduled action after a pause (typing, say); a pending
+/// one is dropped when the component goes away.
+#[derive(Clone, Copy)]
+pub struct Debounce(StoredValue<Option<leptos::leptos_dom::helpers::TimeoutHandle>>);
+
+impl Debounce {
+    pub fn for_component() -> Debounce {
+        let handle = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+        on_cleanup(move || {
+            if let Some(Some(h)) = handle.try_get_value() {
+                h.clear();
+            }
+        });
+        Debounce(handle)
+    }
+
+    /// Replaces whatever was scheduled with `action`, due after `ms`.
+    pub fn schedule(self, ms: u64, action: impl FnOnce() + 'static) {
+        if let Some(h) = self.0.get_value() {
+            h.clear();
+        }
+        self.0.set_value(set_timeout_with_handle(action, std::time::Duration::from_millis(ms)).ok());
+    }
+}
+
+/// A point in time: UTC in the server's HTML, the reader's local time once
+/// the page is live (so the server render and hydration agree).
+#[component]
+pub fn Time(at: DateTime<Utc>) -> impl IntoView {
+    let local = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64));
+        let options = js_sys::Object::new();
+        for (key, value) in [("dateStyle", "medium"), ("timeStyle", "short")] {
+            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+        }
+        local.set(date.to_locale_string("default", &options).as_string());
+    });
+    view! {
+        <time datetime=at.to_rfc3339()>{move || local.get().unwrap_or_else(|| at.format("%d %b %Y, %H:%M UTC").to_string())}</time>
+    }
+}
+
+/// A `datetime-local` input's value ("2026-11-25T10:00", the reader's
+/// wall-clock time) as an instant; the server, without a reader, takes UTC.
+pub fn from_local_input(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+        if ms.is_finite() { DateTime::from_timestamp_millis(ms as i64) } else { None }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").ok().map(|t| t.and_utc())
+    }
+}
+
+/// An instant as a `datetime-local` value in the reader's time zone.
+pub fn to_local_input(at: DateTime<Utc>) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let offset_min = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64)).get_timezone_offset();
+        (at - chrono::Duration::minutes(offset_min as i64)).format("%Y-%m-%dT%H:%M").to_string()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        at.format("%Y-%m-%dT%H:%M").to_string()
+    }
+}
+
+/// `75` → "1 min 15 s".
+pub fn duration(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// A transcript offset in milliseconds as "m:ss".
+pub fn offset(ms: i32) -> String {
+    let s = ms.max(0) / 1000;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// An amount with its currency: "$85.00", "€40.00", "120.00 CHF".
+pub fn money(amount: f64, currency: &str) -> String {
+    match currency.to_ascii_uppercase().as_str() {
+        "USD" | "" => format!("${amount:.2}"),
+        "EUR" => format!("€{amount:.2}"),
+        "GBP" => format!("£{amount:.2}"),
+        other => format!("{amount:.2} {other}"),
+    }
+}
+
+/// Snake-case values as words: "ready_to_call" → "Ready to call".
+pub fn words(value: &str) -> String {
+    let text = value.replace('_', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_offsets_and_money_read_naturally() {
+        assert_eq!(duration(0), "0 s");
+        assert_eq!(duration(75), "1 min 15 s");
+        assert_eq!(duration(120), "2 min");
+        assert_eq!(offset(61_500), "1:01");
+        assert_eq!(offset(-5), "0:00");
+        assert_eq!(money(85.0, "USD"), "$85.00");
+        assert_eq!(money(40.5, "eur"), "€40.50");
+        assert_eq!(money(120.0, "CHF"), "120.00 CHF");
+        assert_eq!(words("ready_to_call"), "Ready to call");
+        assert_eq!(words(""), "");
+    }
+}
