@@ -134,7 +134,7 @@ test("flow 3: a quote over the limit waits for the person; approving books it", 
   await assertAccessible(page, "notifications");
   await page.locator("#mark-all-read").click();
   await page.locator("#unread-count").waitFor({ state: "detached" });
-  assert.equal(await list.locator('.notification[data-read="false"]').count(), 0);
+  await page.waitForFunction(() => document.querySelectorAll('#notification-list .notification[data-read="false"]').length === 0);
   await list.locator(`a[href="${new URL(callUrl).pathname}"]`).first().click();
   await page.waitForURL(callUrl);
   await shot(page, "flow3-notifications.png");
