@@ -4,6 +4,9 @@
 //! [`server`]) and `hydrate` (the WebAssembly bundle that hydrates the
 //! server-rendered pages). [`domain`] and [`ui`] are shared by both.
 
+// The views of the bigger pages are deep static types in the release (non-erased) wasm build.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod domain;
