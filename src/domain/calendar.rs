@@ -61,7 +61,7 @@ impl Appointment {
 
     /// A `data:` URL of the `.ics`, so a plain link downloads it (no script needed).
     pub fn data_url(&self) -> String {
-        format!("data:text/calendar;charset=utf-8,{}", percent_encode(&self.to_ics()))
+        format!("data:text/calendar;charset=utf-8,{}", super::url::percent_encode(&self.to_ics(), ":@"))
     }
 }
 
@@ -76,18 +76,6 @@ fn escape(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => {}
             c => out.push(c),
-        }
-    }
-    out
-}
-
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3 / 2);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b':' | b'@') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
         }
     }
     out

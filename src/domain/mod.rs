@@ -15,3 +15,4 @@ pub mod schedule;
 pub mod session;
 pub mod settings;
 pub mod task;
+pub mod url;

@@ -102,6 +102,13 @@ pub struct TaskPatch {
     pub status: Option<TaskStatus>,
 }
 
+impl TaskPatch {
+    /// The patch that cancels a task.
+    pub fn cancel() -> TaskPatch {
+        TaskPatch { status: Some(TaskStatus::Cancelled), ..TaskPatch::default() }
+    }
+}
+
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }

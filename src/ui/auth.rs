@@ -4,6 +4,7 @@
 
 use super::layout::PageHeader;
 use crate::api::accounts::{SignIn, SignOut, SignUp};
+use crate::domain::url::percent_encode;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -58,8 +59,7 @@ pub fn SignInPrompt(what: &'static str) -> impl IntoView {
     let location = use_location();
     let href = move || {
         let here = format!("{}{}", location.pathname.get(), location.search.get());
-        let query: String = form_urlencoded_component(&here);
-        format!("/signin?next={query}")
+        format!("/signin?next={}", percent_encode(&here, "/"))
     };
     view! {
         <div class=format!("mt-6 {}", super::format::CARD) id="sign-in-prompt">
@@ -70,16 +70,6 @@ pub fn SignInPrompt(what: &'static str) -> impl IntoView {
             </p>
         </div>
     }
-}
-
-/// Percent-encodes a path for use as one query value.
-fn form_urlencoded_component(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// Bumped whenever who is signed in may have changed; resources that
@@ -215,6 +205,6 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
-        assert_eq!(form_urlencoded_component("/tasks?status=failed"), "/tasks%3Fstatus%3Dfailed");
+        assert_eq!(percent_encode("/tasks?status=failed", "/"), "/tasks%3Fstatus%3Dfailed");
     }
 }

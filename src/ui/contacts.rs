@@ -1,12 +1,14 @@
 //! Contacts: the people and businesses Callwright may call for you. Search,
 //! add, edit and delete; the planner finds them by name in instructions.
 
-use super::auth::{AuthVersion, SignInPrompt, Viewer, when_signed_in};
+use super::auth::{AuthVersion, Viewer, when_signed_in};
+use super::format::load_failure;
 use super::format::{ALERT, BUTTON, CARD, DANGER, Debounce, INPUT, MUTED, SECONDARY};
 use super::layout::PageHeader;
+use super::live::Refresh;
 use crate::api::contacts::{CreateContact, DeleteContact, UpdateContact, list_contacts};
 use crate::domain::contact::{Contact, ContactPatch, NewContact};
-use crate::domain::error::{ApiError, ErrorCode};
+use crate::domain::error::ApiError;
 use leptos::prelude::*;
 
 #[component]
@@ -25,15 +27,14 @@ pub fn ContactsPage() -> impl IntoView {
             }
         });
     };
-    let version = RwSignal::new(0u32);
+    let saved = Refresh::default();
     let contacts = Resource::new(
-        move || (auth.0.get(), query.get(), version.get()),
+        move || (auth.0.get(), query.get(), saved.track()),
         move |(_, q, _)| async move {
             let q = (!q.trim().is_empty()).then(|| q.trim().to_owned());
             when_signed_in(viewer, || list_contacts(q)).await
         },
     );
-    let saved = Callback::new(move |()| version.update(|v| *v = v.wrapping_add(1)));
     let adding = RwSignal::new(false);
     view! {
         <PageHeader title="Contacts" lead="People and businesses you call. Mention one by name (“call Dr. Lee”) and Callwright uses their number."/>
@@ -49,13 +50,12 @@ pub fn ContactsPage() -> impl IntoView {
         <Show when=move || adding.get()>
             <div class=format!("mt-4 {CARD}")>
                 <h2 class="text-lg font-semibold">"New contact"</h2>
-                <ContactForm contact=None done=Callback::new(move |saved_one: bool| { adding.set(false); if saved_one { saved.run(()) } })/>
+                <ContactForm contact=None done=Callback::new(move |saved_one: bool| { adding.set(false); if saved_one { saved.bump() } })/>
             </div>
         </Show>
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading contacts…"</p> }>
             {move || contacts.get().map(|found| match found {
-                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="see your contacts"/> }.into_any(),
-                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Err(e) => load_failure(e, "see your contacts", None),
                 Ok(list) if list.is_empty() => view! {
                     <p class=format!("mt-6 {MUTED}") id="contacts-empty">
                         {if query.get_untracked().trim().is_empty() { "No contacts yet. Add the businesses you call often." } else { "No contact matches that search." }}
@@ -72,13 +72,13 @@ pub fn ContactsPage() -> impl IntoView {
 }
 
 #[component]
-fn ContactCard(contact: Contact, saved: Callback<()>) -> impl IntoView {
+fn ContactCard(contact: Contact, saved: Refresh) -> impl IntoView {
     let editing = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let delete = ServerAction::<DeleteContact>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
-            saved.run(());
+            saved.bump();
         }
     });
     let id = contact.id;
@@ -86,7 +86,7 @@ fn ContactCard(contact: Contact, saved: Callback<()>) -> impl IntoView {
     view! {
         <li class=format!("contact {CARD}")>
             <Show when=move || !editing.get() fallback=move || view! {
-                <ContactForm contact=Some(contact.clone()) done=Callback::new(move |saved_one: bool| { editing.set(false); if saved_one { saved.run(()) } })/>
+                <ContactForm contact=Some(contact.clone()) done=Callback::new(move |saved_one: bool| { editing.set(false); if saved_one { saved.bump() } })/>
             }>
                 <h2 class="font-semibold">{shown.name.clone()}</h2>
                 {shown.company_name.clone().map(|c| view! { <p class=MUTED>{c}</p> })}

@@ -13,6 +13,22 @@ pub const LINK: &str = "font-medium text-indigo-700 underline decoration-indigo-
 pub const ALERT: &str = "mt-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200";
 pub const MUTED: &str = "text-sm text-slate-600 dark:text-slate-300";
 
+/// How a page shows data it could not load: a sign-in prompt (to `what`)
+/// for a visitor, `missing` (title, explanation) for an id that is not the
+/// reader's, otherwise the error's message.
+pub fn load_failure(
+    e: crate::domain::error::ApiError,
+    what: &'static str,
+    missing: Option<(&'static str, &'static str)>,
+) -> AnyView {
+    use crate::domain::error::ErrorCode;
+    match (e.code, missing) {
+        (ErrorCode::Unauthorized, _) => view! { <super::auth::SignInPrompt what/> }.into_any(),
+        (ErrorCode::NotFound, Some((title, detail))) => view! { <Missing title detail/> }.into_any(),
+        _ => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+    }
+}
+
 /// What a page shows for an id that is not (or no longer) the reader's.
 #[component]
 pub fn Missing(title: &'static str, detail: &'static str) -> impl IntoView {

@@ -42,16 +42,33 @@ pub fn on_event(handler: impl Fn(&ServerEvent) + 'static) {
     let _ = handler;
 }
 
-/// A counter that goes up whenever `matters` says an event changes what
-/// the caller shows, and after every reconnect; key resources on it.
-pub fn refresh_on(matters: impl Fn(&ServerEvent) -> bool + 'static) -> RwSignal<u32> {
-    let tick = RwSignal::new(0u32);
+/// A counter for resources to key on: a page bumps it after its own
+/// changes, and [`refresh_on`] after the live events that concern it.
+#[derive(Clone, Copy, Default)]
+pub struct Refresh(RwSignal<u32>);
+
+impl Refresh {
+    /// Reads (and so subscribes to) the counter.
+    pub fn track(self) -> u32 {
+        self.0.get()
+    }
+
+    /// Makes every resource keyed on this refetch.
+    pub fn bump(self) {
+        self.0.update(|t| *t = t.wrapping_add(1));
+    }
+}
+
+/// A [`Refresh`] bumped whenever `matters` says an event changes what the
+/// caller shows, and after every reconnect.
+pub fn refresh_on(matters: impl Fn(&ServerEvent) -> bool + 'static) -> Refresh {
+    let refresh = Refresh::default();
     on_event(move |event| {
         if matches!(event, ServerEvent::Resync) || matters(event) {
-            tick.update(|t| *t = t.wrapping_add(1));
+            refresh.bump();
         }
     });
-    tick
+    refresh
 }
 
 /// Reconnect delay after `attempts` failures in a row: 0.5 s doubling to

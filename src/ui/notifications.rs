@@ -1,13 +1,13 @@
 //! Notifications: the unread count in the header and the page that lists
 //! them, each linking to the call or task it is about.
 
-use super::auth::{AuthVersion, SignInPrompt, Viewer, when_signed_in};
+use super::auth::{AuthVersion, Viewer, when_signed_in};
+use super::format::load_failure;
 use super::format::{ALERT, MUTED, SECONDARY, Time};
 use super::layout::PageHeader;
-use super::live;
+use super::live::{self, Refresh};
 use crate::api::notifications::{MarkAllNotificationsRead, MarkNotification, list_notifications};
 use crate::domain::enums::{NotificationPriority, NotificationType};
-use crate::domain::error::ErrorCode;
 use crate::domain::events::ServerEvent;
 use crate::domain::notification::Notification;
 use leptos::prelude::*;
@@ -15,15 +15,11 @@ use leptos_router::components::A;
 
 /// Bumped when notifications are read, so the header's count follows.
 #[derive(Clone, Copy)]
-pub struct NotificationsVersion(pub RwSignal<u32>);
+pub struct NotificationsVersion(pub Refresh);
 
 impl NotificationsVersion {
     pub fn provide() {
-        provide_context(NotificationsVersion(RwSignal::new(0)));
-    }
-
-    fn bump(self) {
-        self.0.update(|v| *v = v.wrapping_add(1));
+        provide_context(NotificationsVersion(Refresh::default()));
     }
 }
 
@@ -38,9 +34,9 @@ pub fn UnreadCount() -> impl IntoView {
     let auth = expect_context::<AuthVersion>();
     let viewer = expect_context::<Viewer>();
     let version = expect_context::<NotificationsVersion>();
-    let tick = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
+    let created = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
     let count = Resource::new(
-        move || (auth.0.get(), version.0.get(), tick.get()),
+        move || (auth.0.get(), version.0.track(), created.track()),
         move |_| async move {
             when_signed_in(viewer, || async { list_notifications(true, Some(1)).await.map(|p| p.unread_count) })
                 .await
@@ -64,24 +60,23 @@ pub fn NotificationsPage() -> impl IntoView {
     let auth = expect_context::<AuthVersion>();
     let viewer = expect_context::<Viewer>();
     let version = expect_context::<NotificationsVersion>();
-    let tick = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
+    let created = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
     let page = Resource::new(
-        move || (auth.0.get(), version.0.get(), tick.get()),
+        move || (auth.0.get(), version.0.track(), created.track()),
         move |_| async move { when_signed_in(viewer, || list_notifications(false, Some(100))).await },
     );
     let mark = ServerAction::<MarkNotification>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
     Effect::new(move |_| {
         if matches!(mark.value().get(), Some(Ok(_))) || matches!(mark_all.value().get(), Some(Ok(_))) {
-            version.bump();
+            version.0.bump();
         }
     });
     view! {
         <PageHeader title="Notifications" lead="Updates about your calls: started, finished, or waiting for your decision."/>
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading notifications…"</p> }>
             {move || page.get().map(|found| match found {
-                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="see your notifications"/> }.into_any(),
-                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Err(e) => load_failure(e, "see your notifications", None),
                 Ok(p) if p.notifications.is_empty() => view! {
                     <p class=format!("mt-6 {MUTED}") id="notifications-empty">"Nothing yet. You will hear here when a call starts, ends, or needs you."</p>
                 }.into_any(),

@@ -2,15 +2,16 @@
 //! the approval card when the assistant waits for the user, then the
 //! summary and the extracted facts.
 
-use super::auth::{AuthVersion, SignInPrompt};
-use super::format::{self, ALERT, BUTTON, CARD, DANGER, LINK, MUTED, Missing, SECONDARY, Time};
-use super::live::{self, Live};
+use super::auth::AuthVersion;
+use super::format::load_failure;
+use super::format::{self, ALERT, BUTTON, CARD, DANGER, LINK, MUTED, SECONDARY, Time};
+use super::live::{self, Live, Refresh};
 use super::task_detail::id_param;
 use super::task_list::SessionBadge;
 use crate::api::calls::{DecideApproval, get_session};
 use crate::domain::calendar::Appointment;
 use crate::domain::enums::{DataType, Sentiment, SessionStatus, Speaker};
-use crate::domain::error::{ApiError, ErrorCode};
+use crate::domain::error::ApiError;
 use crate::domain::events::ServerEvent;
 use crate::domain::session::{Approval, ExtractedData, Segment, SessionDetail, Transcript};
 use chrono::{DateTime, Utc};
@@ -39,7 +40,7 @@ pub fn SessionPage() -> impl IntoView {
     let id = id_param();
     let auth = expect_context::<AuthVersion>();
     let heard = RwSignal::new(Vec::<Segment>::new());
-    let tick = live::refresh_on(move |event| match event {
+    let refresh = live::refresh_on(move |event| match event {
         ServerEvent::SessionStatus { call_session_id, .. }
         | ServerEvent::ApprovalRequested { call_session_id, .. }
         | ServerEvent::ApprovalResolved { call_session_id, .. }
@@ -61,7 +62,7 @@ pub fn SessionPage() -> impl IntoView {
         }
     });
     let detail = Resource::new(
-        move || (id.get(), auth.0.get(), tick.get()),
+        move || (id.get(), auth.0.get(), refresh.track()),
         |(id, _, _)| async move {
             match id {
                 Some(id) => get_session(id).await,
@@ -69,15 +70,10 @@ pub fn SessionPage() -> impl IntoView {
             }
         },
     );
-    let refresh = Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)));
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading the call…"</p> }>
             {move || detail.get().map(|found| match found {
-                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="follow this call"/> }.into_any(),
-                Err(e) if e.code == ErrorCode::NotFound => view! {
-                    <Missing title="Call not found" detail="It may have been deleted with its task, or it belongs to another account."/>
-                }.into_any(),
-                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Err(e) => load_failure(e, "follow this call", Some(("Call not found", "It may have been deleted with its task, or it belongs to another account."))),
                 Ok(d) => view! { <SessionView detail=d heard refresh/> }.into_any(),
             })}
         </Transition>
@@ -85,7 +81,7 @@ pub fn SessionPage() -> impl IntoView {
 }
 
 #[component]
-fn SessionView(detail: SessionDetail, heard: RwSignal<Vec<Segment>>, refresh: Callback<()>) -> impl IntoView {
+fn SessionView(detail: SessionDetail, heard: RwSignal<Vec<Segment>>, refresh: Refresh) -> impl IntoView {
     let s = detail.session.clone();
     let live_now = is_live(s.status);
     let stored = detail.segments.clone();
@@ -164,11 +160,11 @@ pub fn seconds_left(deadline: DateTime<Utc>, now_ms: i64) -> i64 {
 }
 
 #[component]
-fn ApprovalCard(approval: Approval, session_id: Uuid, refresh: Callback<()>) -> impl IntoView {
+fn ApprovalCard(approval: Approval, session_id: Uuid, refresh: Refresh) -> impl IntoView {
     let decide = ServerAction::<DecideApproval>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = decide.value().get() {
-            refresh.run(());
+            refresh.bump();
         }
     });
     let amount = format::money(approval.amount, &approval.currency);

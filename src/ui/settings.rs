@@ -1,11 +1,12 @@
 //! The assistant's settings, every one of them, checked as the user edits
 //! (by the same rules the server applies) and saved together.
 
-use super::auth::{AuthVersion, SignInPrompt, Viewer, when_signed_in};
+use super::auth::{AuthVersion, Viewer, when_signed_in};
+use super::format::load_failure;
 use super::format::{self, ALERT, BUTTON, CARD, INPUT, MUTED};
 use super::layout::PageHeader;
 use crate::api::settings::{UpdateSettings, get_settings};
-use crate::domain::error::{ApiError, ErrorCode};
+use crate::domain::error::ApiError;
 use crate::domain::settings::{AssistantSettings, MAX_AUTO_APPROVE, MAX_RETRY_ATTEMPTS, Registry, SettingsPatch, TONES, VOICES};
 use leptos::prelude::*;
 
@@ -31,8 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
         <PageHeader title="Settings" lead="How your assistant sounds, how far it may go on its own, and when it may call."/>
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading settings…"</p> }>
             {move || settings.get().map(|found| match found {
-                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="change your settings"/> }.into_any(),
-                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Err(e) => load_failure(e, "change your settings", None),
                 Ok(current) => view! { <SettingsForm current/> }.into_any(),
             })}
         </Transition>
@@ -78,10 +78,11 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
             business_hours_end: Some(end.get()),
         })
     });
-    let local_error = Memo::new(move |_| match patch.get() {
-        Err(e) => Some(e),
-        Ok(p) => p.apply(&saved.get(), &ShapeOnly).err(),
-    });
+    // Checked once per change: whether the form differs from what is saved, or why it cannot be saved.
+    let checked =
+        Memo::new(move |_| patch.get().and_then(|p| p.apply(&saved.get(), &ShapeOnly)).map(|(_, changed)| !changed.is_empty()));
+    let local_error = Memo::new(move |_| checked.get().err());
+    let dirty = move || checked.get() == Ok(true);
     let save = ServerAction::<UpdateSettings>::new();
     Effect::new(move |_| {
         if let Some(Ok(s)) = save.value().get() {
@@ -140,9 +141,6 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
                 </div>
             </div>
         }
-    };
-    let dirty = move || {
-        patch.get().ok().and_then(|p| p.apply(&saved.get(), &ShapeOnly).ok()).is_some_and(|(_, changed)| !changed.is_empty())
     };
     view! {
         <form on:submit=submit class="mt-6 space-y-6" id="settings-form" novalidate>

@@ -1,14 +1,15 @@
 //! One call task: what was asked, the plan, what is still missing (the
 //! clarification flow), the controls, and every call made for it.
 
-use super::auth::{AuthVersion, SignInPrompt};
-use super::format::{self, ALERT, BUTTON, CARD, DANGER, INPUT, LINK, MUTED, Missing, SECONDARY, Time};
-use super::live;
+use super::auth::AuthVersion;
+use super::format::load_failure;
+use super::format::{self, ALERT, BUTTON, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
+use super::live::{self, Refresh};
 use super::task_list::{SessionBadge, StatusBadge};
 use crate::api::calls::{RehearseCall, StartCall};
 use crate::api::tasks::{DeleteTask, UpdateTask, get_task};
 use crate::domain::enums::{Priority, TaskStatus};
-use crate::domain::error::{ApiError, ErrorCode};
+use crate::domain::error::ApiError;
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch, still_missing};
@@ -67,14 +68,14 @@ pub fn TaskDetailPage() -> impl IntoView {
         }
     });
     let auth = expect_context::<AuthVersion>();
-    let tick = live::refresh_on(move |event| match event {
+    let refresh = live::refresh_on(move |event| match event {
         ServerEvent::TaskStatus { call_task_id, .. }
         | ServerEvent::SessionStatus { call_task_id, .. }
         | ServerEvent::CallProcessed { call_task_id, .. } => Some(*call_task_id) == id.get_untracked(),
         _ => false,
     });
     let task = Resource::new(
-        move || (id.get(), auth.0.get(), tick.get()),
+        move || (id.get(), auth.0.get(), refresh.track()),
         |(id, _, _)| async move {
             match id {
                 Some(id) => get_task(id).await,
@@ -82,15 +83,10 @@ pub fn TaskDetailPage() -> impl IntoView {
             }
         },
     );
-    let refresh = Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)));
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading the task…"</p> }>
             {move || task.get().map(|found| match found {
-                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="see this task"/> }.into_any(),
-                Err(e) if e.code == ErrorCode::NotFound => view! {
-                    <Missing title="Task not found" detail="It may have been deleted, or it belongs to another account."/>
-                }.into_any(),
-                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Err(e) => load_failure(e, "see this task", Some(("Task not found", "It may have been deleted, or it belongs to another account."))),
                 Ok((task, sessions)) => view! { <TaskView task sessions refresh calls delete/> }.into_any(),
             })}
         </Transition>
@@ -101,7 +97,7 @@ pub fn TaskDetailPage() -> impl IntoView {
 fn TaskView(
     task: CallTask,
     sessions: Vec<CallSessionSummary>,
-    refresh: Callback<()>,
+    refresh: Refresh,
     calls: CallActions,
     delete: ServerAction<DeleteTask>,
 ) -> impl IntoView {
@@ -157,7 +153,7 @@ fn label_for(plan: Option<&AiPlan>, key: &str) -> (String, Option<String>) {
 /// Seed flow 2: every missing item is a labelled field; once all are
 /// filled the task is ready to call.
 #[component]
-fn Clarify(task: CallTask, missing: Vec<String>, refresh: Callback<()>) -> impl IntoView {
+fn Clarify(task: CallTask, missing: Vec<String>, refresh: Refresh) -> impl IntoView {
     let update = ServerAction::<UpdateTask>::new();
     let values: Vec<(String, RwSignal<String>)> = missing.iter().map(|k| (k.clone(), RwSignal::new(String::new()))).collect();
     let id = task.id;
@@ -184,7 +180,7 @@ fn Clarify(task: CallTask, missing: Vec<String>, refresh: Callback<()>) -> impl 
     };
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {
-            refresh.run(());
+            refresh.bump();
         }
     });
     let error = move || update.value().get().and_then(Result::err);
@@ -228,7 +224,7 @@ fn Clarify(task: CallTask, missing: Vec<String>, refresh: Callback<()>) -> impl 
 fn Controls(
     task: CallTask,
     ready: bool,
-    refresh: Callback<()>,
+    refresh: Refresh,
     calls: CallActions,
     delete: ServerAction<DeleteTask>,
 ) -> impl IntoView {
@@ -241,7 +237,7 @@ fn Controls(
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {
             editing.set(false);
-            refresh.run(());
+            refresh.bump();
         }
     });
     let busy = move || calls.pending() || update.pending().get() || delete.pending().get();
@@ -275,7 +271,7 @@ fn Controls(
                 })}
                 {(status.is_open()).then(|| view! {
                     <button type="button" class=SECONDARY id="cancel-task" disabled=busy on:click=move |_| {
-                        update.dispatch(UpdateTask { id, patch: TaskPatch { status: Some(TaskStatus::Cancelled), ..Default::default() } });
+                        update.dispatch(UpdateTask { id, patch: TaskPatch::cancel() });
                     }>"Cancel task"</button>
                 })}
                 <button type="button" class=DANGER aria-expanded=move || confirming.get().to_string() aria-controls="confirm-delete"

@@ -2,17 +2,18 @@
 //! searched through the address bar (so it works as a plain form without
 //! JavaScript and every view can be bookmarked), with quick actions.
 
-use super::auth::{AuthVersion, SignInPrompt};
+use super::auth::AuthVersion;
+use super::format::load_failure;
 use super::format::{self, ALERT, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
 use super::layout::PageHeader;
-use super::live;
+use super::live::{self, Refresh};
 use super::task_detail::CallActions;
 use crate::api::calls::{RehearseCall, StartCall};
 use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
 use crate::domain::enums::{Priority, SessionStatus, TaskSort, TaskStatus};
-use crate::domain::error::ErrorCode;
 use crate::domain::events::ServerEvent;
 use crate::domain::task::{CallTask, MAX_LIST_LIMIT, TaskPatch};
+use crate::domain::url::percent_encode;
 use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
@@ -78,23 +79,21 @@ pub fn TasksPage() -> impl IntoView {
             limit: q.get("limit").and_then(|l| l.parse().ok()).filter(|l| (1..=MAX_LIST_LIMIT).contains(l)),
         }
     });
-    let tick = live::refresh_on(|e| matches!(e, ServerEvent::TaskStatus { .. }));
+    let refresh = live::refresh_on(|e| matches!(e, ServerEvent::TaskStatus { .. }));
     let tasks = Resource::new(
-        move || (filters.get(), auth.0.get(), tick.get()),
+        move || (filters.get(), auth.0.get(), refresh.track()),
         |(f, _, _)| {
             let q = (!f.q.trim().is_empty()).then(|| f.q.trim().to_owned());
             list_tasks(f.status, f.priority, q, Some(f.limit.unwrap_or(PAGE_SIZE)), f.cursor, Some(f.sort))
         },
     );
-    let refresh = Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)));
     let calls = CallActions::for_page();
     view! {
         <PageHeader title="Tasks" lead="Every call you have asked for, with its status and results."/>
         <FilterBar filters/>
         <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading your tasks…"</p> }>
             {move || tasks.get().map(|page| match page {
-                Err(e) if e.code == ErrorCode::Unauthorized => view! { <SignInPrompt what="see your tasks"/> }.into_any(),
-                Err(e) => view! { <p role="alert" class=ALERT>{e.message}</p> }.into_any(),
+                Err(e) => load_failure(e, "see your tasks", None),
                 Ok(page) if page.tasks.is_empty() => {
                     let f = filters.get_untracked();
                     let filtered = f.status.is_some() || f.priority.is_some() || !f.q.is_empty();
@@ -135,7 +134,8 @@ fn page_href(f: &Filters) -> String {
         parts.push(format!("sort={}", f.sort));
     }
     if !f.q.is_empty() {
-        parts.push(format!("q={}", encode(&f.q)));
+        // A form's query: spaces as `+`.
+        parts.push(format!("q={}", percent_encode(&f.q, " ").replace(' ', "+")));
     }
     if let Some(l) = f.limit {
         parts.push(format!("limit={l}"));
@@ -144,16 +144,6 @@ fn page_href(f: &Filters) -> String {
         parts.push(format!("cursor={c}"));
     }
     if parts.is_empty() { "/tasks".to_owned() } else { format!("/tasks?{}", parts.join("&")) }
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            b' ' => "+".to_owned(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// A GET form: the filters go to the address bar, with or without script;
@@ -241,7 +231,7 @@ fn Empty(filtered: bool) -> impl IntoView {
 }
 
 #[component]
-fn TaskRow(task: CallTask, refresh: Callback<()>, calls: CallActions) -> impl IntoView {
+fn TaskRow(task: CallTask, refresh: Refresh, calls: CallActions) -> impl IntoView {
     let id = task.id;
     let status = task.status;
     let (start, rehearse) = (calls.start, calls.rehearse);
@@ -250,7 +240,7 @@ fn TaskRow(task: CallTask, refresh: Callback<()>, calls: CallActions) -> impl In
     let confirming = RwSignal::new(false);
     Effect::new(move |_| {
         if matches!(cancel.value().get(), Some(Ok(_))) || matches!(delete.value().get(), Some(Ok(_))) {
-            refresh.run(());
+            refresh.bump();
         }
     });
     let busy = move || calls.pending() || cancel.pending().get() || delete.pending().get();
@@ -287,7 +277,7 @@ fn TaskRow(task: CallTask, refresh: Callback<()>, calls: CallActions) -> impl In
                 })}
                 {status.is_open().then(|| view! {
                     <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| {
-                        cancel.dispatch(UpdateTask { id, patch: TaskPatch { status: Some(TaskStatus::Cancelled), ..Default::default() } });
+                        cancel.dispatch(UpdateTask { id, patch: TaskPatch::cancel() });
                     }>"Cancel"</button>
                 })}
                 <Show when=move || !confirming.get() fallback=move || view! {
