@@ -173,25 +173,9 @@ async fn listing_filters_searches_and_pages_newest_first() {
         "Call the gym at 415-555-0142 and cancel my membership",
     ];
     for i in instructions {
-        let res = app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": i})).send().await.unwrap();
-        assert_eq!(res.status(), 201);
+        created(&app, &ada, json!({"raw_instruction": i})).await;
     }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/api/call-tasks?limit=2&cursor={c}"),
-            None => "/api/call-tasks?limit=2".into(),
-        };
-        let page = body(app.as_user(&ada, Method::GET, &path).send().await.unwrap()).await;
-        for t in page["call_tasks"].as_array().unwrap() {
-            seen.push(t["raw_instruction"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let seen = all_pages(&app, &ada, "").await;
     let mut newest_first: Vec<String> = instructions.iter().map(|s| s.to_string()).collect();
     newest_first.reverse();
     assert_eq!(seen, newest_first);
@@ -226,14 +210,22 @@ async fn listing_filters_searches_and_pages_newest_first() {
     app.stop().await;
 }
 
-/// Every page of `/api/call-tasks?{query}`, following the cursors; the titles' instructions.
+/// Creates a task from `payload`, which must succeed (201).
+async fn created(app: &TestApp, user: &common::Session, payload: Value) {
+    let res = app.as_user(user, Method::POST, "/api/call-tasks").json(&payload).send().await.unwrap();
+    assert_eq!(res.status(), 201, "{payload}");
+}
+
+/// Every page of `/api/call-tasks?{query}`, two at a time, following the
+/// cursors; the tasks' instructions in the order given.
 async fn all_pages(app: &TestApp, user: &common::Session, query: &str) -> Vec<String> {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
+    let first = if query.is_empty() { "/api/call-tasks?limit=2".to_owned() } else { format!("/api/call-tasks?{query}&limit=2") };
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/call-tasks?{query}&limit=2&cursor={c}"),
-            None => format!("/api/call-tasks?{query}&limit=2"),
+            Some(c) => format!("{first}&cursor={c}"),
+            None => first.clone(),
         };
         let page = body(app.as_user(user, Method::GET, &path).send().await.unwrap()).await;
         for t in page["call_tasks"].as_array().unwrap_or_else(|| panic!("{page}")) {
@@ -258,13 +250,7 @@ async fn tasks_are_ordered_by_urgency_or_age_across_pages() {
         ("high", "Call my dentist at 415-555-0100 and book a cleaning"),
     ];
     for (priority, instruction) in made {
-        let res = app
-            .as_user(&ada, Method::POST, "/api/call-tasks")
-            .json(&json!({"raw_instruction": instruction, "priority": priority}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201);
+        created(&app, &ada, json!({"raw_instruction": instruction, "priority": priority})).await;
     }
     let by_priority = all_pages(&app, &ada, "sort=priority").await;
     // Most urgent first; within a priority, newest first.
