@@ -1,7 +1,7 @@
 //! An appointment the assistant booked, as an iCalendar (RFC 5545) event
 //! the user can add to their calendar.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 /// One booked appointment: a local date, an optional local time (floating:
 /// it means the wall-clock time where the business is).
@@ -18,8 +18,8 @@ impl Appointment {
     /// Reads the `appointment` extracted-data value (`date`, `time`,
     /// `confirmationNumber`); `None` when it has no usable date.
     pub fn from_extracted(value: &serde_json::Value, title: &str, uid: &str) -> Option<Appointment> {
-        let date = NaiveDate::parse_from_str(value.get("date")?.as_str()?, "%Y-%m-%d").ok()?;
-        let time = value.get("time").and_then(|t| t.as_str()).and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok());
+        let date = parse_date(value.get("date")?.as_str()?)?;
+        let time = value.get("time").and_then(|t| t.as_str()).and_then(parse_time);
         let mut description = String::from("Booked by Callwright.");
         if let Some(c) = value.get("confirmationNumber").and_then(|c| c.as_str()) {
             description.push_str(&format!(" Confirmation number: {c}."));
@@ -33,11 +33,11 @@ impl Appointment {
             Some(t) => {
                 let start = self.date.and_time(t);
                 let end = start + chrono::Duration::hours(1);
-                (format!("DTSTART:{}", start.format("%Y%m%dT%H%M%S")), format!("DTEND:{}", end.format("%Y%m%dT%H%M%S")))
+                (format!("DTSTART:{}", ics_date_time(start)), format!("DTEND:{}", ics_date_time(end)))
             }
             None => (
-                format!("DTSTART;VALUE=DATE:{}", self.date.format("%Y%m%d")),
-                format!("DTEND;VALUE=DATE:{}", (self.date + chrono::Duration::days(1)).format("%Y%m%d")),
+                format!("DTSTART;VALUE=DATE:{}", ics_date(self.date)),
+                format!("DTEND;VALUE=DATE:{}", ics_date(self.date + chrono::Duration::days(1))),
             ),
         };
         let lines = [
@@ -46,7 +46,7 @@ impl Appointment {
             "PRODID:-//Callwright//Callwright//EN".to_owned(),
             "BEGIN:VEVENT".to_owned(),
             format!("UID:{}@callwright", escape(&self.uid)),
-            format!("DTSTAMP:{}T000000Z", self.date.format("%Y%m%d")),
+            format!("DTSTAMP:{}T000000Z", ics_date(self.date)),
             start,
             end,
             format!("SUMMARY:{}", escape(&self.title)),
@@ -63,6 +63,44 @@ impl Appointment {
     pub fn data_url(&self) -> String {
         format!("data:text/calendar;charset=utf-8,{}", super::url::percent_encode(&self.to_ics(), ":@"))
     }
+}
+
+// Dates are read and written by hand rather than with chrono's format
+// strings: this module runs in the browser, and chrono's strftime machinery
+// would add tens of kilobytes to the bundle for three fixed layouts.
+
+/// `2026-12-01`.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.trim().split('-');
+    let (y, m, d) = (number(parts.next()?, 4)?, number(parts.next()?, 2)?, number(parts.next()?, 2)?);
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+}
+
+/// `14:30`.
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    let (h, m) = text.trim().split_once(':')?;
+    NaiveTime::from_hms_opt(number(h, 2)?, number(m, 2)?, 0)
+}
+
+/// Up to `max_digits` ASCII digits, nothing else.
+fn number(text: &str, max_digits: usize) -> Option<u32> {
+    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `20261201`.
+fn ics_date(date: NaiveDate) -> String {
+    format!("{:04}{:02}{:02}", date.year(), date.month(), date.day())
+}
+
+/// `20261201T143000`.
+fn ics_date_time(at: NaiveDateTime) -> String {
+    format!("{}T{:02}{:02}{:02}", ics_date(at.date()), at.hour(), at.minute(), at.second())
 }
 
 /// Text values escape backslashes, separators and newlines (RFC 5545 3.3.11).
@@ -114,6 +152,14 @@ mod tests {
     fn unusable_values_give_no_event_and_urls_are_encoded() {
         assert!(Appointment::from_extracted(&json!({"time": "10:00"}), "t", "u").is_none());
         assert!(Appointment::from_extracted(&json!({"date": "next week"}), "t", "u").is_none());
+        assert!(Appointment::from_extracted(&json!({"date": "2026-02-30"}), "t", "u").is_none());
+        assert!(Appointment::from_extracted(&json!({"date": "2026-12-01-02"}), "t", "u").is_none());
+        assert!(Appointment::from_extracted(&json!({"date": "+2026-12-01"}), "t", "u").is_none());
+        // An unusable time leaves an all-day event.
+        let untimed = Appointment::from_extracted(&json!({"date": "2026-12-01", "time": "25:00"}), "t", "u").unwrap();
+        assert_eq!(untimed.time, None);
+        let padded = Appointment::from_extracted(&json!({"date": " 2026-1-5 ", "time": "9:05"}), "t", "u").unwrap();
+        assert!(padded.to_ics().contains("DTSTART:20260105T090500\r\n"));
         let a = Appointment::from_extracted(&json!({"date": "2026-12-01"}), "a b;c", "u").unwrap();
         let url = a.data_url();
         assert!(url.starts_with("data:text/calendar;charset=utf-8,BEGIN:VCALENDAR%0D%0A"));

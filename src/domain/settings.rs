@@ -79,7 +79,8 @@ impl SettingsPatch {
             if !v.is_finite() || v < 0.0 || v > MAX_AUTO_APPROVE {
                 return Err(ApiError::validation(
                     "max_auto_approve_amount",
-                    format!("max_auto_approve_amount must be between 0 and {MAX_AUTO_APPROVE}"),
+                    // A whole number, written without float formatting (this also runs in the browser).
+                    format!("max_auto_approve_amount must be between 0 and {}", MAX_AUTO_APPROVE as i64),
                 ));
             }
             next.max_auto_approve_amount = (v * 100.0).round() / 100.0;

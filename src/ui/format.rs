@@ -1,7 +1,11 @@
 //! Small presentational pieces shared by the pages: times in the reader's
 //! own time zone, durations, money, and the shared class strings.
+//!
+//! Numbers and dates are formatted by hand, not with `{:.2}` or chrono's
+//! format strings: both run in the browser, where float formatting and the
+//! strftime machinery would cost tens of kilobytes of bundle.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use leptos::prelude::*;
 
 pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100";
@@ -80,8 +84,19 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
         local.set(date.to_locale_string("default", &options).as_string());
     });
     view! {
-        <time datetime=at.to_rfc3339()>{move || local.get().unwrap_or_else(|| at.format("%d %b %Y, %H:%M UTC").to_string())}</time>
+        <time datetime=at.to_rfc3339()>{move || local.get().unwrap_or_else(|| utc_text(at))}</time>
     }
+}
+
+/// "24 Nov 2026, 14:30 UTC".
+pub fn utc_text(at: DateTime<Utc>) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!("{:02} {} {}, {:02}:{:02} UTC", at.day(), MONTHS[at.month0() as usize], at.year(), at.hour(), at.minute())
+}
+
+/// "2026-11-24T14:30", the layout of a `datetime-local` input.
+fn input_text(at: DateTime<Utc>) -> String {
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}", at.year(), at.month(), at.day(), at.hour(), at.minute())
 }
 
 /// A `datetime-local` input's value ("2026-11-25T10:00", the reader's
@@ -107,11 +122,11 @@ pub fn to_local_input(at: DateTime<Utc>) -> String {
     #[cfg(feature = "hydrate")]
     {
         let offset_min = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.timestamp_millis() as f64)).get_timezone_offset();
-        (at - chrono::Duration::minutes(offset_min as i64)).format("%Y-%m-%dT%H:%M").to_string()
+        input_text(at - chrono::Duration::minutes(offset_min as i64))
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        at.format("%Y-%m-%dT%H:%M").to_string()
+        input_text(at)
     }
 }
 
@@ -133,11 +148,28 @@ pub fn offset(ms: i32) -> String {
 
 /// An amount with its currency: "$85.00", "€40.00", "120.00 CHF".
 pub fn money(amount: f64, currency: &str) -> String {
+    let text = amount_text(amount.abs(), true);
+    let sign = if amount < 0.0 && text != "0.00" { "-" } else { "" };
     match currency.to_ascii_uppercase().as_str() {
-        "USD" | "" => format!("${amount:.2}"),
-        "EUR" => format!("€{amount:.2}"),
-        "GBP" => format!("£{amount:.2}"),
-        other => format!("{amount:.2} {other}"),
+        "USD" | "" => format!("{sign}${text}"),
+        "EUR" => format!("{sign}€{text}"),
+        "GBP" => format!("{sign}£{text}"),
+        other => format!("{sign}{text} {other}"),
+    }
+}
+
+/// An amount rounded to cents: "85.00" (or "85" when whole and `cents` is
+/// false, as an editable field shows it); "—" for a value that is no number.
+pub fn amount_text(amount: f64, cents: bool) -> String {
+    let total = (amount * 100.0).round();
+    if !total.is_finite() || total.abs() >= 1e17 {
+        return "—".to_owned();
+    }
+    let total = total as i64;
+    let (sign, total) = (if total < 0 { "-" } else { "" }, total.unsigned_abs());
+    match (total / 100, total % 100) {
+        (whole, 0) if !cents => format!("{sign}{whole}"),
+        (whole, part) => format!("{sign}{whole}.{part:02}"),
     }
 }
 
@@ -146,7 +178,7 @@ pub fn words(value: &str) -> String {
     let text = value.replace('_', " ");
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
         None => text,
     }
 }
@@ -165,7 +197,23 @@ mod tests {
         assert_eq!(money(85.0, "USD"), "$85.00");
         assert_eq!(money(40.5, "eur"), "€40.50");
         assert_eq!(money(120.0, "CHF"), "120.00 CHF");
+        assert_eq!(money(0.125, "USD"), "$0.13");
+        assert_eq!(money(-3.5, "USD"), "-$3.50");
+        assert_eq!(money(-0.001, "USD"), "$0.00");
+        assert_eq!(amount_text(-3.5, false), "-3.50");
+        assert_eq!(money(f64::NAN, "USD"), "$—");
+        assert_eq!(amount_text(25.0, false), "25");
+        assert_eq!(amount_text(25.5, false), "25.50");
+        assert_eq!(amount_text(1_000_000.0, false), "1000000");
         assert_eq!(words("ready_to_call"), "Ready to call");
         assert_eq!(words(""), "");
+    }
+
+    #[test]
+    fn times_read_the_same_as_before_chrono_formatting_was_dropped() {
+        let at = DateTime::parse_from_rfc3339("2026-03-04T05:06:07Z").unwrap().with_timezone(&Utc);
+        assert_eq!(utc_text(at), "04 Mar 2026, 05:06 UTC");
+        assert_eq!(to_local_input(at), "2026-03-04T05:06");
+        assert_eq!(from_local_input("2026-03-04T05:06"), DateTime::from_timestamp(at.timestamp() - 7, 0));
     }
 }

@@ -44,7 +44,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
     let saved = RwSignal::new(current.clone());
     let voice = RwSignal::new(current.voice_preference.clone());
     let tone = RwSignal::new(current.default_tone.clone());
-    let approve = RwSignal::new(current.max_auto_approve_amount.to_string());
+    let approve = RwSignal::new(format::amount_text(current.max_auto_approve_amount, false));
     let retry = RwSignal::new(current.auto_retry_failed_calls);
     let attempts = RwSignal::new(current.max_retry_attempts.to_string());
     let hours_only = RwSignal::new(current.business_hours_only);
@@ -72,7 +72,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
             max_retry_attempts: Some(tries),
             business_hours_only: Some(hours_only.get()),
             language_preference: Some(language.get().trim().to_owned()),
-            default_region: Some(region.get().trim().to_uppercase()),
+            default_region: Some(region.get().trim().to_ascii_uppercase()),
             time_zone: Some(zone.get().trim().to_owned()),
             business_hours_start: Some(start.get()),
             business_hours_end: Some(end.get()),
@@ -186,7 +186,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
                 </p>
             </div>
             {move || error().filter(|e| e.field.is_none()).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
-            <p class=MUTED>{format!("Limits: approve on its own up to ${MAX_AUTO_APPROVE:.0}; at most {MAX_RETRY_ATTEMPTS} retries.")}</p>
+            <p class=MUTED>{format!("Limits: approve on its own up to ${}; at most {MAX_RETRY_ATTEMPTS} retries.", format::amount_text(MAX_AUTO_APPROVE, false))}</p>
         </form>
     }
 }
