@@ -2,7 +2,7 @@
 //! the approval card when the assistant waits for the user, then the
 //! summary and the extracted facts.
 
-use super::auth::AuthVersion;
+use super::auth::{AuthVersion, Viewer, when_signed_in};
 use super::format::load_failure;
 use super::format::{self, ALERT, BUTTON, CARD, DANGER, LINK, MUTED, SECONDARY, Time};
 use super::live::{self, Live, Refresh};
@@ -61,11 +61,12 @@ pub fn SessionPage() -> impl IntoView {
             heard.update(|h| h.push(segment));
         }
     });
+    let viewer = expect_context::<Viewer>();
     let detail = Resource::new(
         move || (id.get(), auth.0.get(), refresh.track()),
-        |(id, _, _)| async move {
+        move |(id, _, _)| async move {
             match id {
-                Some(id) => get_session(id).await,
+                Some(id) => when_signed_in(viewer, move || get_session(id)).await,
                 None => Err(ApiError::not_found("Call session")),
             }
         },

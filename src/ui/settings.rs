@@ -89,6 +89,13 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
             saved.set(s);
         }
     });
+    // What the server said about the last save stops applying once the form changes.
+    Effect::new(move |first: Option<()>| {
+        patch.track();
+        if first.is_some() {
+            save.value().set(None);
+        }
+    });
     let error = move || local_error.get().or_else(|| save.value().get().and_then(Result::err));
     let error_for = move |field: &'static str| move || error().filter(|e| e.field.as_deref() == Some(field)).map(|e| e.message);
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -1,7 +1,7 @@
 //! One call task: what was asked, the plan, what is still missing (the
 //! clarification flow), the controls, and every call made for it.
 
-use super::auth::AuthVersion;
+use super::auth::{AuthVersion, Viewer, when_signed_in};
 use super::format::load_failure;
 use super::format::{self, ALERT, BUTTON, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
 use super::live::{self, Refresh};
@@ -74,11 +74,12 @@ pub fn TaskDetailPage() -> impl IntoView {
         | ServerEvent::CallProcessed { call_task_id, .. } => Some(*call_task_id) == id.get_untracked(),
         _ => false,
     });
+    let viewer = expect_context::<Viewer>();
     let task = Resource::new(
         move || (id.get(), auth.0.get(), refresh.track()),
-        |(id, _, _)| async move {
+        move |(id, _, _)| async move {
             match id {
-                Some(id) => get_task(id).await,
+                Some(id) => when_signed_in(viewer, move || get_task(id)).await,
                 None => Err(ApiError::not_found("Call task")),
             }
         },

@@ -2,7 +2,7 @@
 //! searched through the address bar (so it works as a plain form without
 //! JavaScript and every view can be bookmarked), with quick actions.
 
-use super::auth::AuthVersion;
+use super::auth::{AuthVersion, Viewer, when_signed_in};
 use super::format::load_failure;
 use super::format::{self, ALERT, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
 use super::layout::PageHeader;
@@ -80,11 +80,14 @@ pub fn TasksPage() -> impl IntoView {
         }
     });
     let refresh = live::refresh_on(|e| matches!(e, ServerEvent::TaskStatus { .. }));
+    let viewer = expect_context::<Viewer>();
     let tasks = Resource::new(
         move || (filters.get(), auth.0.get(), refresh.track()),
-        |(f, _, _)| {
+        move |(f, _, _)| {
             let q = (!f.q.trim().is_empty()).then(|| f.q.trim().to_owned());
-            list_tasks(f.status, f.priority, q, Some(f.limit.unwrap_or(PAGE_SIZE)), f.cursor, Some(f.sort))
+            when_signed_in(viewer, move || {
+                list_tasks(f.status, f.priority, q, Some(f.limit.unwrap_or(PAGE_SIZE)), f.cursor, Some(f.sort))
+            })
         },
     );
     let calls = CallActions::for_page();
