@@ -96,6 +96,33 @@ test("flow 2: missing details become fields; once filled the task is ready and t
   await context.close();
 });
 
+test("what is typed into the clarification form survives a live update of the task", async () => {
+  const { context, page, problems } = await openPage({ width: 1280, height: 900 });
+  await signUp(page, "Grace Hopper");
+  await planCall(page, "Call the restaurant and book a table for four", "Needs details");
+  const field = page.locator("#clarify input").first();
+  await field.fill("Friday at 7pm");
+  // Meanwhile another tab (here the REST API, with the same session) renames the task.
+  const id = new URL(page.url()).pathname.split("/").pop();
+  const status = await page.evaluate(
+    async (id) =>
+      (
+        await fetch(`/api/call-tasks/${id}`, {
+          method: "PATCH",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ title: "Table for four at Luigi's" }),
+        })
+      ).status,
+    id,
+  );
+  assert.equal(status, 200);
+  // The page follows live, and the half-filled form keeps what was typed.
+  await page.locator("h1").getByText("Table for four at Luigi's").waitFor();
+  assert.equal(await page.locator("#clarify input").first().inputValue(), "Friday at 7pm");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 /** Flow 3 up to the approval card. */
 async function untilApproval(name) {
   const opened = await openPage({ width: 1280, height: 900 });

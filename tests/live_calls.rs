@@ -357,6 +357,47 @@ async fn webhooks_require_valid_signatures_and_never_move_backwards() {
     app.stop().await;
 }
 
+/// The next task event on `ws` (other kinds skipped): (type, task id, status).
+async fn next_task_event(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) -> (String, String, Option<String>) {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("a task event within 5 s");
+        let event: Value = serde_json::from_str(frame.unwrap().unwrap().to_text().unwrap()).unwrap();
+        let kind = event["type"].as_str().unwrap().to_owned();
+        if kind.starts_with("task_") {
+            return (kind, event["call_task_id"].as_str().unwrap().to_owned(), event["status"].as_str().map(str::to_owned));
+        }
+    }
+}
+
+/// Whatever changes a task (this page, another tab, an API client), every
+/// open page of its owner hears of it.
+#[tokio::test]
+async fn every_change_to_a_task_is_heard_live() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let mut ws = events_socket(&app, &ada).await;
+    let body = json!({"raw_instruction": "Call the restaurant and book a table for four"});
+    let created = json(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&body).send().await.unwrap()).await;
+    let task = created["call_task"]["id"].as_str().unwrap().to_owned();
+    let waiting = Some("waiting_for_user".to_owned());
+    assert_eq!(next_task_event(&mut ws).await, ("task_status".into(), task.clone(), waiting.clone()));
+
+    let path = format!("/api/call-tasks/{task}");
+    let res = app.as_user(&ada, Method::PATCH, &path).json(&json!({"title": "Table at Luigi's"})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(next_task_event(&mut ws).await, ("task_status".into(), task.clone(), waiting));
+
+    assert_eq!(app.as_user(&ada, Method::DELETE, &path).send().await.unwrap().status(), 200);
+    assert_eq!(next_task_event(&mut ws).await, ("task_status".into(), task.clone(), Some("cancelled".into())));
+
+    let res = app.as_user(&ada, Method::DELETE, &format!("{path}?purge=true")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(next_task_event(&mut ws).await, ("task_deleted".into(), task, None));
+    app.stop().await;
+}
+
 /// Events travel between server processes through PostgreSQL: a browser
 /// connected to one process follows a call held by another.
 #[tokio::test]

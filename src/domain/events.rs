@@ -27,9 +27,14 @@ pub enum ServerEvent {
         status: SessionStatus,
         failure_reason: Option<String>,
     },
+    /// The task changed (its status, or any of its details); `status` is its status now.
     TaskStatus {
         call_task_id: Uuid,
         status: TaskStatus,
+    },
+    /// The task and everything recorded about it were deleted.
+    TaskDeleted {
+        call_task_id: Uuid,
     },
     NotificationCreated {
         notification_id: Uuid,
@@ -68,6 +73,7 @@ const KINDS: &[&str] = &[
     "segment_appended",
     "session_status",
     "task_status",
+    "task_deleted",
     "notification_created",
     "approval_requested",
     "approval_resolved",
@@ -130,6 +136,7 @@ impl<'de> Deserialize<'de> for ServerEvent {
                 call_task_id: required(w.call_task_id, "call_task_id")?,
                 status: status()?.parse().map_err(de::Error::custom)?,
             },
+            "task_deleted" => ServerEvent::TaskDeleted { call_task_id: required(w.call_task_id, "call_task_id")? },
             "notification_created" => ServerEvent::NotificationCreated {
                 notification_id: required(w.notification_id, "notification_id")?,
                 notification_type: required(w.notification_type, "notification_type")?,
@@ -190,6 +197,7 @@ mod tests {
                 failure_reason: None,
             },
             ServerEvent::TaskStatus { call_task_id: b, status: TaskStatus::WaitingForUser },
+            ServerEvent::TaskDeleted { call_task_id: b },
             ServerEvent::NotificationCreated {
                 notification_id: c,
                 notification_type: NotificationType::CallCompleted,

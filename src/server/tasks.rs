@@ -9,9 +9,11 @@ use super::audit::{self, Entry};
 use super::crypto::Cipher;
 use super::error::{ApiError, ApiResult, ErrorCode, internal};
 use super::rate_limit::{self, Bucket};
+use super::realtime::publish;
 use super::state::AppState;
 use crate::domain::account::required_text;
 use crate::domain::enums::{NotificationType, Priority, SessionStatus, TaskSort, TaskStatus};
+use crate::domain::events::ServerEvent;
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{
     CallSessionSummary, CallTask, DEFAULT_LIST_LIMIT, MAX_CLARIFICATION_CHARS, MAX_INSTRUCTION_CHARS, MAX_LIST_LIMIT,
@@ -217,6 +219,8 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
         (NotificationType::TaskCreated, format!("“{}” is ready to call.", task.title))
     };
     super::notifications::create(&mut tx, user.id, Some(task.id), None, kind, &message).await?;
+    // Open pages (another tab's task list, say) learn of the new task; sent on commit.
+    publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: task.id, status }).await?;
     if let (Some(at), TaskStatus::ReadyToCall) = (task.scheduled_for, status) {
         super::jobs::enqueue(&mut tx, &super::jobs::Job::StartCall { task_id: task.id }, Some(user.id), at).await?;
     }
@@ -538,6 +542,8 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
         )
         .await?;
     }
+    // Any change, not only of the status: pages showing the task refetch it.
+    publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: id, status: updated.status }).await?;
     audit::record(&mut tx, Entry::by(user, "task.update", "call_task", Some(id), json!({ "fields": changed, "status": status })))
         .await?;
     tx.commit().await?;
@@ -555,6 +561,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid, purge: bool)
     let current = fetch(&mut tx, id).await?;
     if purge {
         sqlx::query("DELETE FROM call_tasks WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        publish(&mut tx, user.id, ServerEvent::TaskDeleted { call_task_id: id }).await?;
         audit::record(&mut tx, Entry::by(user, "task.purge", "call_task", Some(id), json!({}))).await?;
         tx.commit().await?;
         return Ok(None);
@@ -575,6 +582,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid, purge: bool)
     .await?;
     let row = row.ok_or_else(|| ApiError::conflict("The task changed meanwhile. Reload it and try again."))?;
     super::jobs::cancel(&mut tx, &super::jobs::Job::StartCall { task_id: id }).await?;
+    publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: id, status: to }).await?;
     audit::record(&mut tx, Entry::by(user, "task.cancel", "call_task", Some(id), json!({ "from": from }))).await?;
     tx.commit().await?;
     row.open(&state.cipher).map(Some)

@@ -73,10 +73,14 @@ pub fn SessionPage() -> impl IntoView {
     );
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading the call…"</p> }>
-            {move || detail.get().map(|found| match found {
-                Err(e) => load_failure(e, "follow this call", Some(("Call not found", "It may have been deleted with its task, or it belongs to another account."))),
-                Ok(d) => view! { <SessionView detail=d heard refresh/> }.into_any(),
-            })}
+            {
+                // Rebuilt only when the call itself changed (not after a refetch that found it as it was).
+                let shown = Memo::new(move |_| detail.get());
+                move || shown.get().map(|found| match found {
+                    Err(e) => load_failure(e, "follow this call", Some(("Call not found", "It may have been deleted with its task, or it belongs to another account."))),
+                    Ok(d) => view! { <SessionView detail=d heard refresh/> }.into_any(),
+                })
+            }
         </Transition>
     }
 }

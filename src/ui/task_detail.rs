@@ -17,6 +17,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The route parameter `id` as a UUID (`None` for anything else).
@@ -70,11 +71,13 @@ pub fn TaskDetailPage() -> impl IntoView {
     let auth = expect_context::<AuthVersion>();
     let refresh = live::refresh_on(move |event| match event {
         ServerEvent::TaskStatus { call_task_id, .. }
+        | ServerEvent::TaskDeleted { call_task_id }
         | ServerEvent::SessionStatus { call_task_id, .. }
         | ServerEvent::CallProcessed { call_task_id, .. } => Some(*call_task_id) == id.get_untracked(),
         _ => false,
     });
     let viewer = expect_context::<Viewer>();
+    let drafts = Drafts::default();
     let task = Resource::new(
         move || (id.get(), auth.0.get(), refresh.track()),
         move |(id, _, _)| async move {
@@ -86,10 +89,15 @@ pub fn TaskDetailPage() -> impl IntoView {
     );
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading the task…"</p> }>
-            {move || task.get().map(|found| match found {
-                Err(e) => load_failure(e, "see this task", Some(("Task not found", "It may have been deleted, or it belongs to another account."))),
-                Ok((task, sessions)) => view! { <TaskView task sessions refresh calls delete/> }.into_any(),
-            })}
+            {
+                // Rebuilt only when the task itself changed: a refetch after a
+                // reconnect or an event that left it as it was changes nothing.
+                let shown = Memo::new(move |_| task.get());
+                move || shown.get().map(|found| match found {
+                    Err(e) => load_failure(e, "see this task", Some(("Task not found", "It may have been deleted, or it belongs to another account."))),
+                    Ok((task, sessions)) => view! { <TaskView task sessions refresh calls delete drafts/> }.into_any(),
+                })
+            }
         </Transition>
     }
 }
@@ -101,6 +109,7 @@ fn TaskView(
     refresh: Refresh,
     calls: CallActions,
     delete: ServerAction<DeleteTask>,
+    drafts: Drafts,
 ) -> impl IntoView {
     let clarifications = task.user_clarifications.clone().unwrap_or_default();
     let missing = task
@@ -118,7 +127,7 @@ fn TaskView(
         </div>
         <p class="mt-2 max-w-3xl text-slate-700 dark:text-slate-200">"“" {task.raw_instruction.clone()} "”"</p>
         <Overview task=task.clone()/>
-        {needs_details.then(|| view! { <Clarify task=task.clone() missing=missing.clone() refresh/> })}
+        {needs_details.then(|| view! { <Clarify task=task.clone() missing=missing.clone() refresh drafts/> })}
         <Controls task=task.clone() ready=!needs_details refresh calls delete/>
         {task.ai_plan.clone().map(|plan| view! { <PlanCard plan/> })}
         <History sessions/>
@@ -151,12 +160,39 @@ fn label_for(plan: Option<&AiPlan>, key: &str) -> (String, Option<String>) {
     }
 }
 
+/// What the reader has typed into the clarification fields, kept by the
+/// page: a live update that rebuilds the form must not lose it.
+#[derive(Clone, Copy)]
+struct Drafts(StoredValue<HashMap<String, ArcRwSignal<String>>>);
+
+impl Default for Drafts {
+    fn default() -> Self {
+        Drafts(StoredValue::new(HashMap::new()))
+    }
+}
+
+impl Drafts {
+    /// The text typed for `key` so far (empty at first).
+    fn field(self, key: &str) -> ArcRwSignal<String> {
+        let mut field = None;
+        self.0.update_value(|all| {
+            field = Some(all.entry(key.to_owned()).or_insert_with(|| ArcRwSignal::new(String::new())).clone())
+        });
+        field.unwrap_or_else(|| ArcRwSignal::new(String::new()))
+    }
+
+    /// Forgets everything typed (once it is saved).
+    fn clear(self) {
+        self.0.update_value(|all| all.clear());
+    }
+}
+
 /// Seed flow 2: every missing item is a labelled field; once all are
 /// filled the task is ready to call.
 #[component]
-fn Clarify(task: CallTask, missing: Vec<String>, refresh: Refresh) -> impl IntoView {
+fn Clarify(task: CallTask, missing: Vec<String>, refresh: Refresh, drafts: Drafts) -> impl IntoView {
     let update = ServerAction::<UpdateTask>::new();
-    let values: Vec<(String, RwSignal<String>)> = missing.iter().map(|k| (k.clone(), RwSignal::new(String::new()))).collect();
+    let values: Vec<(String, ArcRwSignal<String>)> = missing.iter().map(|k| (k.clone(), drafts.field(k))).collect();
     let id = task.id;
     let fields = values.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -181,6 +217,7 @@ fn Clarify(task: CallTask, missing: Vec<String>, refresh: Refresh) -> impl IntoV
     };
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {
+            drafts.clear();
             refresh.bump();
         }
     });
@@ -198,13 +235,14 @@ fn Clarify(task: CallTask, missing: Vec<String>, refresh: Refresh) -> impl IntoV
                     let key_for_error = key.clone();
                     let invalid = move || error().and_then(|e| e.field).is_some_and(|f| f == key_for_error);
                     let kind = if key == "target_phone_number" { "tel" } else { "text" };
+                    let shown = value.clone();
                     view! {
                         <div>
                             <label class="block text-sm font-medium" for=input_id.clone()>{label}</label>
                             <input id=input_id class=INPUT type=kind name=key.clone() maxlength="500"
                                 aria-describedby=hint.is_some().then(|| hint_id.clone())
                                 aria-invalid=move || invalid().to_string()
-                                prop:value=move || value.get()
+                                prop:value=move || shown.get()
                                 on:input=move |ev| value.set(event_target_value(&ev))/>
                             {hint.map(|h| view! { <p id=hint_id class="mt-1 text-xs text-slate-500 dark:text-slate-400">{h}</p> })}
                         </div>

@@ -79,7 +79,7 @@ pub fn TasksPage() -> impl IntoView {
             limit: q.get("limit").and_then(|l| l.parse().ok()).filter(|l| (1..=MAX_LIST_LIMIT).contains(l)),
         }
     });
-    let refresh = live::refresh_on(|e| matches!(e, ServerEvent::TaskStatus { .. }));
+    let refresh = live::refresh_on(|e| matches!(e, ServerEvent::TaskStatus { .. } | ServerEvent::TaskDeleted { .. }));
     let viewer = expect_context::<Viewer>();
     let tasks = Resource::new(
         move || (filters.get(), auth.0.get(), refresh.track()),
