@@ -191,6 +191,7 @@ test("the task list filters, searches, and deletes with confirmation", async () 
   await rows.first().waitFor();
   assert.equal(await rows.count(), 2);
   await assertAccessible(page, "task list");
+  await page.evaluate(() => { window.stayed = true; });
 
   await page.locator("#filter-status").selectOption("waiting_for_user");
   await page.waitForURL(/status=waiting_for_user/);
@@ -201,6 +202,7 @@ test("the task list filters, searches, and deletes with confirmation", async () 
   await page.waitForURL(/q=leak/);
   await page.waitForFunction(() => document.querySelectorAll("#task-list .task-row").length === 1);
   await rows.first().getByText(/leak/i).waitFor();
+  assert.equal(await page.evaluate(() => window.stayed), true, "filters apply in place, without reloading the page");
 
   await rows.first().getByRole("button", { name: "Delete" }).click();
   await rows.first().locator(".confirm-delete").click();

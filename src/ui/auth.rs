@@ -83,6 +83,15 @@ impl AuthVersion {
     }
 }
 
+/// This page signed someone in (`Some`) or out (`None`): the viewer shows it
+/// at once, then everything keyed on the account refetches. Setting the
+/// viewer first means no refetch can still see the previous account and ask
+/// the server with a session cookie that is already gone.
+pub fn now_signed_in_as(user: Option<crate::domain::account::User>) {
+    expect_context::<Viewer>().set(Some(Ok(user)));
+    expect_context::<AuthVersion>().bump();
+}
+
 const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
 const BUTTON: &str = "mt-6 w-full rounded-md bg-indigo-700 px-4 py-2 font-semibold text-white hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2";
 
@@ -99,15 +108,14 @@ fn error_of<T: Clone + Send + Sync + 'static>(
 
 /// Once the user is signed in by `value`'s action: refresh who is signed
 /// in, and go back to the page that sent them here (or home).
-fn back_when_signed_in<T: Clone + Send + Sync + 'static>(
-    value: impl Get<Value = Option<Result<T, crate::domain::error::ApiError>>> + Send + Sync + 'static,
+fn back_when_signed_in(
+    value: impl Get<Value = Option<Result<crate::domain::account::User, crate::domain::error::ApiError>>> + Send + Sync + 'static,
 ) {
-    let auth = expect_context::<AuthVersion>();
     let navigate = use_navigate();
     let query = use_query_map();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
-            auth.bump();
+        if let Some(Ok(user)) = value.get() {
+            now_signed_in_as(Some(user));
             let next = safe_next(query.get_untracked().get("next").as_deref());
             navigate(&next, Default::default());
         }
@@ -163,13 +171,12 @@ pub fn SignInPage() -> impl IntoView {
 /// The signed-in user's name and a sign-out button, or a sign-in link.
 #[component]
 pub fn UserMenu() -> impl IntoView {
-    let auth = expect_context::<AuthVersion>();
     let user = expect_context::<Viewer>();
     let sign_out = ServerAction::<SignOut>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
-            auth.bump();
+            now_signed_in_as(None);
             navigate("/", Default::default());
         }
     });

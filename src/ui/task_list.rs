@@ -15,7 +15,7 @@ use crate::domain::events::ServerEvent;
 use crate::domain::task::{CallTask, MAX_LIST_LIMIT, TaskPatch};
 use crate::domain::url::percent_encode;
 use leptos::prelude::*;
-use leptos_router::components::{A, Form};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 /// A status as a coloured badge (text and colour, never colour alone).
@@ -61,6 +61,21 @@ struct Filters {
     limit: Option<u32>,
 }
 
+impl Filters {
+    /// The filters a query names (the address bar's, or a submitted filter
+    /// form's); what is missing or unreadable is left at its default.
+    fn read(get: impl Fn(&str) -> Option<String>) -> Filters {
+        Filters {
+            status: get("status").and_then(|s| s.parse().ok()),
+            priority: get("priority").and_then(|s| s.parse().ok()),
+            sort: get("sort").and_then(|s| s.parse().ok()).unwrap_or_default(),
+            q: get("q").unwrap_or_default(),
+            cursor: get("cursor").filter(|c| !c.is_empty()),
+            limit: get("limit").and_then(|l| l.parse().ok()).filter(|l| (1..=MAX_LIST_LIMIT).contains(l)),
+        }
+    }
+}
+
 /// Tasks per page unless the address asks for another number (1 to 100).
 const PAGE_SIZE: u32 = 20;
 
@@ -70,14 +85,7 @@ pub fn TasksPage() -> impl IntoView {
     let query = use_query_map();
     let filters = Memo::new(move |_| {
         let q = query.read();
-        Filters {
-            status: q.get("status").and_then(|s| s.parse().ok()),
-            priority: q.get("priority").and_then(|s| s.parse().ok()),
-            sort: q.get("sort").and_then(|s| s.parse().ok()).unwrap_or_default(),
-            q: q.get("q").unwrap_or_default(),
-            cursor: q.get("cursor").filter(|c| !c.is_empty()),
-            limit: q.get("limit").and_then(|l| l.parse().ok()).filter(|l| (1..=MAX_LIST_LIMIT).contains(l)),
-        }
+        Filters::read(|name| q.get(name))
     });
     let refresh = live::refresh_on(|e| matches!(e, ServerEvent::TaskStatus { .. } | ServerEvent::TaskDeleted { .. }));
     let viewer = expect_context::<Viewer>();
@@ -149,11 +157,26 @@ fn page_href(f: &Filters) -> String {
     if parts.is_empty() { "/tasks".to_owned() } else { format!("/tasks?{}", parts.join("&")) }
 }
 
-/// A GET form: the filters go to the address bar, with or without script;
-/// hydrated, changing a select applies it at once.
+/// A GET form: the filters go to the address bar, with or without script
+/// (hydrated, the page navigates in place, and changing a select applies
+/// it at once).
 #[component]
 fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
     let f = filters.get_untracked();
+    let navigate = leptos_router::hooks::use_navigate();
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+            if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
+                ev.prevent_default();
+                navigate(&page_href(&Filters::read(|name| data.get(name).as_string())), Default::default());
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &navigate);
+    };
     let label = "block text-xs font-medium uppercase tracking-wide text-slate-600 dark:text-slate-300";
     let submit_on_change = |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -171,7 +194,7 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
         let _ = ev;
     };
     view! {
-        <Form method="GET" action="/tasks" attr:class=format!("mt-6 grid grid-cols-2 gap-3 sm:grid-cols-5 {CARD}") attr:id="task-filters" attr:role="search">
+        <form method="get" action="/tasks" on:submit=apply class=format!("mt-6 grid grid-cols-2 gap-3 sm:grid-cols-5 {CARD}") id="task-filters" role="search">
             <div class="col-span-2">
                 <label class=label for="filter-q">"Search titles"</label>
                 <input id="filter-q" name="q" type="search" class=INPUT value=f.q.clone() placeholder="dentist"/>
@@ -207,7 +230,7 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
                 <button type="submit" class=SECONDARY>"Apply"</button>
                 <A href="/tasks" attr:class=format!("{SECONDARY}")>"Clear"</A>
             </div>
-        </Form>
+        </form>
     }
 }
 
