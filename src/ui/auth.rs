@@ -3,10 +3,11 @@
 //! errors in place and refresh the header's user.
 
 use super::layout::PageHeader;
+use super::post_form::dispatch_on_submit;
 use crate::api::accounts::{SignIn, SignOut, SignUp};
 use crate::domain::url::percent_encode;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
@@ -129,7 +130,8 @@ pub fn SignUpPage() -> impl IntoView {
     view! {
         <div class="mx-auto max-w-md">
             <PageHeader title="Create your account" lead="Callwright makes phone calls for you. Your calls and contacts are yours alone."/>
-            <ActionForm action=action>
+            <form method="post" action=SignUp::url()
+                on:submit=dispatch_on_submit(action, |field| SignUp { email: field("email"), password: field("password"), display_name: field("display_name") })>
                 <label class="mt-6 block text-sm font-medium" for="signup-name">"Your name"</label>
                 <input id="signup-name" class=INPUT type="text" name="display_name" required maxlength="100" autocomplete="name"/>
                 <label class="mt-4 block text-sm font-medium" for="signup-email">"Email"</label>
@@ -137,7 +139,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <label class="mt-4 block text-sm font-medium" for="signup-password">"Password (at least 8 characters)"</label>
                 <input id="signup-password" class=INPUT type="password" name="password" required minlength="8" autocomplete="new-password"/>
                 <button class=BUTTON type="submit" disabled=move || action.pending().get()>"Create account"</button>
-            </ActionForm>
+            </form>
             {error_of(action.value())}
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
                 "Already have an account? " <A href="/signin" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</A>
@@ -153,13 +155,14 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <div class="mx-auto max-w-md">
             <PageHeader title="Sign in"/>
-            <ActionForm action=action>
+            <form method="post" action=SignIn::url()
+                on:submit=dispatch_on_submit(action, |field| SignIn { email: field("email"), password: field("password") })>
                 <label class="mt-6 block text-sm font-medium" for="signin-email">"Email"</label>
                 <input id="signin-email" class=INPUT type="email" name="email" required autocomplete="email"/>
                 <label class="mt-4 block text-sm font-medium" for="signin-password">"Password"</label>
                 <input id="signin-password" class=INPUT type="password" name="password" required autocomplete="current-password"/>
                 <button class=BUTTON type="submit" disabled=move || action.pending().get()>"Sign in"</button>
-            </ActionForm>
+            </form>
             {error_of(action.value())}
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
                 "New here? " <A href="/signup" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Create an account"</A>
@@ -188,9 +191,9 @@ pub fn UserMenu() -> impl IntoView {
                     Ok(Some(u)) => view! {
                         <div class="flex items-center gap-2" id="user-menu">
                             <span class="text-sm text-slate-700 dark:text-slate-200" data-user=u.email.clone()>{u.display_name}</span>
-                            <ActionForm action=sign_out>
+                            <form method="post" action=SignOut::url() on:submit=dispatch_on_submit(sign_out, |_| SignOut {})>
                                 <button type="submit" class=link>"Sign out"</button>
-                            </ActionForm>
+                            </form>
                         </div>
                     }
                     .into_any(),

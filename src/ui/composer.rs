@@ -4,13 +4,14 @@
 
 use super::auth::{AuthVersion, SignedIn, Viewer, when_signed_in};
 use super::format::{self, ALERT, BUTTON, Debounce, INPUT, LINK, MUTED};
+use super::post_form::dispatch_on_submit;
 use super::task_list::StatusBadge;
 use super::voice::VoiceButton;
 use crate::api::contacts::list_contacts;
 use crate::api::tasks::{CreateTask, PlanPreview, PreviewPlan};
 use crate::domain::enums::TaskStatus;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 /// Instructions shorter than this are not worth previewing yet.
@@ -53,7 +54,18 @@ pub fn Composer() -> impl IntoView {
     view! {
         <section class="mt-8 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="composer-title">
             <h2 id="composer-title" class="text-lg font-semibold">"What should Callwright do?"</h2>
-            <ActionForm action=create>
+            <form method="post" action=CreateTask::url() on:submit=dispatch_on_submit(create, |field| {
+                // Empty fields mean "not given"; the server function parses the rest.
+                let given = |name: &str| Some(field(name)).filter(|v| !v.trim().is_empty());
+                CreateTask {
+                    raw_instruction: field("raw_instruction"),
+                    priority: given("priority").and_then(|p| p.parse().ok()),
+                    target_phone_number: given("target_phone_number"),
+                    contact_id: given("contact_id"),
+                    scheduled_for: given("scheduled_for"),
+                    max_price: given("max_price"),
+                }
+            })>
                 <div class="mt-2 flex items-center justify-between gap-2">
                     <label class="text-sm text-slate-600 dark:text-slate-300" for="instruction">"Describe the call: who, what for, and any limit."</label>
                     <VoiceButton on_text=dictated/>
@@ -112,7 +124,7 @@ pub fn Composer() -> impl IntoView {
                 <button type="submit" id="plan-call" disabled=move || create.pending().get() class=format!("mt-4 {BUTTON}")>
                     {move || if create.pending().get() { "Planning…" } else { "Plan the call" }}
                 </button>
-            </ActionForm>
+            </form>
             {move || match create.value().get() {
                 Some(Ok(created)) => view! { <Created task=created.task/> }.into_any(),
                 Some(Err(e)) => view! { <p role="alert" class=ALERT id="composer-error">{e.message}</p> }.into_any(),

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod live;
 pub mod not_found;
 pub mod notifications;
+pub mod post_form;
 pub mod session;
 pub mod settings;
 pub mod task_detail;
