@@ -67,3 +67,23 @@ test("the app is an installable PWA with a registered service worker", async () 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("without JavaScript a person can still sign up, plan a call and find it in the list", async () => {
+  const { context, page, problems } = await openPage({ width: 1280, height: 800 }, { javaScript: false });
+  await page.goto(BASE + "/signup", { waitUntil: "load" });
+  await page.getByLabel("Your name").fill("Hedy Lamarr");
+  await page.getByLabel("Email").fill(`hedy-${Date.now()}@example.com`);
+  await page.getByLabel("Password (at least 8 characters)").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForLoadState("load");
+  await page.goto(BASE + "/", { waitUntil: "load" });
+  await page.locator("#user-menu").getByText("Hedy Lamarr").waitFor();
+  await page.getByLabel("Describe the call").fill("Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250");
+  await page.getByRole("button", { name: "Plan the call" }).click();
+  await page.waitForLoadState("load");
+  await page.goto(BASE + "/tasks?q=leak", { waitUntil: "load" });
+  await page.locator("#task-list .task-row").first().getByText(/leak/i).waitFor();
+  await shot(page, "no-script-task-list.png");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

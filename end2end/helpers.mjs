@@ -26,8 +26,8 @@ after(async () => {
 });
 
 /** A fresh browser context and page; `problems` collects console errors, warnings and failed requests. */
-export async function openPage(viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+export async function openPage(viewport = { width: 1280, height: 800 }, { javaScript = true } = {}) {
+  const context = await browser.newContext({ viewport, javaScriptEnabled: javaScript });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (msg) => {

@@ -6,7 +6,7 @@ use crate::ui::{
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{StaticSegment, path};
+use leptos_router::{SsrMode, StaticSegment, path};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,18 +50,21 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/callwright.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Callwright".to_owned() } else { format!("{page} · Callwright") }/>
+        // Every page is rendered whole on the server (`Async`): the HTML is complete
+        // without script (reading, the composer and the filters work without it),
+        // and a page's <title> can come from its data. The data is a few queries away.
         <Router>
             <Layout>
                 <Routes fallback=not_found::NotFound>
-                    <Route path=StaticSegment("") view=home::HomePage/>
-                    <Route path=StaticSegment("tasks") view=task_list::TasksPage/>
-                    <Route path=path!("/tasks/:id") view=task_detail::TaskDetailPage/>
-                    <Route path=path!("/calls/:id") view=session::SessionPage/>
-                    <Route path=StaticSegment("contacts") view=contacts::ContactsPage/>
-                    <Route path=StaticSegment("notifications") view=notifications::NotificationsPage/>
-                    <Route path=StaticSegment("settings") view=settings::SettingsPage/>
-                    <Route path=StaticSegment("signin") view=auth::SignInPage/>
-                    <Route path=StaticSegment("signup") view=auth::SignUpPage/>
+                    <Route path=StaticSegment("") view=home::HomePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("tasks") view=task_list::TasksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tasks/:id") view=task_detail::TaskDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/calls/:id") view=session::SessionPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("contacts") view=contacts::ContactsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("notifications") view=notifications::NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("settings") view=settings::SettingsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signin") view=auth::SignInPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view=auth::SignUpPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
