@@ -8,7 +8,6 @@ use crate::api::accounts::{SignIn, SignOut, SignUp};
 use crate::domain::url::percent_encode;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 /// Who is signed in, fetched once per [`AuthVersion`] and shared by the
@@ -67,7 +66,7 @@ pub fn SignInPrompt(what: &'static str) -> impl IntoView {
             <p>{format!("Sign in to {what}.")}</p>
             <p class="mt-3 flex gap-4">
                 <a href=href class=super::format::LINK>"Sign in"</a>
-                <A href="/signup" attr:class=super::format::LINK>"Create an account"</A>
+                <a href="/signup" class=super::format::LINK>"Create an account"</a>
             </p>
         </div>
     }
@@ -142,7 +141,7 @@ pub fn SignUpPage() -> impl IntoView {
             </form>
             {error_of(action.value())}
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
-                "Already have an account? " <A href="/signin" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</A>
+                "Already have an account? " <a href="/signin" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</a>
             </p>
         </div>
     }
@@ -165,7 +164,7 @@ pub fn SignInPage() -> impl IntoView {
             </form>
             {error_of(action.value())}
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
-                "New here? " <A href="/signup" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Create an account"</A>
+                "New here? " <a href="/signup" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Create an account"</a>
             </p>
         </div>
     }
@@ -197,7 +196,7 @@ pub fn UserMenu() -> impl IntoView {
                         </div>
                     }
                     .into_any(),
-                    _ => view! { <A href="/signin" attr:class=link attr:id="sign-in-link">"Sign in"</A> }.into_any(),
+                    _ => view! { <a href="/signin" class=link id="sign-in-link">"Sign in"</a> }.into_any(),
                 })
             }}
         </Transition>

@@ -12,7 +12,6 @@ use crate::api::tasks::{CreateTask, PlanPreview, PreviewPlan};
 use crate::domain::enums::TaskStatus;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::components::A;
 
 /// Instructions shorter than this are not worth previewing yet.
 const PREVIEW_MIN_CHARS: usize = 12;
@@ -200,8 +199,8 @@ fn Created(task: crate::domain::task::CallTask) -> impl IntoView {
                 </div>
             })}
             <div class="mt-4 flex flex-wrap items-center gap-4">
-                <A href=format!("/tasks/{}", task.id) attr:class=BUTTON attr:id="open-task">{next}</A>
-                <A href="/tasks" attr:class=LINK>"See all your tasks"</A>
+                <a href=format!("/tasks/{}", task.id) class=BUTTON id="open-task">{next}</a>
+                <a href="/tasks" class=LINK>"See all your tasks"</a>
             </div>
         </div>
     }

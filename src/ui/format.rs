@@ -40,7 +40,7 @@ pub fn Missing(title: &'static str, detail: &'static str) -> impl IntoView {
         <leptos_meta::Title text=title/>
         <h1 class="text-2xl font-semibold">{title}</h1>
         <p class=format!("mt-2 {MUTED}")>{detail}</p>
-        <leptos_router::components::A href="/tasks" attr:class=format!("mt-4 inline-block {LINK}")>"Back to your tasks"</leptos_router::components::A>
+        <a href="/tasks" class=format!("mt-4 inline-block {LINK}")>"Back to your tasks"</a>
     }
 }
 

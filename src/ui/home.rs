@@ -1,7 +1,6 @@
 //! The home page. The task composer grows here.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -38,7 +37,7 @@ pub fn HomePage() -> impl IntoView {
                 .collect_view()}
         </ol>
         <p class="mt-8 text-sm text-slate-600 dark:text-slate-300">
-            "Your calls are listed under " <A href="/tasks" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Tasks"</A> "."
+            "Your calls are listed under " <a href="/tasks" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Tasks"</a> "."
         </p>
     }
 }

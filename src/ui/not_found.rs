@@ -2,7 +2,6 @@
 
 use super::layout::PageHeader;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -12,6 +11,6 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <PageHeader title="Page not found" lead="There is nothing at this address."/>
-        <p class="mt-4"><A href="/" attr:class="font-medium text-indigo-700 underline dark:text-indigo-300">"Go to the home page"</A></p>
+        <p class="mt-4"><a href="/" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Go to the home page"</a></p>
     }
 }

@@ -11,7 +11,6 @@ use crate::domain::enums::{NotificationPriority, NotificationType};
 use crate::domain::events::ServerEvent;
 use crate::domain::notification::Notification;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Bumped when notifications are read, so the header's count follows.
 #[derive(Clone, Copy)]
@@ -111,9 +110,9 @@ fn Item(n: Notification, mark: ServerAction<MarkNotification>) -> impl IntoView 
                 <p class=if unread { "font-semibold" } else { "" }>
                     {match href {
                         Some(href) => view! {
-                            <A href=href attr:class="underline-offset-2 hover:underline" on:click=move |_| if unread { mark.dispatch(MarkNotification { id, is_read: true }); }>
+                            <a href=href class="underline-offset-2 hover:underline" on:click=move |_| if unread { mark.dispatch(MarkNotification { id, is_read: true }); }>
                                 {n.message.clone()}
-                            </A>
+                            </a>
                         }.into_any(),
                         None => n.message.clone().into_any(),
                     }}

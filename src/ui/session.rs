@@ -16,7 +16,6 @@ use crate::domain::events::ServerEvent;
 use crate::domain::session::{Approval, ExtractedData, Segment, SessionDetail, Transcript};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use uuid::Uuid;
 
 fn is_live(status: SessionStatus) -> bool {
@@ -98,8 +97,8 @@ fn SessionView(detail: SessionDetail, heard: RwSignal<Vec<Segment>>, refresh: Re
     view! {
         <leptos_meta::Title text=format!("Call: {}", detail.task_title.clone())/>
         <nav aria-label="Breadcrumb" class=MUTED>
-            <A href="/tasks" attr:class=LINK>"Tasks"</A> " / "
-            <A href=format!("/tasks/{}", s.call_task_id) attr:class=LINK>{title.clone()}</A> " / call"
+            <a href="/tasks" class=LINK>"Tasks"</a> " / "
+            <a href=format!("/tasks/{}", s.call_task_id) class=LINK>{title.clone()}</a> " / call"
         </nav>
         <div class="mt-2 flex flex-wrap items-center gap-3">
             <h1 class="text-2xl font-semibold tracking-tight sm:text-3xl">{detail.task_title.clone()}</h1>

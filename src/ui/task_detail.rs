@@ -14,7 +14,6 @@ use crate::domain::events::ServerEvent;
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch, still_missing};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -120,7 +119,7 @@ fn TaskView(
     let needs_details = !missing.is_empty() && task.status.is_open();
     view! {
         <leptos_meta::Title text=task.title.clone()/>
-        <nav aria-label="Breadcrumb" class=MUTED><A href="/tasks" attr:class=LINK>"Tasks"</A> " / this task"</nav>
+        <nav aria-label="Breadcrumb" class=MUTED><a href="/tasks" class=LINK>"Tasks"</a> " / this task"</nav>
         <div class="mt-2 flex flex-wrap items-center gap-3">
             <h1 class="text-2xl font-semibold tracking-tight sm:text-3xl">{task.title.clone()}</h1>
             <StatusBadge status=task.status/>
@@ -443,7 +442,7 @@ fn History(sessions: Vec<CallSessionSummary>) -> impl IntoView {
                         {sessions.into_iter().map(|s| view! {
                             <li class="flex flex-wrap items-center justify-between gap-2 px-4 py-3">
                                 <div class="flex flex-col">
-                                    <A href=format!("/calls/{}", s.id) attr:class=LINK><Time at=s.started_at/></A>
+                                    <a href=format!("/calls/{}", s.id) class=LINK><Time at=s.started_at/></a>
                                     <span class=MUTED>
                                         {s.phone_number_called.clone().unwrap_or_default()}
                                         {s.duration_seconds.map(|d| format!(" · {}", format::duration(d.into())))}

@@ -15,7 +15,6 @@ use crate::domain::events::ServerEvent;
 use crate::domain::task::{CallTask, MAX_LIST_LIMIT, TaskPatch};
 use crate::domain::url::percent_encode;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 /// A status as a coloured badge (text and colour, never colour alone).
@@ -121,9 +120,9 @@ pub fn TasksPage() -> impl IntoView {
                             {page.tasks.into_iter().map(|task| view! { <TaskRow task refresh calls/> }).collect_view()}
                         </ul>
                         <nav aria-label="Pages" class="mt-4 flex justify-between">
-                            {first.map(|href| view! { <A href=href attr:class=LINK>"← First page"</A> })}
+                            {first.map(|href| view! { <a href=href class=LINK>"← First page"</a> })}
                             <span></span>
-                            {next.map(|href| view! { <A href=href attr:class=LINK attr:id="next-page">"More tasks →"</A> })}
+                            {next.map(|href| view! { <a href=href class=LINK id="next-page">"More tasks →"</a> })}
                         </nav>
                     }.into_any()
                 }
@@ -228,7 +227,7 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
             {f.limit.map(|l| view! { <input type="hidden" name="limit" value=l.to_string()/> })}
             <div class="col-span-2 flex gap-2 sm:col-span-5">
                 <button type="submit" class=SECONDARY>"Apply"</button>
-                <A href="/tasks" attr:class=format!("{SECONDARY}")>"Clear"</A>
+                <a href="/tasks" class=format!("{SECONDARY}")>"Clear"</a>
             </div>
         </form>
     }
@@ -241,7 +240,7 @@ fn Empty(filtered: bool) -> impl IntoView {
             {if filtered {
                 view! {
                     <p class="font-medium">"No tasks match these filters."</p>
-                    <A href="/tasks" attr:class=format!("mt-4 inline-block {LINK}")>"Show all tasks"</A>
+                    <a href="/tasks" class=format!("mt-4 inline-block {LINK}")>"Show all tasks"</a>
                 }.into_any()
             } else {
                 view! {
@@ -249,7 +248,7 @@ fn Empty(filtered: bool) -> impl IntoView {
                     <p class=format!("mt-2 {MUTED}")>
                         "Try: “Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250.”"
                     </p>
-                    <A href="/" attr:class=format!("mt-4 inline-block {LINK}")>"Describe a call"</A>
+                    <a href="/" class=format!("mt-4 inline-block {LINK}")>"Describe a call"</a>
                 }.into_any()
             }}
         </div>
@@ -286,7 +285,7 @@ fn TaskRow(task: CallTask, refresh: Refresh, calls: CallActions) -> impl IntoVie
         <li class="task-row px-4 py-3" data-task-id=id.to_string()>
             <div class="flex flex-wrap items-center justify-between gap-2">
                 <div class="min-w-0">
-                    <A href=format!("/tasks/{id}") attr:class="font-medium text-slate-900 underline-offset-2 hover:underline dark:text-slate-100">{title}</A>
+                    <a href=format!("/tasks/{id}") class="font-medium text-slate-900 underline-offset-2 hover:underline dark:text-slate-100">{title}</a>
                     <p class="text-xs text-slate-600 dark:text-slate-300">
                         {format::words(task.priority.as_str())} " priority · " <Time at=task.created_at/>
                         {task.scheduled_for.map(|at| view! { " · scheduled " <Time at/> })}
