@@ -1,11 +1,33 @@
-//! Forms that post to a server function. Without script the browser posts
-//! the form itself (the server function answers a form post by sending the
-//! reader back); once the page is hydrated, the fields are read here and the
-//! action is dispatched in place. This is what `leptos::form::ActionForm`
-//! does, without its generic form-decoding machinery in the browser bundle.
+//! Progressive forms: without script the browser submits the form itself
+//! (a GET to a page, or a POST to a server function, which answers a form
+//! post by sending the reader back); once the page is hydrated, the fields are
+//! read here and the page navigates or dispatches the action in place. This
+//! is what `leptos::form::ActionForm` and `leptos_router::components::Form` do,
+//! without their generic form-decoding machinery in the browser bundle.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+
+/// A submit handler that, once the page is hydrated, keeps the browser from
+/// submitting the form and hands its fields to `then` (`None` for a field
+/// the form does not have). Without script the browser submits as usual.
+pub fn on_submit_with_fields(
+    then: impl Fn(&dyn Fn(&str) -> Option<String>) + 'static,
+) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
+    move |ev| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+            if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
+                ev.prevent_default();
+                then(&|name| data.get(name).as_string());
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, &then);
+    }
+}
 
 /// A submit handler that reads the form's fields with `read` (a field that
 /// is absent reads as "") and dispatches `action` with them.
@@ -18,17 +40,7 @@ where
     S::Output: Send + Sync + 'static,
     S::Error: Send + Sync + 'static,
 {
-    move |ev| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
-            if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
-                ev.prevent_default();
-                action.dispatch(read(&|name| data.get(name).as_string().unwrap_or_default()));
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, &action, &read);
-    }
+    on_submit_with_fields(move |field| {
+        action.dispatch(read(&|name| field(name).unwrap_or_default()));
+    })
 }

@@ -7,6 +7,7 @@ use super::format::load_failure;
 use super::format::{self, ALERT, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
 use super::layout::PageHeader;
 use super::live::{self, Refresh};
+use super::post_form::on_submit_with_fields;
 use super::task_detail::CallActions;
 use crate::api::calls::{RehearseCall, StartCall};
 use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
@@ -163,19 +164,7 @@ fn page_href(f: &Filters) -> String {
 fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
     let f = filters.get_untracked();
     let navigate = leptos_router::hooks::use_navigate();
-    let apply = move |ev: leptos::ev::SubmitEvent| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
-            if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
-                ev.prevent_default();
-                navigate(&page_href(&Filters::read(|name| data.get(name).as_string())), Default::default());
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, &navigate);
-    };
+    let apply = on_submit_with_fields(move |field| navigate(&page_href(&Filters::read(field)), Default::default()));
     let label = "block text-xs font-medium uppercase tracking-wide text-slate-600 dark:text-slate-300";
     let submit_on_change = |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
