@@ -2,16 +2,14 @@
 //! the approval card when the assistant waits for the user, then the
 //! summary and the extracted facts.
 
-use super::auth::{AuthVersion, Viewer, when_signed_in};
 use super::format::load_failure;
 use super::format::{self, ALERT, BUTTON, CARD, DANGER, LINK, MUTED, SECONDARY, Time};
 use super::live::{self, Live, Refresh};
-use super::task_detail::id_param;
+use super::task_detail::{id_param, record_for_id};
 use super::task_list::SessionBadge;
 use crate::api::calls::{DecideApproval, get_session};
 use crate::domain::calendar::Appointment;
 use crate::domain::enums::{DataType, Sentiment, SessionStatus, Speaker};
-use crate::domain::error::ApiError;
 use crate::domain::events::ServerEvent;
 use crate::domain::session::{Approval, ExtractedData, Segment, SessionDetail, Transcript};
 use chrono::{DateTime, Utc};
@@ -37,7 +35,6 @@ pub fn merge_segments(stored: &[Segment], heard: &[Segment]) -> Vec<Segment> {
 #[component]
 pub fn SessionPage() -> impl IntoView {
     let id = id_param();
-    let auth = expect_context::<AuthVersion>();
     let heard = RwSignal::new(Vec::<Segment>::new());
     let refresh = live::refresh_on(move |event| match event {
         ServerEvent::SessionStatus { call_session_id, .. }
@@ -60,16 +57,7 @@ pub fn SessionPage() -> impl IntoView {
             heard.update(|h| h.push(segment));
         }
     });
-    let viewer = expect_context::<Viewer>();
-    let detail = Resource::new(
-        move || (id.get(), auth.0.get(), refresh.track()),
-        move |(id, _, _)| async move {
-            match id {
-                Some(id) => when_signed_in(viewer, move || get_session(id)).await,
-                None => Err(ApiError::not_found("Call session")),
-            }
-        },
-    );
+    let detail = record_for_id(id, refresh, "Call session", get_session);
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading the call…"</p> }>
             {

@@ -15,6 +15,8 @@ use crate::domain::plan::AiPlan;
 use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch, still_missing};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -23,6 +25,33 @@ use uuid::Uuid;
 pub fn id_param() -> Memo<Option<Uuid>> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
+}
+
+/// The record the route's `id` names, for the signed-in reader: fetched
+/// again when who is signed in changes or `refresh` is bumped; "`what` not
+/// found" for an id that is not a UUID.
+pub fn record_for_id<T, F, Fut>(
+    id: Memo<Option<Uuid>>,
+    refresh: Refresh,
+    what: &'static str,
+    fetch: F,
+) -> Resource<Result<T, ApiError>>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    F: Fn(Uuid) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    let auth = expect_context::<AuthVersion>();
+    let viewer = expect_context::<Viewer>();
+    Resource::new(
+        move || (id.get(), auth.0.get(), refresh.track()),
+        move |(id, _, _)| async move {
+            match id {
+                Some(id) => when_signed_in(viewer, move || fetch(id)).await,
+                None => Err(ApiError::not_found(what)),
+            }
+        },
+    )
 }
 
 /// Starting and rehearsing calls, owned by a page rather than by the
@@ -67,7 +96,6 @@ pub fn TaskDetailPage() -> impl IntoView {
             navigate("/tasks", Default::default());
         }
     });
-    let auth = expect_context::<AuthVersion>();
     let refresh = live::refresh_on(move |event| match event {
         ServerEvent::TaskStatus { call_task_id, .. }
         | ServerEvent::TaskDeleted { call_task_id }
@@ -75,17 +103,8 @@ pub fn TaskDetailPage() -> impl IntoView {
         | ServerEvent::CallProcessed { call_task_id, .. } => Some(*call_task_id) == id.get_untracked(),
         _ => false,
     });
-    let viewer = expect_context::<Viewer>();
     let drafts = Drafts::default();
-    let task = Resource::new(
-        move || (id.get(), auth.0.get(), refresh.track()),
-        move |(id, _, _)| async move {
-            match id {
-                Some(id) => when_signed_in(viewer, move || get_task(id)).await,
-                None => Err(ApiError::not_found("Call task")),
-            }
-        },
-    );
+    let task = record_for_id(id, refresh, "Call task", get_task);
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading the task…"</p> }>
             {
@@ -173,11 +192,9 @@ impl Default for Drafts {
 impl Drafts {
     /// The text typed for `key` so far (empty at first).
     fn field(self, key: &str) -> ArcRwSignal<String> {
-        let mut field = None;
-        self.0.update_value(|all| {
-            field = Some(all.entry(key.to_owned()).or_insert_with(|| ArcRwSignal::new(String::new())).clone())
-        });
-        field.unwrap_or_else(|| ArcRwSignal::new(String::new()))
+        self.0
+            .try_update_value(|all| all.entry(key.to_owned()).or_insert_with(|| ArcRwSignal::new(String::new())).clone())
+            .unwrap_or_else(|| ArcRwSignal::new(String::new()))
     }
 
     /// Forgets everything typed (once it is saved).
