@@ -27,21 +27,22 @@ pub fn link_of(n: &Notification) -> Option<String> {
     n.call_session_id.map(|id| format!("/calls/{id}")).or_else(|| n.call_task_id.map(|id| format!("/tasks/{id}")))
 }
 
+/// What the notification resources refetch on: who is signed in, this tab's
+/// own changes (marking read), and new notifications heard live.
+fn changes() -> impl Fn() -> (u32, u32, u32) + Clone + Send + Sync + 'static {
+    let auth = expect_context::<AuthVersion>();
+    let version = expect_context::<NotificationsVersion>();
+    let created = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
+    move || (auth.0.get(), version.0.track(), created.track())
+}
+
 /// The number of unread notifications, as a badge beside the nav link.
 #[component]
 pub fn UnreadCount() -> impl IntoView {
-    let auth = expect_context::<AuthVersion>();
     let viewer = expect_context::<Viewer>();
-    let version = expect_context::<NotificationsVersion>();
-    let created = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
-    let count = Resource::new(
-        move || (auth.0.get(), version.0.track(), created.track()),
-        move |_| async move {
-            when_signed_in(viewer, || async { list_notifications(true, Some(1)).await.map(|p| p.unread_count) })
-                .await
-                .unwrap_or(0)
-        },
-    );
+    let count = Resource::new(changes(), move |_| async move {
+        when_signed_in(viewer, || async { list_notifications(true, Some(1)).await.map(|p| p.unread_count) }).await.unwrap_or(0)
+    });
     view! {
         <Transition fallback=|| ()>
             {move || count.get().filter(|n| *n > 0).map(|n| view! {
@@ -56,14 +57,10 @@ pub fn UnreadCount() -> impl IntoView {
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let auth = expect_context::<AuthVersion>();
     let viewer = expect_context::<Viewer>();
     let version = expect_context::<NotificationsVersion>();
-    let created = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
-    let page = Resource::new(
-        move || (auth.0.get(), version.0.track(), created.track()),
-        move |_| async move { when_signed_in(viewer, || list_notifications(false, Some(100))).await },
-    );
+    let page =
+        Resource::new(changes(), move |_| async move { when_signed_in(viewer, || list_notifications(false, Some(100))).await });
     let mark = ServerAction::<MarkNotification>::new();
     let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
     Effect::new(move |_| {
