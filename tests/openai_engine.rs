@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{TempDir, TestApp, TestDb, command};
+use common::{TempDir, TestApp, TestDb, command, json_of};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -198,7 +198,7 @@ async fn model_failures_are_typed_errors_without_fallback() {
         assert!(started.elapsed() < Duration::from_secs(4), "{mode:?} took {:?}", started.elapsed());
     }
     // Nothing half-saved.
-    let list: Value = app.as_user(&ada, Method::GET, "/api/call-tasks").send().await.unwrap().json().await.unwrap();
+    let list = json_of(app.as_user(&ada, Method::GET, "/api/call-tasks")).await;
     assert_eq!(list["call_tasks"], json!([]));
     app.stop().await;
 }
@@ -264,14 +264,7 @@ async fn live_replies_are_worded_by_the_model_and_streamed() {
     let (status, v) = create(&app, &ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
     assert_eq!(status, 201, "{v}");
     let task = v["call_task"]["id"].as_str().unwrap();
-    let started: Value = app
-        .as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
     let id = started["call_session"]["id"].as_str().unwrap();
     let s = app.wait_session(&ada, id, "processing", 30, common::processed).await;
     let assistant: Vec<&str> = s["segments"]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, http, session_cookie};
+use common::{TestApp, http, json_of, session_cookie};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -27,11 +27,11 @@ async fn server_functions_share_the_service_layer_with_rest() {
         |method: Method, path: &str| client.request(method, app.url(path)).header("cookie", format!("cw_session={cookie}"));
 
     // The REST API sees the same session.
-    let me: Value = with_cookie(Method::GET, "/api/auth/me").send().await.unwrap().json().await.unwrap();
+    let me = json_of(with_cookie(Method::GET, "/api/auth/me")).await;
     assert_eq!(me["user"]["id"], user["id"]);
-    let current: Value = with_cookie(Method::POST, "/api/fn/current_user").send().await.unwrap().json().await.unwrap();
+    let current = json_of(with_cookie(Method::POST, "/api/fn/current_user")).await;
     assert_eq!(current["id"], user["id"]);
-    let visitor: Value = client.post(app.url("/api/fn/current_user")).send().await.unwrap().json().await.unwrap();
+    let visitor = json_of(client.post(app.url("/api/fn/current_user"))).await;
     assert_eq!(visitor, Value::Null);
 
     // Create through the server function, read through REST: same rules (E.164).
@@ -43,7 +43,7 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(res.status(), 200);
     let contact: Value = res.json().await.unwrap();
     assert_eq!(contact["phone_number"], "+14155550101");
-    let listed: Value = with_cookie(Method::GET, "/api/contacts").send().await.unwrap().json().await.unwrap();
+    let listed = json_of(with_cookie(Method::GET, "/api/contacts")).await;
     assert_eq!(listed["contacts"][0]["id"], contact["id"]);
     let via_fn: Value =
         with_cookie(Method::POST, "/api/fn/list_contacts").form(&[("q", "pizz")]).send().await.unwrap().json().await.unwrap();
@@ -66,16 +66,10 @@ async fn server_functions_share_the_service_layer_with_rest() {
         .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(res.json::<Value>().await.unwrap()["field"], "max_retry_attempts");
-    let ok: Value = with_cookie(Method::POST, "/api/fn/update_settings")
-        .json(&json!({"patch": {"default_tone": "formal"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ok =
+        json_of(with_cookie(Method::POST, "/api/fn/update_settings").json(&json!({"patch": {"default_tone": "formal"}}))).await;
     assert_eq!(ok["default_tone"], "formal");
-    let rest: Value = with_cookie(Method::GET, "/api/settings").send().await.unwrap().json().await.unwrap();
+    let rest = json_of(with_cookie(Method::GET, "/api/settings")).await;
     assert_eq!(rest["settings"]["default_tone"], "formal");
 
     // Not signed in: 401; another user's contact: 404.
@@ -100,17 +94,10 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(res.status(), 403);
 
     // API tokens: created once with their secret, listed without it, revoked.
-    let created: Value = with_cookie(Method::POST, "/api/fn/create_api_token")
-        .form(&[("name", "laptop")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = json_of(with_cookie(Method::POST, "/api/fn/create_api_token").form(&[("name", "laptop")])).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert_eq!(client.get(app.url("/api/contacts")).bearer_auth(&secret).send().await.unwrap().status(), 200);
-    let tokens: Value = with_cookie(Method::POST, "/api/fn/list_api_tokens").send().await.unwrap().json().await.unwrap();
+    let tokens = json_of(with_cookie(Method::POST, "/api/fn/list_api_tokens")).await;
     assert_eq!(tokens.as_array().unwrap().len(), 1);
     assert!(!tokens.to_string().contains(&secret));
     let id = created["token"]["id"].as_str().unwrap();
@@ -127,14 +114,7 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "payload_too_large");
 
     // Notifications and sign-out.
-    let page: Value = with_cookie(Method::POST, "/api/fn/list_notifications")
-        .form(&[("unread_only", "true")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = json_of(with_cookie(Method::POST, "/api/fn/list_notifications").form(&[("unread_only", "true")])).await;
     assert_eq!(page["unread_count"], 0);
     let res = with_cookie(Method::POST, "/api/fn/sign_out").send().await.unwrap();
     assert_eq!(res.status(), 200);

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use callwright::server::telephony::signature::sign;
-use common::{Session, TestApp, TestDb, http, processed};
+use common::{Session, TestApp, TestDb, http, json_of, processed};
 use futures::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -93,15 +93,11 @@ async fn spawn(api_base: &str, extra: &[(&str, &str)]) -> TestApp {
 }
 
 async fn ready_task(app: &TestApp, ada: &Session) -> String {
-    let v: Value = app
-        .as_user(ada, Method::POST, "/api/call-tasks")
-        .json(&json!({"raw_instruction": "Call my dentist at 415-555-0100 and book a cleaning next week under $100"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = json_of(
+        app.as_user(ada, Method::POST, "/api/call-tasks")
+            .json(&json!({"raw_instruction": "Call my dentist at 415-555-0100 and book a cleaning next week under $100"})),
+    )
+    .await;
     v["call_task"]["id"].as_str().unwrap().to_owned()
 }
 
@@ -275,7 +271,7 @@ async fn twilio_api_errors_become_a_503_with_twilios_message() {
     assert_eq!(res.status(), 503);
     let v: Value = res.json().await.unwrap();
     assert!(v["error"]["message"].as_str().unwrap().contains("Account not authorized to call"), "{v}");
-    let t: Value = app.as_user(&ada, Method::GET, &format!("/api/call-tasks/{task}")).send().await.unwrap().json().await.unwrap();
+    let t = json_of(app.as_user(&ada, Method::GET, &format!("/api/call-tasks/{task}"))).await;
     assert_eq!(t["call_task"]["status"], "failed");
     assert_eq!(t["call_sessions"][0]["failure_reason"], "provider_error");
     app.stop().await;
@@ -357,14 +353,7 @@ async fn barge_in_drops_the_rest_of_a_streamed_reply() {
     .await;
     let ada = app.signup("ada").await;
     let task = ready_task(&app, &ada).await;
-    let started: Value = app
-        .as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
     let session = started["call_session"]["id"].as_str().unwrap().to_owned();
     let call = twilio.calls.lock().unwrap()[0].1.clone();
     let voice_url = param(&call, "Url")[0].to_owned();

@@ -206,6 +206,11 @@ impl TestApp {
     }
 }
 
+/// Sends `request` and reads the answer as JSON, whatever its status.
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// The `cw_session` value from a response's Set-Cookie.
 pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
     res.headers()
@@ -229,14 +234,7 @@ impl TestApp {
     ) -> serde_json::Value {
         let start = std::time::Instant::now();
         loop {
-            let s: serde_json::Value = self
-                .as_user(user, reqwest::Method::GET, &format!("/api/call-sessions/{id}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let s = json_of(self.as_user(user, reqwest::Method::GET, &format!("/api/call-sessions/{id}"))).await;
             if done(&s) {
                 return s;
             }
