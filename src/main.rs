@@ -1,6 +1,10 @@
 //! The `callwright` command line.
 
 #[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "ssr")]
 fn main() -> std::process::ExitCode {
     cli::main()
 }
