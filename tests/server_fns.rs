@@ -35,7 +35,7 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(visitor, Value::Null);
 
     // Create through the server function, read through REST: same rules (E.164).
-    let res = with_cookie(Method::POST, "/api/fn/create_contact")
+    let res = with_cookie(Method::POST, "/api/fn/save_contact")
         .json(&json!({"contact": {"name": "Corner Pizzeria", "phone_number": "415.555.0101"}}))
         .send()
         .await
@@ -43,6 +43,18 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(res.status(), 200);
     let contact: Value = res.json().await.unwrap();
     assert_eq!(contact["phone_number"], "+14155550101");
+    // The same function with an id saves the whole form over that contact.
+    let edited = json_of(
+        with_cookie(Method::POST, "/api/fn/save_contact")
+            .json(&json!({"id": contact["id"], "contact": {"name": "Corner Pizzeria", "notes": "Ask for Sam"}})),
+    )
+    .await;
+    assert_eq!((&edited["id"], &edited["phone_number"], &edited["notes"]), (&contact["id"], &Value::Null, &json!("Ask for Sam")));
+    let contact = json_of(
+        with_cookie(Method::POST, "/api/fn/save_contact")
+            .json(&json!({"id": contact["id"], "contact": {"name": "Corner Pizzeria", "phone_number": "415.555.0101"}})),
+    )
+    .await;
     let listed = json_of(with_cookie(Method::GET, "/api/contacts")).await;
     assert_eq!(listed["contacts"][0]["id"], contact["id"]);
     let via_fn: Value =
@@ -50,7 +62,7 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(via_fn.as_array().unwrap().len(), 1);
 
     // The same typed errors: 400 with the field named.
-    let res = with_cookie(Method::POST, "/api/fn/create_contact")
+    let res = with_cookie(Method::POST, "/api/fn/save_contact")
         .json(&json!({"contact": {"name": "Nowhere", "phone_number": "555-1234"}}))
         .send()
         .await
@@ -105,7 +117,7 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(client.get(app.url("/api/contacts")).bearer_auth(&secret).send().await.unwrap().status(), 401);
 
     // The body limit holds for server functions too.
-    let res = with_cookie(Method::POST, "/api/fn/create_contact")
+    let res = with_cookie(Method::POST, "/api/fn/save_contact")
         .json(&json!({"contact": {"name": "x", "notes": "n".repeat(80 * 1024)}}))
         .send()
         .await
@@ -116,6 +128,14 @@ async fn server_functions_share_the_service_layer_with_rest() {
     // Notifications and sign-out.
     let page = json_of(with_cookie(Method::POST, "/api/fn/list_notifications").form(&[("unread_only", "true")])).await;
     assert_eq!(page["unread_count"], 0);
+    // One function marks one notification or all of them; "all unread" is refused with the field named.
+    let mark = |form: &[(&str, &str)]| with_cookie(Method::POST, "/api/fn/mark_notifications").form(form).send();
+    assert_eq!(mark(&[("is_read", "true")]).await.unwrap().status(), 200);
+    let res = mark(&[("is_read", "false")]).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["field"], "id");
+    let res = mark(&[("id", contact["id"].as_str().unwrap()), ("is_read", "true")]).await.unwrap();
+    assert_eq!(res.status(), 404);
     let res = with_cookie(Method::POST, "/api/fn/sign_out").send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(with_cookie(Method::GET, "/api/auth/me").send().await.unwrap().status(), 401);

@@ -7,26 +7,20 @@ use crate::domain::task::CallSessionSummary;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+/// Starts the task's call, or with `rehearsal` rehearses it on the sandbox
+/// (nobody real is called). One server function for both keeps the browser
+/// bundle to one client for them.
 #[server(prefix = "/api/fn", endpoint = "start_call")]
-pub async fn start_call(task_id: Uuid) -> Result<CallSessionSummary, ApiError> {
+pub async fn start_call(task_id: Uuid, rehearsal: bool) -> Result<CallSessionSummary, ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {
             let (state, user) = sf::user().await?;
-            crate::server::calls::start_call(&state, &user, task_id).await
-        }
-        .await,
-    )
-}
-
-/// Rehearses the task's call on the sandbox (nobody real is called).
-#[server(prefix = "/api/fn", endpoint = "rehearse_call")]
-pub async fn rehearse_call(task_id: Uuid) -> Result<CallSessionSummary, ApiError> {
-    use crate::server::http::server_fn as sf;
-    sf::respond(
-        async {
-            let (state, user) = sf::user().await?;
-            crate::server::calls::rehearse(&state, &user, task_id).await
+            if rehearsal {
+                crate::server::calls::rehearse(&state, &user, task_id).await
+            } else {
+                crate::server::calls::start_call(&state, &user, task_id).await
+            }
         }
         .await,
     )

@@ -26,25 +26,20 @@ pub async fn list_notifications(unread_only: bool, limit: Option<u32>) -> Result
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "mark_notification")]
-pub async fn mark_notification(id: Uuid, is_read: bool) -> Result<Notification, ApiError> {
+/// Marks one notification (`id`) read or unread, or with no `id` marks all
+/// of the user's notifications read. One server function for both keeps the
+/// browser bundle to one client for them.
+#[server(prefix = "/api/fn", endpoint = "mark_notifications")]
+pub async fn mark_notifications(id: Option<Uuid>, is_read: bool) -> Result<(), ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {
             let (state, user) = sf::user().await?;
-            crate::server::notifications::set_read(&state, &user, id, is_read).await
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/api/fn", endpoint = "mark_all_notifications_read")]
-pub async fn mark_all_notifications_read() -> Result<u64, ApiError> {
-    use crate::server::http::server_fn as sf;
-    sf::respond(
-        async {
-            let (state, user) = sf::user().await?;
-            crate::server::notifications::read_all(&state, &user).await
+            match id {
+                Some(id) => crate::server::notifications::set_read(&state, &user, id, is_read).await.map(drop),
+                None if is_read => crate::server::notifications::read_all(&state, &user).await.map(drop),
+                None => Err(ApiError::validation("id", "notifications can only be marked unread one at a time")),
+            }
         }
         .await,
     )

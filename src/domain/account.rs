@@ -20,6 +20,7 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub created_at: DateTime<Utc>,
 }
 

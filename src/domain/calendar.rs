@@ -85,8 +85,8 @@ fn parse_time(text: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(number(h, 2)?, number(m, 2)?, 0)
 }
 
-/// Up to `max_digits` ASCII digits, nothing else.
-fn number(text: &str, max_digits: usize) -> Option<u32> {
+/// Up to `max_digits` ASCII digits, nothing else (also read by `timestamp`).
+pub(super) fn number(text: &str, max_digits: usize) -> Option<u32> {
     if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

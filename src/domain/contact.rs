@@ -22,7 +22,9 @@ pub struct Contact {
     pub phone_number: Option<String>,
     pub email: Option<String>,
     pub notes: Option<String>,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -132,6 +134,19 @@ impl ContactPatch {
     }
 }
 
+/// A patch that replaces every field with the form's (an empty field clears it).
+impl From<NewContact> for ContactPatch {
+    fn from(c: NewContact) -> ContactPatch {
+        ContactPatch {
+            name: Some(c.name),
+            company_name: Some(c.company_name),
+            phone_number: Some(c.phone_number),
+            email: Some(c.email),
+            notes: Some(c.notes),
+        }
+    }
+}
+
 fn optional_email(raw: Option<&str>) -> Result<Option<String>, ApiError> {
     match raw.map(str::trim).filter(|e| !e.is_empty()) {
         None => Ok(None),
@@ -179,5 +194,14 @@ mod tests {
         assert!(serde_json::from_str::<ContactPatch>(r#"{"nmae": "typo"}"#).is_err());
         let p: ContactPatch = serde_json::from_str(r#"{"name": "  "}"#).unwrap();
         assert_eq!(p.apply(&fields()).unwrap_err().field.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn a_whole_form_replaces_every_field() {
+        let form = NewContact { name: "Dr. Lee".into(), email: Some("lee@example.com".into()), ..Default::default() };
+        let (next, changed) = ContactPatch::from(form).apply(&fields()).unwrap();
+        assert_eq!((next.company_name, next.phone_number), (None, None), "left empty: cleared");
+        assert_eq!(next.email.as_deref(), Some("lee@example.com"));
+        assert_eq!(changed, ["company_name", "phone_number", "email"]);
     }
 }

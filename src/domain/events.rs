@@ -104,6 +104,7 @@ struct Wire {
     limit: Option<f64>,
     currency: Option<String>,
     reason: Option<String>,
+    #[serde(default, deserialize_with = "super::timestamp::option")]
     expires_at: Option<DateTime<Utc>>,
     approved: Option<bool>,
     goal_achieved: Option<bool>,

@@ -15,4 +15,5 @@ pub mod schedule;
 pub mod session;
 pub mod settings;
 pub mod task;
+pub mod timestamp;
 pub mod url;

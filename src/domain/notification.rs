@@ -20,6 +20,7 @@ pub struct Notification {
     pub is_read: bool,
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "normal"))]
     pub priority: NotificationPriority,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub created_at: DateTime<Utc>,
 }
 

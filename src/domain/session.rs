@@ -50,7 +50,9 @@ pub struct Approval {
     pub limit: f64,
     pub currency: String,
     pub reason: String,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub requested_at: DateTime<Utc>,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub expires_at: DateTime<Utc>,
     /// `None` while pending.
     pub decision: Option<bool>,

@@ -31,6 +31,7 @@ pub struct AssistantSettings {
     pub business_hours_start: String,
     /// `HH:MM`, local to `time_zone`; after the start.
     pub business_hours_end: String,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub updated_at: DateTime<Utc>,
 }
 

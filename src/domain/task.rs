@@ -30,8 +30,11 @@ pub struct CallTask {
     pub ai_plan: Option<AiPlan>,
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub user_clarifications: Option<Map<String, Value>>,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub updated_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "super::timestamp::option")]
     pub scheduled_for: Option<DateTime<Utc>>,
 }
 
@@ -45,7 +48,9 @@ pub struct CallSessionSummary {
     #[cfg_attr(feature = "ssr", schema(value_type = String, example = "completed"))]
     pub status: SessionStatus,
     pub phone_number_called: Option<String>,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub started_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "super::timestamp::option")]
     pub ended_at: Option<DateTime<Utc>>,
     pub duration_seconds: Option<i32>,
     pub failure_reason: Option<String>,

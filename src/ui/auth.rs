@@ -2,6 +2,7 @@
 //! posts to the server functions); hydrated, they stay on the page, show
 //! errors in place and refresh the header's user.
 
+use super::format::Loading;
 use super::layout::PageHeader;
 use super::post_form::dispatch_on_submit;
 use crate::api::accounts::{SignIn, SignOut, SignUp};
@@ -184,7 +185,7 @@ pub fn UserMenu() -> impl IntoView {
     });
     let link = "rounded-md px-3 py-2 text-sm font-medium text-indigo-700 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300 dark:hover:bg-slate-800";
     view! {
-        <Transition fallback=|| view! { <span class="text-sm text-slate-500">"…"</span> }>
+        <Loading fallback=|| view! { <span class="text-sm text-slate-500">"…"</span> }>
             {move || {
                 user.get().map(|found| match found {
                     Ok(Some(u)) => view! {
@@ -199,7 +200,7 @@ pub fn UserMenu() -> impl IntoView {
                     _ => view! { <a href="/signin" class=link id="sign-in-link">"Sign in"</a> }.into_any(),
                 })
             }}
-        </Transition>
+        </Loading>
     }
 }
 

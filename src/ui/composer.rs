@@ -3,7 +3,7 @@
 //! Works as a plain form without JavaScript.
 
 use super::auth::{AuthVersion, SignedIn, Viewer, when_signed_in};
-use super::format::{self, ALERT, BUTTON, Debounce, INPUT, LINK, MUTED};
+use super::format::{self, ALERT, BUTTON, Debounce, INPUT, LINK, Loading, MUTED};
 use super::post_form::dispatch_on_submit;
 use super::task_list::StatusBadge;
 use super::voice::VoiceButton;
@@ -87,7 +87,7 @@ pub fn Composer() -> impl IntoView {
                         </div>
                         <div>
                             <label class=label for="composer-contact">"Contact"</label>
-                            <Transition fallback=|| view! { <select id="composer-contact" class=INPUT disabled><option>"Loading…"</option></select> }>
+                            <Loading fallback=|| view! { <select id="composer-contact" class=INPUT disabled><option>"Loading…"</option></select> }>
                                 <select id="composer-contact" name="contact_id" class=INPUT>
                                     <option value="">"None"</option>
                                     {move || contacts.get().map(|list| list.into_iter().map(|c| {
@@ -95,7 +95,7 @@ pub fn Composer() -> impl IntoView {
                                         view! { <option value=c.id.to_string()>{label}</option> }
                                     }).collect_view())}
                                 </select>
-                            </Transition>
+                            </Loading>
                         </div>
                         <div>
                             <label class=label for="composer-max">"Price limit ($)"</label>

@@ -2,12 +2,12 @@
 //! add, edit and delete; the planner finds them by name in instructions.
 
 use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::load_failure;
 use super::format::{ALERT, BUTTON, CARD, DANGER, Debounce, INPUT, MUTED, SECONDARY};
+use super::format::{Loading, load_failure};
 use super::layout::PageHeader;
 use super::live::Refresh;
-use crate::api::contacts::{CreateContact, DeleteContact, UpdateContact, list_contacts};
-use crate::domain::contact::{Contact, ContactPatch, NewContact};
+use crate::api::contacts::{DeleteContact, SaveContact, list_contacts};
+use crate::domain::contact::{Contact, NewContact};
 use crate::domain::error::ApiError;
 use leptos::prelude::*;
 
@@ -47,13 +47,13 @@ pub fn ContactsPage() -> impl IntoView {
                 {move || if adding.get() { "Close" } else { "Add contact" }}
             </button>
         </div>
-        <Show when=move || adding.get()>
+        {move || adding.get().then(|| view! {
             <div class=format!("mt-4 {CARD}")>
                 <h2 class="text-lg font-semibold">"New contact"</h2>
                 <ContactForm contact=None done=Callback::new(move |saved_one: bool| { adding.set(false); if saved_one { saved.bump() } })/>
             </div>
-        </Show>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading contacts…"</p> }>
+        })}
+        <Loading fallback=|| view! { <p class="mt-6 text-slate-500">"Loading contacts…"</p> }>
             {move || contacts.get().map(|found| match found {
                 Err(e) => load_failure(e, "see your contacts", None),
                 Ok(list) if list.is_empty() => view! {
@@ -67,7 +67,7 @@ pub fn ContactsPage() -> impl IntoView {
                     </ul>
                 }.into_any(),
             })}
-        </Transition>
+        </Loading>
     }
 }
 
@@ -85,9 +85,9 @@ fn ContactCard(contact: Contact, saved: Refresh) -> impl IntoView {
     let shown = contact.clone();
     view! {
         <li class=format!("contact {CARD}")>
-            <Show when=move || !editing.get() fallback=move || view! {
+            {move || if editing.get() { view! {
                 <ContactForm contact=Some(contact.clone()) done=Callback::new(move |saved_one: bool| { editing.set(false); if saved_one { saved.bump() } })/>
-            }>
+            }.into_any() } else { let shown = shown.clone(); view! {
                 <h2 class="font-semibold">{shown.name.clone()}</h2>
                 {shown.company_name.clone().map(|c| view! { <p class=MUTED>{c}</p> })}
                 {shown.phone_number.clone().map(|p| view! { <p class="mt-1"><a class="underline" href=format!("tel:{p}")>{p.clone()}</a></p> })}
@@ -95,18 +95,18 @@ fn ContactCard(contact: Contact, saved: Refresh) -> impl IntoView {
                 {shown.notes.clone().map(|n| view! { <p class=format!("mt-1 {MUTED}")>{n}</p> })}
                 <div class="mt-3 flex flex-wrap gap-2">
                     <button type="button" class=SECONDARY on:click=move |_| editing.set(true)>"Edit"</button>
-                    <Show when=move || confirming.get() fallback=move || view! {
-                        <button type="button" class=DANGER on:click=move |_| confirming.set(true)>"Delete"</button>
-                    }>
+                    {move || if confirming.get() { view! {
                         <span class="inline-flex flex-wrap items-center gap-2 text-sm" role="alertdialog" aria-label="Confirm deletion">
                             "Delete this contact?"
                             <button type="button" class=DANGER disabled=move || delete.pending().get() on:click=move |_| { delete.dispatch(DeleteContact { id }); }>"Yes, delete"</button>
                             <button type="button" class=SECONDARY on:click=move |_| confirming.set(false)>"Keep"</button>
                         </span>
-                    </Show>
+                    }.into_any() } else { view! {
+                        <button type="button" class=DANGER on:click=move |_| confirming.set(true)>"Delete"</button>
+                    }.into_any() }}
                 </div>
                 {move || delete.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
-            </Show>
+            }.into_any() }}
         </li>
     }
 }
@@ -114,9 +114,8 @@ fn ContactCard(contact: Contact, saved: Refresh) -> impl IntoView {
 /// Creates (`contact` is `None`) or edits a contact; `done(true)` once saved.
 #[component]
 fn ContactForm(contact: Option<Contact>, done: Callback<bool>) -> impl IntoView {
-    let create = ServerAction::<CreateContact>::new();
-    let update = ServerAction::<UpdateContact>::new();
-    let original = contact.clone();
+    let save = ServerAction::<SaveContact>::new();
+    let id = contact.as_ref().map(|c| c.id);
     let field = |value: Option<String>| RwSignal::new(value.unwrap_or_default());
     let name = field(contact.as_ref().map(|c| c.name.clone()));
     let company = field(contact.as_ref().and_then(|c| c.company_name.clone()));
@@ -125,10 +124,10 @@ fn ContactForm(contact: Option<Contact>, done: Callback<bool>) -> impl IntoView 
     let notes = field(contact.as_ref().and_then(|c| c.notes.clone()));
     // Checked here first, so the common mistakes are named before any request.
     let local_error = RwSignal::new(None::<ApiError>);
-    let server_error = move || create.value().get().and_then(Result::err).or_else(|| update.value().get().and_then(Result::err));
+    let server_error = move || save.value().get().and_then(Result::err);
     let error = move || local_error.get().or_else(server_error);
     Effect::new(move |_| {
-        if matches!(create.value().get(), Some(Ok(_))) || matches!(update.value().get(), Some(Ok(_))) {
+        if matches!(save.value().get(), Some(Ok(_))) {
             done.run(true);
         }
     });
@@ -148,31 +147,16 @@ fn ContactForm(contact: Option<Contact>, done: Callback<bool>) -> impl IntoView 
             return;
         }
         local_error.set(None);
-        match &original {
-            None => {
-                create.dispatch(CreateContact {
-                    contact: NewContact {
-                        name: n,
-                        company_name: opt(company),
-                        phone_number: opt(phone),
-                        email: opt(email),
-                        notes: opt(notes),
-                    },
-                });
-            }
-            Some(c) => {
-                update.dispatch(UpdateContact {
-                    id: c.id,
-                    patch: ContactPatch {
-                        name: Some(n),
-                        company_name: Some(opt(company)),
-                        phone_number: Some(opt(phone)),
-                        email: Some(opt(email)),
-                        notes: Some(opt(notes)),
-                    },
-                });
-            }
-        }
+        save.dispatch(SaveContact {
+            id,
+            contact: NewContact {
+                name: n,
+                company_name: opt(company),
+                phone_number: opt(phone),
+                email: opt(email),
+                notes: opt(notes),
+            },
+        });
     };
     let prefix = contact.as_ref().map(|c| c.id.to_string()).unwrap_or_else(|| "new".into());
     let input = move |key: &'static str, label: &'static str, kind: &'static str, value: RwSignal<String>| {
@@ -198,7 +182,7 @@ fn ContactForm(contact: Option<Contact>, done: Callback<bool>) -> impl IntoView 
             {input("email", "Email", "email", email)}
             <div class="sm:col-span-2">{input("notes", "Notes", "text", notes)}</div>
             <div class="flex gap-2 sm:col-span-2">
-                <button type="submit" class=BUTTON disabled=move || create.pending().get() || update.pending().get()>"Save contact"</button>
+                <button type="submit" class=BUTTON disabled=move || save.pending().get()>"Save contact"</button>
                 <button type="button" class=SECONDARY on:click=move |_| done.run(false)>"Cancel"</button>
             </div>
             {move || error().filter(|e| e.field.is_none()).map(|e| view! { <p role="alert" class=format!("sm:col-span-2 {ALERT}")>{e.message}</p> })}

@@ -2,11 +2,11 @@
 //! them, each linking to the call or task it is about.
 
 use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::load_failure;
 use super::format::{ALERT, MUTED, SECONDARY, Time};
+use super::format::{Loading, load_failure};
 use super::layout::PageHeader;
 use super::live::{self, Refresh};
-use crate::api::notifications::{MarkAllNotificationsRead, MarkNotification, list_notifications};
+use crate::api::notifications::{MarkNotifications, list_notifications};
 use crate::domain::enums::{NotificationPriority, NotificationType};
 use crate::domain::events::ServerEvent;
 use crate::domain::notification::Notification;
@@ -44,14 +44,14 @@ pub fn UnreadCount() -> impl IntoView {
         when_signed_in(viewer, || async { list_notifications(true, Some(1)).await.map(|p| p.unread_count) }).await.unwrap_or(0)
     });
     view! {
-        <Transition fallback=|| ()>
+        <Loading fallback=|| ()>
             {move || count.get().filter(|n| *n > 0).map(|n| view! {
                 <span id="unread-count" class="ml-1.5 inline-flex min-w-5 justify-center rounded-full bg-red-700 px-1.5 text-xs font-semibold text-white">
                     {if n > 99 { "99+".to_owned() } else { n.to_string() }}
                     <span class="sr-only">" unread"</span>
                 </span>
             })}
-        </Transition>
+        </Loading>
     }
 }
 
@@ -61,16 +61,15 @@ pub fn NotificationsPage() -> impl IntoView {
     let version = expect_context::<NotificationsVersion>();
     let page =
         Resource::new(changes(), move |_| async move { when_signed_in(viewer, || list_notifications(false, Some(100))).await });
-    let mark = ServerAction::<MarkNotification>::new();
-    let mark_all = ServerAction::<MarkAllNotificationsRead>::new();
+    let mark = ServerAction::<MarkNotifications>::new();
     Effect::new(move |_| {
-        if matches!(mark.value().get(), Some(Ok(_))) || matches!(mark_all.value().get(), Some(Ok(_))) {
+        if matches!(mark.value().get(), Some(Ok(_))) {
             version.0.bump();
         }
     });
     view! {
         <PageHeader title="Notifications" lead="Updates about your calls: started, finished, or waiting for your decision."/>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading notifications…"</p> }>
+        <Loading fallback=|| view! { <p class="mt-6 text-slate-500">"Loading notifications…"</p> }>
             {move || page.get().map(|found| match found {
                 Err(e) => load_failure(e, "see your notifications", None),
                 Ok(p) if p.notifications.is_empty() => view! {
@@ -79,22 +78,21 @@ pub fn NotificationsPage() -> impl IntoView {
                 Ok(p) => view! {
                     <div class="mt-6 flex items-center justify-between">
                         <p class=MUTED>{format!("{} unread", p.unread_count)}</p>
-                        <button type="button" class=SECONDARY id="mark-all-read" disabled=move || p.unread_count == 0 || mark_all.pending().get()
-                            on:click=move |_| { mark_all.dispatch(MarkAllNotificationsRead {}); }>"Mark all as read"</button>
+                        <button type="button" class=SECONDARY id="mark-all-read" disabled=move || p.unread_count == 0 || mark.pending().get()
+                            on:click=move |_| { mark.dispatch(MarkNotifications { id: None, is_read: true }); }>"Mark all as read"</button>
                     </div>
                     <ul class="mt-3 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" id="notification-list">
                         {p.notifications.into_iter().map(|n| view! { <Item n mark/> }).collect_view()}
                     </ul>
                 }.into_any(),
             })}
-        </Transition>
-        {move || mark.value().get().and_then(Result::err).or_else(|| mark_all.value().get().and_then(Result::err))
-            .map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
+        </Loading>
+        {move || mark.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
     }
 }
 
 #[component]
-fn Item(n: Notification, mark: ServerAction<MarkNotification>) -> impl IntoView {
+fn Item(n: Notification, mark: ServerAction<MarkNotifications>) -> impl IntoView {
     let id = n.id;
     let unread = !n.is_read;
     let urgent = n.notification_type == NotificationType::ApprovalNeeded || n.priority == NotificationPriority::High;
@@ -107,7 +105,7 @@ fn Item(n: Notification, mark: ServerAction<MarkNotification>) -> impl IntoView 
                 <p class=if unread { "font-semibold" } else { "" }>
                     {match href {
                         Some(href) => view! {
-                            <a href=href class="underline-offset-2 hover:underline" on:click=move |_| if unread { mark.dispatch(MarkNotification { id, is_read: true }); }>
+                            <a href=href class="underline-offset-2 hover:underline" on:click=move |_| if unread { mark.dispatch(MarkNotifications { id: Some(id), is_read: true }); }>
                                 {n.message.clone()}
                             </a>
                         }.into_any(),
@@ -118,7 +116,7 @@ fn Item(n: Notification, mark: ServerAction<MarkNotification>) -> impl IntoView 
                 <p class="text-xs text-slate-600 dark:text-slate-300"><Time at=n.created_at/></p>
             </div>
             <button type="button" class="rounded px-2 py-1 text-xs font-medium text-indigo-700 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300 dark:hover:bg-slate-800"
-                on:click=move |_| { mark.dispatch(MarkNotification { id, is_read: unread }); }>
+                on:click=move |_| { mark.dispatch(MarkNotifications { id: Some(id), is_read: unread }); }>
                 {if unread { "Mark read" } else { "Mark unread" }}
             </button>
         </li>

@@ -2,8 +2,8 @@
 //! the approval card when the assistant waits for the user, then the
 //! summary and the extracted facts.
 
-use super::format::load_failure;
 use super::format::{self, ALERT, BUTTON, CARD, DANGER, LINK, MUTED, SECONDARY, Time};
+use super::format::{Loading, load_failure};
 use super::live::{self, Live, Refresh};
 use super::task_detail::{id_param, record_for_id};
 use super::task_list::SessionBadge;
@@ -59,7 +59,7 @@ pub fn SessionPage() -> impl IntoView {
     });
     let detail = record_for_id(id, refresh, "Call session", get_session);
     view! {
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading the call…"</p> }>
+        <Loading fallback=|| view! { <p class="text-slate-500">"Loading the call…"</p> }>
             {
                 // Rebuilt only when the call itself changed (not after a refetch that found it as it was).
                 let shown = Memo::new(move |_| detail.get());
@@ -68,7 +68,7 @@ pub fn SessionPage() -> impl IntoView {
                     Ok(d) => view! { <SessionView detail=d heard refresh/> }.into_any(),
                 })
             }
-        </Transition>
+        </Loading>
     }
 }
 
@@ -241,16 +241,17 @@ fn TranscriptLog(segments: Memo<Vec<Segment>>, live_now: bool) -> impl IntoView 
     view! {
         <div node_ref=log on:scroll=on_scroll id="transcript" role="log" aria-live="polite" aria-label="Call transcript" tabindex="0"
             class="mt-3 max-h-[60vh] min-h-24 space-y-3 overflow-y-auto rounded-lg bg-slate-50 p-3 dark:bg-slate-950">
-            <For each=move || segments.get() key=|s| s.id let:segment>
-                <SegmentLine segment/>
-            </For>
-            <Show when=move || segments.read().is_empty()>
+            // Lines are appended in time order, so rebuilding the list in place (a line's
+            // text updated where it changed, new lines added at the end) does what a keyed
+            // list would here, with less code in the browser bundle.
+            {move || segments.get().into_iter().map(|segment| view! { <SegmentLine segment/> }).collect_view()}
+            {move || segments.read().is_empty().then(|| view! {
                 <p class=MUTED>{if live_now { "Waiting for someone to speak…" } else { "Nothing was said on this call." }}</p>
-            </Show>
+            })}
         </div>
-        <Show when=move || !stick.get()>
+        {move || (!stick.get()).then(|| view! {
             <button type="button" class=format!("mt-2 {SECONDARY}") on:click=jump>"Jump to the latest line"</button>
-        </Show>
+        })}
     }
 }
 

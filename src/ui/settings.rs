@@ -2,8 +2,8 @@
 //! (by the same rules the server applies) and saved together.
 
 use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::load_failure;
 use super::format::{self, ALERT, BUTTON, CARD, INPUT, MUTED};
+use super::format::{Loading, load_failure};
 use super::layout::PageHeader;
 use crate::api::settings::{UpdateSettings, get_settings};
 use crate::domain::error::ApiError;
@@ -30,12 +30,12 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(move || auth.0.get(), move |_| async move { when_signed_in(viewer, get_settings).await });
     view! {
         <PageHeader title="Settings" lead="How your assistant sounds, how far it may go on its own, and when it may call."/>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading settings…"</p> }>
+        <Loading fallback=|| view! { <p class="mt-6 text-slate-500">"Loading settings…"</p> }>
             {move || settings.get().map(|found| match found {
                 Err(e) => load_failure(e, "change your settings", None),
                 Ok(current) => view! { <SettingsForm current/> }.into_any(),
             })}
-        </Transition>
+        </Loading>
     }
 }
 

@@ -2,11 +2,11 @@
 //! clarification flow), the controls, and every call made for it.
 
 use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::load_failure;
 use super::format::{self, ALERT, BUTTON, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
+use super::format::{Loading, load_failure};
 use super::live::{self, Refresh};
 use super::task_list::{SessionBadge, StatusBadge};
-use crate::api::calls::{RehearseCall, StartCall};
+use crate::api::calls::StartCall;
 use crate::api::tasks::{DeleteTask, UpdateTask, get_task};
 use crate::domain::enums::{Priority, TaskStatus};
 use crate::domain::error::ApiError;
@@ -58,30 +58,40 @@ where
 /// component showing the button: live updates rebuild those components,
 /// and the page must still follow the call once the server answers.
 #[derive(Clone, Copy)]
-pub struct CallActions {
-    pub start: ServerAction<StartCall>,
-    pub rehearse: ServerAction<RehearseCall>,
-}
+pub struct CallActions(ServerAction<StartCall>);
 
 impl CallActions {
     /// The actions; once one succeeds, the page moves to the new call.
     pub fn for_page() -> CallActions {
-        let actions = CallActions { start: ServerAction::new(), rehearse: ServerAction::new() };
+        let action = ServerAction::<StartCall>::new();
         let navigate = use_navigate();
         Effect::new(move |_| {
-            if let Some(Ok(session)) = actions.start.value().get().or_else(|| actions.rehearse.value().get()) {
+            if let Some(Ok(session)) = action.value().get() {
                 navigate(&format!("/calls/{}", session.id), Default::default());
             }
         });
-        actions
+        CallActions(action)
+    }
+
+    pub fn start(self, task_id: Uuid) {
+        self.0.dispatch(StartCall { task_id, rehearsal: false });
+    }
+
+    pub fn rehearse(self, task_id: Uuid) {
+        self.0.dispatch(StartCall { task_id, rehearsal: true });
     }
 
     pub fn pending(self) -> bool {
-        self.start.pending().get() || self.rehearse.pending().get()
+        self.0.pending().get()
+    }
+
+    /// Whether a real (not rehearsed) call is being started.
+    pub fn calling(self) -> bool {
+        self.0.input().with(|input| input.as_ref().is_some_and(|i| !i.rehearsal))
     }
 
     pub fn error(self) -> Option<ApiError> {
-        self.start.value().get().and_then(Result::err).or_else(|| self.rehearse.value().get().and_then(Result::err))
+        self.0.value().get().and_then(Result::err)
     }
 }
 
@@ -106,7 +116,7 @@ pub fn TaskDetailPage() -> impl IntoView {
     let drafts = Drafts::default();
     let task = record_for_id(id, refresh, "Call task", get_task);
     view! {
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading the task…"</p> }>
+        <Loading fallback=|| view! { <p class="text-slate-500">"Loading the task…"</p> }>
             {
                 // Rebuilt only when the task itself changed: a refetch after a
                 // reconnect or an event that left it as it was changes nothing.
@@ -116,7 +126,7 @@ pub fn TaskDetailPage() -> impl IntoView {
                     Ok((task, sessions)) => view! { <TaskView task sessions refresh calls delete drafts/> }.into_any(),
                 })
             }
-        </Transition>
+        </Loading>
     }
 }
 
@@ -285,7 +295,6 @@ fn Controls(
 ) -> impl IntoView {
     let id = task.id;
     let status = task.status;
-    let (start, rehearse) = (calls.start, calls.rehearse);
     let update = ServerAction::<UpdateTask>::new();
     let confirming = RwSignal::new(false);
     let editing = RwSignal::new(false);
@@ -309,14 +318,14 @@ fn Controls(
         <section class=format!("mt-6 {CARD}") aria-label="Actions">
             <div class="flex flex-wrap gap-2">
                 {can_call.then(|| view! {
-                    <button type="button" class=BUTTON id="start-call" disabled=busy on:click=move |_| { start.dispatch(StartCall { task_id: id }); }>
-                        {move || if start.pending().get() { "Calling…" } else { call_label }}
+                    <button type="button" class=BUTTON id="start-call" disabled=busy on:click=move |_| calls.start(id)>
+                        {move || if calls.calling() { "Calling…" } else { call_label }}
                     </button>
                 })}
                 {can_rehearse.then(|| view! {
                     <button type="button" class=SECONDARY id="rehearse-call" disabled=busy
                         title="Practise the call on the built-in sandbox: nobody real is called"
-                        on:click=move |_| { rehearse.dispatch(RehearseCall { task_id: id }); }>
+                        on:click=move |_| calls.rehearse(id)>
                         "Rehearse in sandbox"
                     </button>
                 })}
@@ -333,7 +342,7 @@ fn Controls(
                     on:click=move |_| confirming.set(true)>"Delete"</button>
             </div>
             {(!ready && status.is_open()).then(|| view! { <p class=format!("mt-3 {MUTED}")>"Fill in the details above to call."</p> })}
-            <Show when=move || confirming.get()>
+            {move || confirming.get().then(|| view! {
                 <div id="confirm-delete" role="alertdialog" aria-labelledby="confirm-delete-text" class="mt-4 rounded-md border border-red-200 bg-red-50 p-3 dark:border-red-900 dark:bg-red-950">
                     <p id="confirm-delete-text" class="text-sm text-red-900 dark:text-red-100">"Delete this task, its calls, transcripts and results for good?"</p>
                     <div class="mt-2 flex gap-2">
@@ -342,10 +351,8 @@ fn Controls(
                         <button type="button" class=SECONDARY on:click=move |_| confirming.set(false)>"Keep it"</button>
                     </div>
                 </div>
-            </Show>
-            <Show when=move || editing.get()>
-                <EditTask task=task.clone() update/>
-            </Show>
+            })}
+            {move || editing.get().then(|| view! { <EditTask task=task.clone() update/> })}
             {move || error().map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
         </section>
     }

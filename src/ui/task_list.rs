@@ -3,13 +3,12 @@
 //! JavaScript and every view can be bookmarked), with quick actions.
 
 use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::load_failure;
 use super::format::{self, ALERT, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
+use super::format::{Loading, load_failure};
 use super::layout::PageHeader;
 use super::live::{self, Refresh};
 use super::post_form::on_submit_with_fields;
 use super::task_detail::CallActions;
-use crate::api::calls::{RehearseCall, StartCall};
 use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
 use crate::domain::enums::{Priority, SessionStatus, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
@@ -102,7 +101,7 @@ pub fn TasksPage() -> impl IntoView {
     view! {
         <PageHeader title="Tasks" lead="Every call you have asked for, with its status and results."/>
         <FilterBar filters/>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading your tasks…"</p> }>
+        <Loading fallback=|| view! { <p class="mt-6 text-slate-500">"Loading your tasks…"</p> }>
             {move || tasks.get().map(|page| match page {
                 Err(e) => load_failure(e, "see your tasks", None),
                 Ok(page) if page.tasks.is_empty() => {
@@ -128,7 +127,7 @@ pub fn TasksPage() -> impl IntoView {
                     }.into_any()
                 }
             })}
-        </Transition>
+        </Loading>
     }
 }
 
@@ -248,7 +247,6 @@ fn Empty(filtered: bool) -> impl IntoView {
 fn TaskRow(task: CallTask, refresh: Refresh, calls: CallActions) -> impl IntoView {
     let id = task.id;
     let status = task.status;
-    let (start, rehearse) = (calls.start, calls.rehearse);
     let cancel = ServerAction::<UpdateTask>::new();
     let delete = ServerAction::<DeleteTask>::new();
     let confirming = RwSignal::new(false);
@@ -284,25 +282,25 @@ fn TaskRow(task: CallTask, refresh: Refresh, calls: CallActions) -> impl IntoVie
             </div>
             <div class="mt-2 flex flex-wrap gap-2" role="group" aria-label=actions_label>
                 {matches!(status, TaskStatus::ReadyToCall | TaskStatus::Failed).then(|| view! {
-                    <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| { mine.set(true); start.dispatch(StartCall { task_id: id }); }>"Start call"</button>
+                    <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| { mine.set(true); calls.start(id); }>"Start call"</button>
                 })}
                 {(!matches!(status, TaskStatus::Cancelled | TaskStatus::InProgress)).then(|| view! {
-                    <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| { mine.set(true); rehearse.dispatch(RehearseCall { task_id: id }); }>"Rehearse"</button>
+                    <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| { mine.set(true); calls.rehearse(id); }>"Rehearse"</button>
                 })}
                 {status.is_open().then(|| view! {
                     <button type="button" class=format!("{SECONDARY} {small}") disabled=busy on:click=move |_| {
                         cancel.dispatch(UpdateTask { id, patch: TaskPatch::cancel() });
                     }>"Cancel"</button>
                 })}
-                <Show when=move || !confirming.get() fallback=move || view! {
+                {move || if confirming.get() { view! {
                     <span class="inline-flex items-center gap-2 text-xs" role="alertdialog" aria-label="Confirm deletion">
                         "Delete for good?"
                         <button type="button" class=format!("{DANGER} {small} confirm-delete") disabled=busy on:click=move |_| { delete.dispatch(DeleteTask { id, purge: true }); }>"Yes, delete"</button>
                         <button type="button" class=format!("{SECONDARY} {small}") on:click=move |_| confirming.set(false)>"Keep"</button>
                     </span>
-                }>
+                }.into_any() } else { view! {
                     <button type="button" class=format!("{DANGER} {small}") on:click=move |_| confirming.set(true)>"Delete"</button>
-                </Show>
+                }.into_any() }}
             </div>
             {move || error().map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
         </li>

@@ -22,13 +22,13 @@ pub fn VoiceButton(on_text: Callback<String>) -> impl IntoView {
         let _ = on_text;
     };
     view! {
-        <Show when=move || supported.get()>
+        {move || supported.get().then(|| view! {
             <button type="button" id="voice-input" on:click=toggle aria-pressed=move || listening.get().to_string()
                 class="inline-flex items-center gap-1.5 rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-slate-600 dark:text-slate-100 dark:hover:bg-slate-800">
                 <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4" fill="currentColor"><path d="M10 13a3 3 0 0 0 3-3V5a3 3 0 1 0-6 0v5a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-4 4.9V17h3v2H6v-2h3v-2.1A5 5 0 0 1 5 10h2a3 3 0 0 0 6 0z"/></svg>
                 {move || if listening.get() { "Stop dictation" } else { "Dictate" }}
             </button>
-        </Show>
+        })}
     }
 }
 
