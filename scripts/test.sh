@@ -60,6 +60,11 @@ fi
 CALLWRIGHT_E2E_URL="$url" node --test --test-concurrency=1 end2end/ | tee -a "$results" \
   || { echo "server log:" >&2; tail -n 50 "$log" >&2; exit 1; }
 
+step "release bundle size (budget: under 400 KiB brotli)"
+# Last, because it replaces the debug bundle in target/site with the release one.
+cargo leptos build --release --frontend-only
+scripts/wasm-size.sh --no-build
+
 # One closing line for the whole run: cargo's and node's counts added up.
 count() {
   awk -v word="$1" '

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release bundle and prints the size of what a browser downloads,
-# raw and brotli-compressed (quality 11, as a CDN or pre-compressor would).
-# Usage: scripts/wasm-size.sh [--no-build]
+# raw and brotli-compressed (quality 11, as a CDN or pre-compressor would),
+# and fails when the brotli total is not under the budget (400 KiB).
+# Usage: scripts/wasm-size.sh [--no-build]   (--no-build: measure target/site as it is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" != "--no-build" ]; then
@@ -23,4 +24,10 @@ for (const f of fs.readdirSync(dir).sort().filter((f) => /\.(wasm|js|css)$/.test
   console.log(f.padEnd(22) + kib(data.length) + kib(br));
 }
 console.log("total".padEnd(22) + kib(rawTotal) + kib(brTotal));
+const budget = 400 * 1024;
+if (brTotal >= budget) {
+  console.error(`over budget: ${kib(brTotal).trim()} brotli, the budget is under ${kib(budget).trim()}`);
+  process.exit(1);
+}
+console.log(`within budget: ${kib(budget - brTotal).trim()} to spare`);
 JS
