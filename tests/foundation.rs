@@ -377,6 +377,26 @@ async fn row_level_security_scopes_every_query_to_the_transaction_user() {
     assert_eq!(foreign, 0);
     drop(raw);
 
+    // A snapshot view (a call's page, read while the call writes): still only
+    // the user's rows, one point in time across its queries, and read-only.
+    let mut view = db.snapshot_as(alice).await.unwrap();
+    let count = "SELECT count(*) FROM contacts";
+    assert_eq!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut *view).await.unwrap(), 2);
+    let mut owner = app.db.owner().await;
+    sqlx::query("INSERT INTO contacts (user_id, name) VALUES ($1, 'added meanwhile')")
+        .bind(alice)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut *view).await.unwrap(), 2, "the view keeps its snapshot");
+    let write = sqlx::query("UPDATE contacts SET notes = 'x'").execute(&mut *view).await;
+    assert!(write.unwrap_err().to_string().contains("read-only"), "the view cannot write");
+    view.rollback().await.unwrap();
+    let mut tx = db.begin_as(alice).await.unwrap();
+    assert_eq!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut *tx).await.unwrap(), 3, "a new transaction sees the new row");
+    tx.rollback().await.unwrap();
+    drop(owner);
+
     db.close().await;
     app.stop().await;
 }

@@ -527,7 +527,8 @@ pub async fn decide(state: &AppState, user: &CurrentUser, session_id: Uuid, appr
 
 /// The session as the user sees it.
 pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<SessionDetail> {
-    let mut tx = state.db.begin_as(user.id).await?;
+    // One snapshot: the call may be writing its transcript meanwhile.
+    let mut tx = state.db.snapshot_as(user.id).await?;
     let session = session_summary(&mut tx, state, id).await?;
     let title: String =
         sqlx::query_scalar("SELECT title FROM call_tasks WHERE id = $1").bind(session.call_task_id).fetch_one(&mut *tx).await?;

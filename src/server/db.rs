@@ -111,7 +111,20 @@ impl Db {
     /// and nothing else.
     pub async fn begin_as(&self, user_id: Uuid) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let mut tx = self.app.begin().await?;
-        sqlx::query("SELECT set_config('callwright.user_id', $1, true)").bind(user_id.to_string()).execute(&mut *tx).await?;
+        act_as(&mut tx, user_id).await?;
+        Ok(tx)
+    }
+
+    /// Like [`Db::begin_as`], but read-only and on one snapshot: every query
+    /// in it sees the database as its first query did. For a view assembled
+    /// from several queries while a live call writes, so it never shows a
+    /// later row (an approval request) without an earlier one (the words
+    /// that led to it).
+    pub async fn snapshot_as(&self, user_id: Uuid) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let mut tx = self.app.begin().await?;
+        // Must come before the first query, which takes the snapshot.
+        sqlx::raw_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        act_as(&mut tx, user_id).await?;
         Ok(tx)
     }
 
@@ -172,6 +185,12 @@ async fn role_pool(url: &str, role: Role, max_connections: u32) -> Result<PgPool
 /// Escapes `%`, `_` and `\` so user text matches literally in LIKE/ILIKE.
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Row Level Security shows `user_id`'s rows for the rest of the transaction.
+async fn act_as(tx: &mut Transaction<'static, Postgres>, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT set_config('callwright.user_id', $1, true)").bind(user_id.to_string()).execute(&mut **tx).await?;
+    Ok(())
 }
 
 #[cfg(test)]
