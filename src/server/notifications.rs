@@ -91,7 +91,8 @@ pub async fn list(
     if !(1..=MAX_LIST_LIMIT).contains(&limit) {
         return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIST_LIMIT}")));
     }
-    let mut tx = state.db.begin_as(user.id).await?;
+    // One snapshot: the unread count agrees with the list.
+    let mut tx = state.db.snapshot_as(user.id).await?;
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM notifications WHERE NOT ($1 AND is_read)
          ORDER BY created_at DESC, id DESC LIMIT $2"

@@ -348,7 +348,8 @@ async fn fetch(conn: &mut PgConnection, id: Uuid) -> ApiResult<Row> {
 
 /// A task with its call attempts, newest first.
 pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<(CallTask, Vec<CallSessionSummary>)> {
-    let mut tx = state.db.begin_as(user.id).await?;
+    // One snapshot: the task's status and its sessions' agree.
+    let mut tx = state.db.snapshot_as(user.id).await?;
     let task = fetch(&mut tx, id).await?.open(&state.cipher)?;
     let rows: Vec<(Uuid, Option<String>, String, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>, Option<i32>, Option<String>, i32)> =
         sqlx::query_as(
