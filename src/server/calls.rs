@@ -7,6 +7,7 @@ use super::accounts::CurrentUser;
 use super::ai::rules::script::{ScriptContext, script};
 use super::ai::rules::summarize::Line;
 use super::audit::{self, Entry};
+use super::crypto::Cipher;
 use super::error::{ApiError, ApiResult, ErrorCode, internal};
 use super::rate_limit::{self, Bucket};
 use super::realtime::{publish, send_approval};
@@ -182,28 +183,48 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     Ok(summary)
 }
 
+/// A `call_sessions` row as its owner sees it (read with [`SESSION_COLUMNS`]).
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    id: Uuid,
+    call_task_id: Uuid,
+    provider_call_sid: Option<String>,
+    status: String,
+    phone_number_called: Option<String>,
+    started_at: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    duration_seconds: Option<i32>,
+    failure_reason: Option<String>,
+    retry_count: i32,
+}
+
+pub(super) const SESSION_COLUMNS: &str = "id, call_task_id, provider_call_sid, status, phone_number_called, started_at, \
+                                          ended_at, duration_seconds, failure_reason, retry_count";
+
+impl SessionRow {
+    pub(super) fn open(self, cipher: &Cipher) -> ApiResult<CallSessionSummary> {
+        Ok(CallSessionSummary {
+            id: self.id,
+            call_task_id: self.call_task_id,
+            provider_call_sid: self.provider_call_sid,
+            status: self.status.parse().map_err(bad_stored)?,
+            phone_number_called: cipher.decrypt_opt(self.phone_number_called.as_deref()).map_err(bad_stored)?,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            duration_seconds: self.duration_seconds,
+            failure_reason: self.failure_reason,
+            retry_count: self.retry_count,
+        })
+    }
+}
+
 async fn session_summary(conn: &mut PgConnection, state: &AppState, id: Uuid) -> ApiResult<CallSessionSummary> {
-    let row: Option<(Uuid, Option<String>, String, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>, Option<i32>, Option<String>, i32)> = sqlx::query_as(
-        "SELECT call_task_id, provider_call_sid, status, phone_number_called, started_at, ended_at, duration_seconds, failure_reason, retry_count
-         FROM call_sessions WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    let (task, sid, status, phone, started, ended, duration, failure, retries) =
-        row.ok_or_else(|| ApiError::not_found("Call session"))?;
-    Ok(CallSessionSummary {
-        id,
-        call_task_id: task,
-        provider_call_sid: sid,
-        status: status.parse().map_err(bad_stored)?,
-        phone_number_called: state.cipher.decrypt_opt(phone.as_deref()).map_err(bad_stored)?,
-        started_at: started,
-        ended_at: ended,
-        duration_seconds: duration,
-        failure_reason: failure,
-        retry_count: retries,
-    })
+    let row: Option<SessionRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM call_sessions WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.ok_or_else(|| ApiError::not_found("Call session"))?.open(&state.cipher)
 }
 
 /// Who owns a session, and its task (system context).

@@ -6,13 +6,14 @@ use super::accounts::CurrentUser;
 use super::ai::PlanOutcome;
 use super::ai::rules::planner::{ContactRef, PlanContext};
 use super::audit::{self, Entry};
+use super::calls::{SESSION_COLUMNS, SessionRow};
 use super::crypto::Cipher;
 use super::error::{ApiError, ApiResult, ErrorCode, internal};
 use super::rate_limit::{self, Bucket};
 use super::realtime::publish;
 use super::state::AppState;
 use crate::domain::account::required_text;
-use crate::domain::enums::{NotificationType, Priority, SessionStatus, TaskSort, TaskStatus};
+use crate::domain::enums::{NotificationType, Priority, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{
@@ -351,32 +352,14 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<(C
     // One snapshot: the task's status and its sessions' agree.
     let mut tx = state.db.snapshot_as(user.id).await?;
     let task = fetch(&mut tx, id).await?.open(&state.cipher)?;
-    let rows: Vec<(Uuid, Option<String>, String, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>, Option<i32>, Option<String>, i32)> =
-        sqlx::query_as(
-            "SELECT id, provider_call_sid, status, phone_number_called, started_at, ended_at, duration_seconds, failure_reason, retry_count
-             FROM call_sessions WHERE call_task_id = $1 ORDER BY started_at DESC",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows: Vec<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM call_sessions WHERE call_task_id = $1 ORDER BY started_at DESC"
+    )))
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
-    let sessions = rows
-        .into_iter()
-        .map(|(sid, sid_provider, status, phone, started_at, ended_at, duration, failure, retries)| {
-            Ok(CallSessionSummary {
-                id: sid,
-                call_task_id: id,
-                provider_call_sid: sid_provider,
-                status: status.parse::<SessionStatus>().map_err(bad_stored)?,
-                phone_number_called: state.cipher.decrypt_opt(phone.as_deref()).map_err(bad_stored)?,
-                started_at,
-                ended_at,
-                duration_seconds: duration,
-                failure_reason: failure,
-                retry_count: retries,
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let sessions = rows.into_iter().map(|row| row.open(&state.cipher)).collect::<ApiResult<Vec<_>>>()?;
     Ok((task, sessions))
 }
 
