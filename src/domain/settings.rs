@@ -77,7 +77,7 @@ impl SettingsPatch {
             next.default_tone = one_of("default_tone", v, TONES)?;
         }
         if let Some(v) = self.max_auto_approve_amount {
-            if !v.is_finite() || v < 0.0 || v > MAX_AUTO_APPROVE {
+            if !v.is_finite() || !(0.0..=MAX_AUTO_APPROVE).contains(&v) {
                 return Err(ApiError::validation(
                     "max_auto_approve_amount",
                     // A whole number, written without float formatting (this also runs in the browser).

@@ -191,15 +191,15 @@ impl Dialogue {
             if has_any(&lower, &["call you back", "callback", "phone number", "reach you", "number to reach"]) {
                 return Action::Say(self.script.fallbacks.callback_number_requested.clone());
             }
-            if has_any(&lower, &["how many", "party of", "how big"]) {
-                if let Some(n) = self.plan.soft_preferences.get("party_size").and_then(|v| v.as_u64()) {
-                    return Action::Say(format!("{n} people, please."));
-                }
+            if has_any(&lower, &["how many", "party of", "how big"])
+                && let Some(n) = self.plan.soft_preferences.get("party_size").and_then(|v| v.as_u64())
+            {
+                return Action::Say(format!("{n} people, please."));
             }
-            if has_any(&lower, &["what day", "which day", "what time", "when would", "when do you", "what date"]) {
-                if let Some(when) = preference_text(&self.plan) {
-                    return Action::Say(format!("{} would be ideal.", capital(&when)));
-                }
+            if has_any(&lower, &["what day", "which day", "what time", "when would", "when do you", "what date"])
+                && let Some(when) = preference_text(&self.plan)
+            {
+                return Action::Say(format!("{} would be ideal.", capital(&when)));
             }
             if has_any(&lower, &["anything else", "something else", "help with"]) {
                 return match self.next_question() {

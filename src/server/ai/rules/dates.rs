@@ -191,20 +191,20 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
             });
             let before = if i >= 1 { ordinal_day(word(i - 1)) } else { None };
             let before_of = if i >= 2 && word(i - 1) == "of" { ordinal_day(word(i - 2)) } else { None };
-            if let Some(d) = after.or(before).or(before_of) {
-                if let Some(date) = upcoming(today, m, d) {
-                    set_day(&mut when, date, format!("{} {d}", capitalize_month(m)));
-                    break;
-                }
+            if let Some(d) = after.or(before).or(before_of)
+                && let Some(date) = upcoming(today, m, d)
+            {
+                set_day(&mut when, date, format!("{} {d}", capitalize_month(m)));
+                break;
             }
         }
         // "2025-12-05", "12/5", "12/05/2025"
-        if tokens[i].kind == TokenKind::Number {
-            if let Some(date) = numeric_date(&tokens, i, today, month_first) {
-                set_day(&mut when, date, lower[tokens[i].start..tokens[(i + 4).min(tokens.len() - 1)].end].trim().to_owned());
-                when.phrase = Some(date.format("%Y-%m-%d").to_string());
-                break;
-            }
+        if tokens[i].kind == TokenKind::Number
+            && let Some(date) = numeric_date(&tokens, i, today, month_first)
+        {
+            set_day(&mut when, date, lower[tokens[i].start..tokens[(i + 4).min(tokens.len() - 1)].end].trim().to_owned());
+            when.phrase = Some(date.format("%Y-%m-%d").to_string());
+            break;
         }
     }
 
@@ -253,10 +253,8 @@ fn find_time(tokens: &[Token<'_>], lower: &str) -> Option<NaiveTime> {
     let word = |i: usize| tokens.get(i).map(|t| t.text).unwrap_or("");
     for i in 0..tokens.len() {
         let w = word(i);
-        if w == "noon" || w == "midday" {
-            if i > 0 && matches!(word(i - 1), "at" | "by" | "around") {
-                return NaiveTime::from_hms_opt(12, 0, 0);
-            }
+        if (w == "noon" || w == "midday") && i > 0 && matches!(word(i - 1), "at" | "by" | "around") {
+            return NaiveTime::from_hms_opt(12, 0, 0);
         }
         if tokens[i].kind != TokenKind::Number || tokens[i].text.contains(['.', ',']) {
             continue;

@@ -86,18 +86,18 @@ fn amount_at(tokens: &[Token<'_>], i: usize) -> Option<Amount> {
         return Some(finish(tokens, i, i + len, value, Some(currency), true));
     }
     // "usd 100"
-    if let Some(currency) = word_currency(t.text).filter(|_| matches!(t.text, "usd" | "eur" | "gbp")) {
-        if let Some((value, len)) = number_at(tokens, i + 1) {
-            return Some(finish(tokens, i, i + len, value, Some(currency), true));
-        }
+    if let Some(currency) = word_currency(t.text).filter(|_| matches!(t.text, "usd" | "eur" | "gbp"))
+        && let Some((value, len)) = number_at(tokens, i + 1)
+    {
+        return Some(finish(tokens, i, i + len, value, Some(currency), true));
     }
     let (value, len) = number_at(tokens, i)?;
     let after = i + len;
     // "100 dollars", "fifty bucks", "80€"
-    if let Some(next) = tokens.get(after) {
-        if let Some(currency) = word_currency(next.text).or_else(|| symbol_currency(next.text)) {
-            return Some(finish(tokens, i, after, value, Some(currency), true));
-        }
+    if let Some(next) = tokens.get(after)
+        && let Some(currency) = word_currency(next.text).or_else(|| symbol_currency(next.text))
+    {
+        return Some(finish(tokens, i, after, value, Some(currency), true));
     }
     // A bare number: only money when a budget word says so (checked by the caller).
     if tokens[i].kind == TokenKind::Number {

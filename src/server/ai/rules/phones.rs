@@ -50,7 +50,7 @@ pub fn find_phone_spans(text: &str) -> Vec<PhoneSpan> {
         let raw = text[start..end].trim().to_owned();
         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
         let next = &text[end..];
-        let money_or_unit = next.trim_start().starts_with(|c: char| c == '%' || c == '$' || c == '€')
+        let money_or_unit = next.trim_start().starts_with(['%', '$', '€'])
             || [
                 "dollar", "buck", "euro", "pound", "people", "person", "guest", "minute", "hour", "day", "am", "pm", "st ",
                 "nd ", "rd ", "th ",

@@ -264,13 +264,12 @@ fn party_size(lower: &str) -> Option<u32> {
             super::text::TokenKind::Word => number_words(&tokens, i).map(|(v, l)| (v as u32, l)),
             _ => None,
         };
-        if let Some((v, len)) = value {
-            if (after_cue
+        if let Some((v, len)) = value
+            && (after_cue
                 || people(tokens.get(i + len)).then_some(()).is_some() && tokens.get(i + len).is_some_and(|t| t.text != "of"))
-                && (1..=50).contains(&v)
-            {
-                return Some(v);
-            }
+            && (1..=50).contains(&v)
+        {
+            return Some(v);
         }
     }
     None
@@ -327,48 +326,50 @@ fn service(lower: &str, kind: TaskKind) -> Option<String> {
 fn action_clause(text: &str, limit: Option<&Amount>) -> String {
     let mut s = text.to_owned();
     // Drop the limit phrase (with its cue words and a leading comma).
-    if let Some(a) = limit {
-        if a.end <= s.len() && s.is_char_boundary(a.start) && s.is_char_boundary(a.end) {
-            let head = &s[..a.start];
-            let cues = [
-                "no more than",
-                "not more than",
-                "nothing more than",
-                "less than",
-                "up to",
-                "at most",
-                "a maximum of",
-                "maximum of",
-                "max of",
-                "maximum",
-                "max",
-                "under",
-                "below",
-                "budget of",
-                "a budget of",
-                "within",
-                "don't pay more than",
-                "do not pay more than",
-                "not to exceed",
-                "capped at",
-                "cap of",
-                "limit of",
-            ];
-            let lower_head = head.to_lowercase();
-            let cut = cues
-                .iter()
-                .filter(|c| lower_head.trim_end().ends_with(*c))
-                .map(|c| lower_head.trim_end().len() - c.len())
-                .min()
-                .unwrap_or(a.start);
-            let tail_lower = s[a.end..].to_lowercase();
-            let after = ["max", "maximum", "tops", "or less", "or under", "at most"]
-                .iter()
-                .find(|w| tail_lower.trim_start().starts_with(*w))
-                .map(|w| a.end + (tail_lower.len() - tail_lower.trim_start().len()) + w.len())
-                .unwrap_or(a.end);
-            s = format!("{}{}", s[..cut].trim_end().trim_end_matches(',').trim_end_matches(" and"), &s[after..]);
-        }
+    if let Some(a) = limit
+        && a.end <= s.len()
+        && s.is_char_boundary(a.start)
+        && s.is_char_boundary(a.end)
+    {
+        let head = &s[..a.start];
+        let cues = [
+            "no more than",
+            "not more than",
+            "nothing more than",
+            "less than",
+            "up to",
+            "at most",
+            "a maximum of",
+            "maximum of",
+            "max of",
+            "maximum",
+            "max",
+            "under",
+            "below",
+            "budget of",
+            "a budget of",
+            "within",
+            "don't pay more than",
+            "do not pay more than",
+            "not to exceed",
+            "capped at",
+            "cap of",
+            "limit of",
+        ];
+        let lower_head = head.to_lowercase();
+        let cut = cues
+            .iter()
+            .filter(|c| lower_head.trim_end().ends_with(*c))
+            .map(|c| lower_head.trim_end().len() - c.len())
+            .min()
+            .unwrap_or(a.start);
+        let tail_lower = s[a.end..].to_lowercase();
+        let after = ["max", "maximum", "tops", "or less", "or under", "at most"]
+            .iter()
+            .find(|w| tail_lower.trim_start().starts_with(*w))
+            .map(|w| a.end + (tail_lower.len() - tail_lower.trim_start().len()) + w.len())
+            .unwrap_or(a.end);
+        s = format!("{}{}", s[..cut].trim_end().trim_end_matches(',').trim_end_matches(" and"), &s[after..]);
     }
     // Drop "at <number>" and bare numbers.
     for span in find_phone_spans(&s).into_iter().rev().filter(|p| p.digits.len() >= 7) {
@@ -406,15 +407,15 @@ fn title_of(action: &str) -> String {
 
 fn goal_of(action: &str, kind: TaskKind, business: Option<&str>, c: &HardConstraints) -> String {
     let mut goal = capitalize(action);
-    if let Some(b) = business {
-        if !action.to_lowercase().contains(&b.to_lowercase()) {
-            let prep = match kind {
-                TaskKind::Ordering | TaskKind::Quote | TaskKind::Enquiry => "from",
-                TaskKind::Reservation => "at",
-                _ => "with",
-            };
-            goal = format!("{goal} {prep} {b}");
-        }
+    if let Some(b) = business
+        && !action.to_lowercase().contains(&b.to_lowercase())
+    {
+        let prep = match kind {
+            TaskKind::Ordering | TaskKind::Quote | TaskKind::Enquiry => "from",
+            TaskKind::Reservation => "at",
+            _ => "with",
+        };
+        goal = format!("{goal} {prep} {b}");
     }
     if let Some(max) = c.max_price {
         let per = c.per.as_deref().map(|p| format!(" per {p}")).unwrap_or_default();

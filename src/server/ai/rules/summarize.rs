@@ -147,15 +147,14 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     for line in them.iter().rev() {
         let lower = line.to_lowercase();
         let when = find_when(line, call_date, month_first);
-        if let Some(date) = when.date {
-            if has_any(&lower, BOOKED)
+        if let Some(date) = when.date
+            && (has_any(&lower, BOOKED)
                 || appointment.is_none()
                     && matches!(kind, TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule)
-                    && when.time.is_some()
-            {
-                appointment = Some((same_weekday_said_earlier(&them, date, &when, call_date, month_first), when.time));
-                break;
-            }
+                    && when.time.is_some())
+        {
+            appointment = Some((same_weekday_said_earlier(&them, date, &when, call_date, month_first), when.time));
+            break;
         }
     }
     // A time confirmed without a day ("see you at 3") pairs with the day offered earlier.

@@ -54,10 +54,10 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             }
             // Ordinals stay whole: "5th", "3rd".
             let rest = &text[i..];
-            if let Some(suffix) = ["st", "nd", "rd", "th"].iter().find(|s| rest.starts_with(**s)) {
-                if !rest[suffix.len()..].chars().next().is_some_and(char::is_alphanumeric) {
-                    i += suffix.len();
-                }
+            if let Some(suffix) = ["st", "nd", "rd", "th"].iter().find(|s| rest.starts_with(**s))
+                && !rest[suffix.len()..].chars().next().is_some_and(char::is_alphanumeric)
+            {
+                i += suffix.len();
             }
             // "2k" = 2000; but not "2kg" or the start of a word.
             if bytes.get(i) == Some(&b'k') && !bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphanumeric()) {
