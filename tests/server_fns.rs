@@ -136,6 +136,23 @@ async fn server_functions_share_the_service_layer_with_rest() {
     assert_eq!(res.json::<Value>().await.unwrap()["field"], "id");
     let res = mark(&[("id", contact["id"].as_str().unwrap()), ("is_read", "true")]).await.unwrap();
     assert_eq!(res.status(), 404);
+    // The task list's function sends what a row shows, not the instruction or the plan
+    // (the REST list keeps the full records).
+    let created = json_of(
+        with_cookie(Method::POST, "/api/call-tasks")
+            .json(&json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "priority": "high"})),
+    )
+    .await;
+    let page = json_of(with_cookie(Method::POST, "/api/fn/list_tasks")).await;
+    let row = page["tasks"][0].as_object().unwrap();
+    let mut keys: Vec<&str> = row.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["created_at", "id", "priority", "scheduled_for", "status", "title"]);
+    assert_eq!((&row["id"], &row["priority"]), (&created["call_task"]["id"], &json!("high")));
+    assert_eq!(page["next_cursor"], Value::Null);
+    let rest = json_of(with_cookie(Method::GET, "/api/call-tasks")).await;
+    assert!(rest["call_tasks"][0]["ai_plan"].is_object());
+
     let res = with_cookie(Method::POST, "/api/fn/sign_out").send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(with_cookie(Method::GET, "/api/auth/me").send().await.unwrap().status(), 401);

@@ -3,7 +3,7 @@
 use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::error::ApiError;
 use crate::domain::plan::{AiPlan, RiskAssessment};
-use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch};
+use crate::domain::task::{CallSessionSummary, CallTask, TaskListItem, TaskPatch};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -26,10 +26,10 @@ pub struct PlanPreview {
     pub engine: String,
 }
 
-/// A page of tasks and the cursor of the next page.
+/// A page of the task list and the cursor of the next page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskPage {
-    pub tasks: Vec<CallTask>,
+    pub tasks: Vec<TaskListItem>,
     pub next_cursor: Option<String>,
 }
 
@@ -112,7 +112,7 @@ pub async fn list_tasks(
             let (state, user) = sf::user().await?;
             let filter = crate::server::tasks::ListFilter { status, priority, q, limit, cursor, sort };
             let (tasks, next_cursor) = crate::server::tasks::list(&state, &user, &filter).await?;
-            Ok(TaskPage { tasks, next_cursor })
+            Ok(TaskPage { tasks: tasks.into_iter().map(TaskListItem::from).collect(), next_cursor })
         }
         .await,
     )

@@ -38,6 +38,34 @@ pub struct CallTask {
     pub scheduled_for: Option<DateTime<Utc>>,
 }
 
+/// A task as the task list shows it: what a row needs and nothing more (no
+/// instruction, plan or answers; the task's own page loads those), so a page
+/// of a hundred rows stays small to render and to hydrate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskListItem {
+    pub id: Uuid,
+    pub title: String,
+    pub status: TaskStatus,
+    pub priority: Priority,
+    #[serde(deserialize_with = "super::timestamp::deserialize")]
+    pub created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "super::timestamp::option")]
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+impl From<CallTask> for TaskListItem {
+    fn from(t: CallTask) -> TaskListItem {
+        TaskListItem {
+            id: t.id,
+            title: t.title,
+            status: t.status,
+            priority: t.priority,
+            created_at: t.created_at,
+            scheduled_for: t.scheduled_for,
+        }
+    }
+}
+
 /// One call attempt, as listed with its task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

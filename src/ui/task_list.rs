@@ -12,7 +12,7 @@ use super::task_detail::CallActions;
 use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
 use crate::domain::enums::{Priority, SessionStatus, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
-use crate::domain::task::{CallTask, MAX_LIST_LIMIT, TaskPatch};
+use crate::domain::task::{MAX_LIST_LIMIT, TaskListItem, TaskPatch};
 use crate::domain::url::percent_encode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -244,7 +244,7 @@ fn Empty(filtered: bool) -> impl IntoView {
 }
 
 #[component]
-fn TaskRow(task: CallTask, refresh: Refresh, calls: CallActions) -> impl IntoView {
+fn TaskRow(task: TaskListItem, refresh: Refresh, calls: CallActions) -> impl IntoView {
     let id = task.id;
     let status = task.status;
     let cancel = ServerAction::<UpdateTask>::new();
