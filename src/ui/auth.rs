@@ -2,7 +2,7 @@
 //! posts to the server functions); hydrated, they stay on the page, show
 //! errors in place and refresh the header's user.
 
-use super::format::Loading;
+use super::format::{BUTTON, INPUT, LINK, Loading};
 use super::layout::PageHeader;
 use super::post_form::dispatch_on_submit;
 use crate::api::accounts::{SignIn, SignOut, SignUp};
@@ -66,8 +66,8 @@ pub fn SignInPrompt(what: &'static str) -> impl IntoView {
         <div class=format!("mt-6 {}", super::format::CARD) id="sign-in-prompt">
             <p>{format!("Sign in to {what}.")}</p>
             <p class="mt-3 flex gap-4">
-                <a href=href class=super::format::LINK>"Sign in"</a>
-                <a href="/signup" class=super::format::LINK>"Create an account"</a>
+                <a href=href class=LINK>"Sign in"</a>
+                <a href="/signup" class=LINK>"Create an account"</a>
             </p>
         </div>
     }
@@ -92,9 +92,6 @@ pub fn now_signed_in_as(user: Option<crate::domain::account::User>) {
     expect_context::<Viewer>().set(Some(Ok(user)));
     expect_context::<AuthVersion>().bump();
 }
-
-const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
-const BUTTON: &str = "mt-6 w-full rounded-md bg-indigo-700 px-4 py-2 font-semibold text-white hover:bg-indigo-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2";
 
 /// The message of a failed action, shown where the form is.
 fn error_of<T: Clone + Send + Sync + 'static>(
@@ -138,11 +135,11 @@ pub fn SignUpPage() -> impl IntoView {
                 <input id="signup-email" class=INPUT type="email" name="email" required autocomplete="email"/>
                 <label class="mt-4 block text-sm font-medium" for="signup-password">"Password (at least 8 characters)"</label>
                 <input id="signup-password" class=INPUT type="password" name="password" required minlength="8" autocomplete="new-password"/>
-                <button class=BUTTON type="submit" disabled=move || action.pending().get()>"Create account"</button>
+                <button class=format!("mt-6 w-full {BUTTON}") type="submit" disabled=move || action.pending().get()>"Create account"</button>
             </form>
             {error_of(action.value())}
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
-                "Already have an account? " <a href="/signin" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Sign in"</a>
+                "Already have an account? " <a href="/signin" class=LINK>"Sign in"</a>
             </p>
         </div>
     }
@@ -161,11 +158,11 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="signin-email" class=INPUT type="email" name="email" required autocomplete="email"/>
                 <label class="mt-4 block text-sm font-medium" for="signin-password">"Password"</label>
                 <input id="signin-password" class=INPUT type="password" name="password" required autocomplete="current-password"/>
-                <button class=BUTTON type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+                <button class=format!("mt-6 w-full {BUTTON}") type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </form>
             {error_of(action.value())}
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
-                "New here? " <a href="/signup" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Create an account"</a>
+                "New here? " <a href="/signup" class=LINK>"Create an account"</a>
             </p>
         </div>
     }

@@ -37,7 +37,7 @@ pub fn HomePage() -> impl IntoView {
                 .collect_view()}
         </ol>
         <p class="mt-8 text-sm text-slate-600 dark:text-slate-300">
-            "Your calls are listed under " <a href="/tasks" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Tasks"</a> "."
+            "Your calls are listed under " <a href="/tasks" class=super::format::LINK>"Tasks"</a> "."
         </p>
     }
 }

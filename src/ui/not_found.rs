@@ -11,6 +11,6 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <PageHeader title="Page not found" lead="There is nothing at this address."/>
-        <p class="mt-4"><a href="/" class="font-medium text-indigo-700 underline dark:text-indigo-300">"Go to the home page"</a></p>
+        <p class="mt-4"><a href="/" class=super::format::LINK>"Go to the home page"</a></p>
     }
 }
