@@ -27,6 +27,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+for component in clippy rustfmt; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    log "adding the $component component"
+    rustup component add "$component"
+  fi
+done
 
 # Installs a crate from crates.io after pinning one dependency in its own
 # lockfile (both tools' published locks need a newer rustc than this one).
@@ -42,8 +48,12 @@ install_patched() {
   (
     cd "$work/$crate-$version"
     cargo update -p "$pin_pkg" --precise "$pin_ver"
+    # The tools' own release profiles ask for fat LTO and one codegen unit
+    # (cargo-leptos alone took 23 minutes on 2 cores); neither matters for a
+    # build tool, so the install uses a quick profile.
     # shellcheck disable=SC2086
-    cargo install --path . --locked $features
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install --path . --locked $features
   )
   rm -rf "$work"
 }
