@@ -15,6 +15,12 @@ results=$(mktemp)
 step "wasm dependency check"
 scripts/check-wasm-deps.sh
 
+step "formatting and lints (both builds, warnings are errors)"
+cargo fmt --check
+cargo clippy --all-targets --features ssr -- -D warnings
+# The browser build is the library alone (the binary and the tests need `ssr`).
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
 step "unit and integration tests"
 openapi_out=$(mktemp --suffix=.json)
 CALLWRIGHT_OPENAPI_OUT="$openapi_out" cargo test --features ssr --no-fail-fast 2>&1 | tee -a "$results"

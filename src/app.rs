@@ -1,8 +1,8 @@
 //! The HTML shell, the router and the page layout.
 
-use crate::ui::{
-    auth, contacts, home, layout::Layout, live, not_found, notifications, session, settings, task_detail, task_list,
-};
+use crate::ui::layout::Layout;
+use crate::ui::pages::{auth, contacts, home, not_found, notifications, session, settings, task_detail, task_list};
+use crate::ui::{live, viewer};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
@@ -36,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let signed_in = auth::provide_viewer();
+    let signed_in = viewer::provide_viewer();
     live::provide(signed_in.0.into());
 
     // Marks the document once the browser bundle has taken over, so tests

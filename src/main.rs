@@ -49,8 +49,11 @@ Configuration comes from the environment and an optional .env file; see README.m
     /// Exit code for usage, configuration and start-up failures.
     const EXIT_CONFIG: u8 = 2;
 
+    /// Positional arguments, and `--flag value` pairs.
+    type Parsed = (Vec<String>, Vec<(String, String)>);
+
     /// `--flag value` pairs after the positional arguments.
-    fn flags(args: &[String], allowed: &[&str]) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+    fn flags(args: &[String], allowed: &[&str]) -> Result<Parsed, String> {
         let mut positional = Vec::new();
         let mut pairs = Vec::new();
         let mut it = args.iter();
@@ -151,7 +154,7 @@ Configuration comes from the environment and an optional .env file; see README.m
             }
         };
         server::init_tracing(config.log_format);
-        server::install_tls_provider();
+        server::crypto::install_tls_provider();
 
         let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
             Ok(rt) => rt,

@@ -94,6 +94,33 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// Why a call attempt did not go through (`call_sessions.failure_reason`):
+    /// the network's busy, no-answer, failed (could not connect) or canceled;
+    /// `provider_error` when the network refused to place the call;
+    /// `connection_lost` when the server process holding the call stopped.
+    FailureReason ("failure reason") {
+        Busy = "busy",
+        NoAnswer = "no_answer",
+        Failed = "failed",
+        Canceled = "canceled",
+        ProviderError = "provider_error",
+        ConnectionLost = "connection_lost",
+    }
+}
+
+impl FailureReason {
+    /// The reason as the end of "Your call did not go through: …".
+    pub fn explained(self) -> &'static str {
+        match self {
+            FailureReason::Busy => "the line was busy",
+            FailureReason::NoAnswer => "nobody answered",
+            FailureReason::Canceled => "it was cancelled",
+            FailureReason::Failed | FailureReason::ProviderError | FailureReason::ConnectionLost => "it could not be connected",
+        }
+    }
+}
+
+wire_enum! {
     /// Who said a transcript segment.
     Speaker ("speaker") { Assistant = "assistant", Human = "human", System = "system" }
 }
@@ -181,6 +208,7 @@ mod tests {
         round_trips(TaskStatus::ALL);
         round_trips(Priority::ALL);
         round_trips(SessionStatus::ALL);
+        round_trips(FailureReason::ALL);
         round_trips(Speaker::ALL);
         round_trips(Sentiment::ALL);
         round_trips(DataType::ALL);
@@ -212,6 +240,14 @@ mod tests {
 
     fn wire<T: Copy + fmt::Display>(all: &[T]) -> Vec<String> {
         all.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn the_failure_reason_check_matches_the_enum() {
+        let sql = include_str!("../../migrations/0005_failure_reasons.sql");
+        let list = &sql[sql.find("failure_reason IN (").expect("CHECK") + "failure_reason IN (".len()..];
+        let found: Vec<&str> = list[..list.find(')').unwrap()].split(',').map(|s| s.trim().trim_matches('\'')).collect();
+        assert_eq!(found, wire(FailureReason::ALL));
     }
 
     #[test]

@@ -75,6 +75,13 @@ impl fmt::Display for ApiError {
 }
 
 impl ApiError {
+    /// Whether the same work may succeed later unchanged: a dependency that
+    /// was down or slow, or an internal failure. A refusal (any 4xx, a rate
+    /// limit included) would fail the same way again, so queued work drops it.
+    pub const fn is_retryable(&self) -> bool {
+        matches!(self.code, ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::Timeout)
+    }
+
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError { code, message: message.into(), field: None, retry_after: None, details: None }
     }
@@ -125,6 +132,33 @@ impl leptos::server_fn::error::FromServerFnError for ApiError {
                 ApiError::new(ErrorCode::ValidationError, msg)
             }
             E::ServerError(_) | E::MiddlewareError(_) | E::Serialization(_) => ApiError::internal(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_that_may_pass_are_retryable() {
+        let all = [
+            ErrorCode::ValidationError,
+            ErrorCode::InvalidTransition,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::RiskBlocked,
+            ErrorCode::RateLimited,
+            ErrorCode::Internal,
+            ErrorCode::Unavailable,
+            ErrorCode::Timeout,
+        ];
+        for code in all {
+            let retryable = ApiError::new(code, "x").is_retryable();
+            assert_eq!(retryable, code.http_status() >= 500, "{code:?}");
         }
     }
 }

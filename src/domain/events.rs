@@ -1,7 +1,7 @@
 //! The live-event protocol of the `/ws` websocket: what a signed-in user's
 //! browser hears about their own calls.
 
-use super::enums::{NotificationType, SessionStatus, Speaker, TaskStatus};
+use super::enums::{FailureReason, NotificationType, SessionStatus, Speaker, TaskStatus};
 use chrono::{DateTime, Utc};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -25,7 +25,7 @@ pub enum ServerEvent {
         call_session_id: Uuid,
         call_task_id: Uuid,
         status: SessionStatus,
-        failure_reason: Option<String>,
+        failure_reason: Option<FailureReason>,
     },
     /// The task changed (its status, or any of its details); `status` is its status now.
     TaskStatus {
@@ -96,7 +96,7 @@ struct Wire {
     content: Option<String>,
     timestamp_ms: Option<i32>,
     status: Option<String>,
-    failure_reason: Option<String>,
+    failure_reason: Option<FailureReason>,
     notification_id: Option<Uuid>,
     notification_type: Option<NotificationType>,
     message: Option<String>,
@@ -189,7 +189,7 @@ mod tests {
                 call_session_id: a,
                 call_task_id: b,
                 status: SessionStatus::Failed,
-                failure_reason: Some("busy".into()),
+                failure_reason: Some(FailureReason::Busy),
             },
             ServerEvent::SessionStatus {
                 call_session_id: a,

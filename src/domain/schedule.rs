@@ -59,4 +59,43 @@ mod tests {
         let friday_evening = Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).unwrap();
         assert_eq!(next_business_time(friday_evening, &tz, nine, five), Utc.with_ymd_and_hms(2026, 11, 30, 17, 0, 0).unwrap());
     }
+
+    #[test]
+    fn the_edges_of_a_window() {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
+        let utc = FixedOffset::east_opt(0).unwrap();
+        // Opening time itself is inside; closing time is not (next morning).
+        let open = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        assert_eq!(next_business_time(open, &utc, nine, five), open);
+        let close = Utc.with_ymd_and_hms(2026, 11, 24, 17, 0, 0).unwrap();
+        assert_eq!(next_business_time(close, &utc, nine, five), Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap());
+        // Saturday noon waits for Monday; Sunday night too.
+        let saturday = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let monday = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+        assert_eq!(next_business_time(saturday, &utc, nine, five), monday);
+        let sunday_night = Utc.with_ymd_and_hms(2026, 11, 29, 23, 59, 0).unwrap();
+        assert_eq!(next_business_time(sunday_night, &utc, nine, five), monday);
+        // East of UTC, the local Monday starts on Sunday in UTC.
+        let tokyo = FixedOffset::east_opt(9 * 3600).unwrap();
+        let sunday_utc = Utc.with_ymd_and_hms(2026, 11, 29, 23, 30, 0).unwrap(); // Monday 08:30 in Tokyo
+        assert_eq!(next_business_time(sunday_utc, &tokyo, nine, five), Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap());
+    }
+
+    /// Across a change to daylight saving time the window stays at local
+    /// nine o'clock, an hour earlier in UTC.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn windows_follow_daylight_saving_time() {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
+        let new_york = chrono_tz::America::New_York;
+        // Friday 6 March 2026, 18:00 EST; clocks go forward on Sunday the 8th.
+        let friday_evening = Utc.with_ymd_and_hms(2026, 3, 6, 23, 0, 0).unwrap();
+        let monday_nine_edt = Utc.with_ymd_and_hms(2026, 3, 9, 13, 0, 0).unwrap();
+        assert_eq!(next_business_time(friday_evening, &new_york, nine, five), monday_nine_edt);
+        // And back on 1 November: Monday the 2nd opens at 14:00 UTC.
+        let friday = Utc.with_ymd_and_hms(2026, 10, 30, 22, 0, 0).unwrap();
+        assert_eq!(next_business_time(friday, &new_york, nine, five), Utc.with_ymd_and_hms(2026, 11, 2, 14, 0, 0).unwrap());
+    }
 }

@@ -1,12 +1,39 @@
 //! A call attempt as the user sees it: metadata, live transcript, approval,
 //! and, after processing, the summary and the extracted facts.
 
-use super::enums::{DataType, Sentiment, Speaker};
+use super::enums::{DataType, Sentiment, SessionStatus, Speaker};
 use super::task::CallSessionSummary;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
+
+/// The session's state machine. A call only moves forward (initiated →
+/// ringing → connected → one of the ends), because the network's reports
+/// arrive late, twice or out of order and an old one must never undo a newer.
+impl SessionStatus {
+    /// How far along a call in this status is; every end is the last stage.
+    const fn stage(self) -> u8 {
+        match self {
+            SessionStatus::Initiated => 0,
+            SessionStatus::Ringing => 1,
+            SessionStatus::Connected => 2,
+            SessionStatus::Completed | SessionStatus::Failed | SessionStatus::Cancelled => 3,
+        }
+    }
+
+    /// Whether the call is over (completed, failed or cancelled).
+    pub const fn is_terminal(self) -> bool {
+        self.stage() == 3
+    }
+
+    /// The status after a report of `reported`: `Some` when it moves the
+    /// call forward, `None` when it is stale (not later than where the call
+    /// is) or the call has already ended.
+    pub fn advance(self, reported: SessionStatus) -> Option<SessionStatus> {
+        (reported.stage() > self.stage()).then_some(reported)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -69,4 +96,36 @@ pub struct SessionDetail {
     pub extracted_data: Vec<ExtractedData>,
     /// The latest approval request of this call, if any.
     pub approval: Option<Approval>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SessionStatus::{self, *};
+
+    #[test]
+    fn a_call_moves_forward_through_its_stages() {
+        assert_eq!(Initiated.advance(Ringing), Some(Ringing));
+        assert_eq!(Initiated.advance(Connected), Some(Connected), "a missed ringing report skips ahead");
+        assert_eq!(Ringing.advance(Completed), Some(Completed));
+        assert_eq!(Connected.advance(Failed), Some(Failed));
+        assert_eq!(Initiated.advance(Cancelled), Some(Cancelled));
+    }
+
+    #[test]
+    fn late_repeated_or_backward_reports_change_nothing() {
+        assert_eq!(Ringing.advance(Ringing), None, "a repeat");
+        assert_eq!(Connected.advance(Ringing), None, "a late ringing");
+        assert_eq!(Connected.advance(Initiated), None);
+        for end in [Completed, Failed, Cancelled] {
+            for any in SessionStatus::ALL {
+                assert_eq!(end.advance(*any), None, "{end} is final, whatever {any} says");
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_ends_are_terminal() {
+        let terminal: Vec<_> = SessionStatus::ALL.iter().filter(|s| s.is_terminal()).copied().collect();
+        assert_eq!(terminal, [Completed, Failed, Cancelled]);
+    }
 }

@@ -1,7 +1,7 @@
 //! Call tasks: what the user asked for, its plan, and the status machine
 //! every change goes through.
 
-use super::enums::{Priority, SessionStatus, TaskStatus};
+use super::enums::{FailureReason, Priority, SessionStatus, TaskStatus};
 use super::plan::AiPlan;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -81,7 +81,8 @@ pub struct CallSessionSummary {
     #[serde(default, deserialize_with = "super::timestamp::option")]
     pub ended_at: Option<DateTime<Utc>>,
     pub duration_seconds: Option<i32>,
-    pub failure_reason: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "busy"))]
+    pub failure_reason: Option<FailureReason>,
     pub retry_count: i32,
 }
 
@@ -206,6 +207,15 @@ impl TaskStatus {
         Ok(next)
     }
 
+    /// Whether a queued call (scheduled, or a retry) may be placed for a task
+    /// in this status: it is ready, or its last call failed. Unlike a call
+    /// started by hand ([`TaskEvent::CallStarted`]), a queued one never
+    /// re-calls a completed task, and never one that is cancelled, waiting
+    /// for details, or already on a call.
+    pub fn awaits_automatic_call(self) -> bool {
+        matches!(self, TaskStatus::ReadyToCall | TaskStatus::Failed)
+    }
+
     /// Whether the task can still change (not completed or cancelled).
     pub fn is_open(self) -> bool {
         !matches!(self, TaskStatus::Completed | TaskStatus::Cancelled)
@@ -271,5 +281,17 @@ mod tests {
             S::WaitingForUser.on(TaskEvent::CallStarted).unwrap_err().to_string(),
             "This task is waiting for user, so it cannot be called."
         );
+    }
+
+    #[test]
+    fn queued_calls_go_only_to_tasks_that_await_one() {
+        let awaiting: Vec<S> = S::ALL.iter().copied().filter(|s| s.awaits_automatic_call()).collect();
+        assert_eq!(awaiting, [S::ReadyToCall, S::Failed]);
+        // Whatever a queued call may start, a call by hand may start too.
+        for s in awaiting {
+            assert_eq!(s.on(TaskEvent::CallStarted), Ok(S::InProgress), "{s}");
+        }
+        // A finished task is called again only by hand.
+        assert!(S::Completed.on(TaskEvent::CallStarted).is_ok() && !S::Completed.awaits_automatic_call());
     }
 }

@@ -1,7 +1,6 @@
 //! The audit log: who created, changed or deleted what, and when. Details
 //! name the fields that changed, never their (possibly secret) values.
 
-use super::accounts::CurrentUser;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -30,17 +29,4 @@ pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sql
     .execute(conn)
     .await?;
     Ok(())
-}
-
-impl<'a> Entry<'a> {
-    /// An entry for a signed-in user's action in the current request.
-    pub fn by(
-        user: &'a CurrentUser,
-        action: &'a str,
-        entity_type: &'a str,
-        entity_id: Option<Uuid>,
-        details: serde_json::Value,
-    ) -> Entry<'a> {
-        Entry { user_id: Some(user.id), action, entity_type, entity_id, details, request_id: user.request_id.as_deref() }
-    }
 }

@@ -2,7 +2,7 @@
 //! and notes encrypted at rest.
 
 use super::accounts::CurrentUser;
-use super::audit::{self, Entry};
+use super::audit;
 use super::crypto::Cipher;
 use super::error::{ApiError, ApiResult, internal};
 use super::state::AppState;
@@ -45,16 +45,10 @@ impl Row {
     }
 }
 
-/// The user's default region, for reading phone numbers.
-pub async fn default_region(conn: &mut PgConnection) -> ApiResult<String> {
-    let region: Option<String> = sqlx::query_scalar("SELECT default_region FROM assistant_settings").fetch_optional(conn).await?;
-    Ok(region.unwrap_or_else(|| "US".to_owned()))
-}
-
 /// Normalises the written phone number of validated fields to E.164.
 async fn normalise(conn: &mut PgConnection, mut fields: ContactFields) -> ApiResult<ContactFields> {
     if let Some(raw) = &fields.phone_number {
-        let region = default_region(conn).await?;
+        let region = super::settings::load(conn).await?.default_region;
         fields.phone_number = Some(super::phone::parse("phone_number", raw, &region)?.as_str().to_owned());
     }
     Ok(fields)
@@ -111,7 +105,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewContact) ->
     .bind(state.cipher.encrypt_opt(fields.notes.as_deref()))
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(&mut tx, Entry::by(user, "contact.create", "contact", Some(row.id), json!({}))).await?;
+    audit::record(&mut tx, user.audit("contact.create", "contact", Some(row.id), json!({}))).await?;
     tx.commit().await?;
     row.open(&state.cipher)
 }
@@ -144,7 +138,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Cont
     .bind(state.cipher.encrypt_opt(next.notes.as_deref()))
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(&mut tx, Entry::by(user, "contact.update", "contact", Some(id), json!({ "fields": changed }))).await?;
+    audit::record(&mut tx, user.audit("contact.update", "contact", Some(id), json!({ "fields": changed }))).await?;
     tx.commit().await?;
     row.open(&state.cipher)
 }
@@ -155,7 +149,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
     if gone == 0 {
         return Err(ApiError::not_found("Contact"));
     }
-    audit::record(&mut tx, Entry::by(user, "contact.delete", "contact", Some(id), json!({}))).await?;
+    audit::record(&mut tx, user.audit("contact.delete", "contact", Some(id), json!({}))).await?;
     tx.commit().await?;
     Ok(())
 }

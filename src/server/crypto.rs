@@ -128,6 +128,12 @@ pub fn token_digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// Installs the process-wide TLS crypto provider (ring) used by every
+/// outgoing HTTPS connection (Twilio, OpenAI). Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

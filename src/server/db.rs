@@ -130,7 +130,6 @@ impl Db {
 
     /// The system context, for work that belongs to no signed-in request.
     /// Only server modules that act for the platform itself may use it.
-    #[allow(dead_code)] // first users arrive with accounts, webhooks and jobs
     pub(in crate::server) fn system(&self) -> &PgPool {
         &self.system
     }

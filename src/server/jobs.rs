@@ -1,17 +1,16 @@
-//! The durable work queue in PostgreSQL, shared by every server process:
-//! scheduled calls, retries of failed calls, post-call processing, and the
-//! recovery of calls whose server process died. Jobs are claimed with
-//! `FOR UPDATE SKIP LOCKED`; a job whose worker vanished is claimed again
-//! when its lock expires, so a restart loses nothing.
+//! The durable work queue in PostgreSQL, shared by every server process.
+//! A job is queued in the caller's transaction, claimed with `FOR UPDATE
+//! SKIP LOCKED`, and claimed again when its worker vanished and its lease
+//! expired, so a restart loses nothing. What each kind of job does is not
+//! known here: the handler is passed in (`server::start` wires it).
 
-use super::accounts::{AuthVia, CurrentUser};
-use super::error::{ApiError, ApiResult};
-use super::state::AppState;
-use crate::domain::enums::{SessionStatus, TaskStatus};
-use crate::domain::schedule::{next_business_time, retry_delay};
+use super::db::Db;
+use super::error::ApiResult;
+use crate::domain::schedule::retry_delay;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
+use std::future::Future;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -76,21 +75,19 @@ pub async fn cancel(conn: &mut PgConnection, job: &Job) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Runs jobs until the process stops.
-pub async fn run_worker(state: AppState, instance: Uuid) {
-    let worker = instance.to_string();
-    let mut sweep_at = tokio::time::Instant::now();
+/// Runs jobs with `handler` until the process stops. A job whose handler
+/// fails with a retryable error is queued again after a backoff, up to its
+/// attempts; any other failure ends it as failed.
+pub async fn run_worker<H, F>(db: Db, worker: String, handler: H)
+where
+    H: Fn(Job) -> F,
+    F: Future<Output = ApiResult<()>>,
+{
     loop {
-        if tokio::time::Instant::now() >= sweep_at {
-            if let Err(e) = sweep(&state, instance).await {
-                tracing::warn!(error = %e.message, "call recovery sweep failed");
-            }
-            sweep_at = tokio::time::Instant::now() + heartbeat_interval(&state);
-        }
-        match claim(&state, &worker).await {
-            Ok(Some((id, job, attempts, max_attempts))) => {
-                let outcome = execute(&state, &job).await;
-                if let Err(e) = finish(&state, id, outcome, attempts, max_attempts).await {
+        match claim(&db, &worker).await {
+            Ok(Some(claimed)) => {
+                let outcome = handler(claimed.job).await;
+                if let Err(e) = finish(&db, claimed.id, outcome, claimed.attempts, claimed.max_attempts).await {
                     tracing::warn!(error = %e, "cannot record a job's outcome");
                 }
             }
@@ -103,44 +100,57 @@ pub async fn run_worker(state: AppState, instance: Uuid) {
     }
 }
 
-async fn claim(state: &AppState, worker: &str) -> Result<Option<(i64, Job, i32, i32)>, sqlx::Error> {
+/// A job this worker holds.
+struct Claimed {
+    id: i64,
+    job: Job,
+    attempts: i32,
+    max_attempts: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: i64,
+    payload: serde_json::Value,
+    attempts: i32,
+    max_attempts: i32,
+}
+
+async fn claim(db: &Db, worker: &str) -> Result<Option<Claimed>, sqlx::Error> {
     // Jobs whose worker died go back to the queue.
     sqlx::query("UPDATE jobs SET status = 'queued', locked_by = NULL WHERE status = 'running' AND locked_until < now()")
-        .execute(state.db.system())
+        .execute(db.system())
         .await?;
-    let row: Option<(i64, serde_json::Value, i32, i32)> = sqlx::query_as(
+    let row: Option<ClaimedRow> = sqlx::query_as(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
          WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
          RETURNING id, payload, attempts, max_attempts",
     )
     .bind(worker)
     .bind(LEASE_SECS as f64)
-    .fetch_optional(state.db.system())
+    .fetch_optional(db.system())
     .await?;
-    Ok(row.and_then(|(id, payload, attempts, max)| match serde_json::from_value(payload) {
-        Ok(job) => Some((id, job, attempts, max)),
+    Ok(row.and_then(|row| match serde_json::from_value(row.payload) {
+        Ok(job) => Some(Claimed { id: row.id, job, attempts: row.attempts, max_attempts: row.max_attempts }),
         Err(e) => {
-            tracing::error!(id, error = %e, "unreadable job");
+            tracing::error!(id = row.id, error = %e, "unreadable job");
             None
         }
     }))
 }
 
-async fn finish(state: &AppState, id: i64, outcome: ApiResult<()>, attempts: i32, max_attempts: i32) -> Result<(), sqlx::Error> {
+async fn finish(db: &Db, id: i64, outcome: ApiResult<()>, attempts: i32, max_attempts: i32) -> Result<(), sqlx::Error> {
     match outcome {
         Ok(()) => {
-            sqlx::query("UPDATE jobs SET status = 'done', locked_by = NULL WHERE id = $1")
-                .bind(id)
-                .execute(state.db.system())
-                .await?;
+            sqlx::query("UPDATE jobs SET status = 'done', locked_by = NULL WHERE id = $1").bind(id).execute(db.system()).await?;
         }
-        Err(e) if attempts < max_attempts && e.code.http_status() >= 500 => {
+        Err(e) if attempts < max_attempts && e.is_retryable() => {
             let delay = retry_delay(5, attempts as u32).num_seconds() as f64;
             sqlx::query("UPDATE jobs SET status = 'queued', locked_by = NULL, last_error = $2, run_at = now() + make_interval(secs => $3) WHERE id = $1")
                 .bind(id)
                 .bind(&e.message)
                 .bind(delay)
-                .execute(state.db.system())
+                .execute(db.system())
                 .await?;
         }
         Err(e) => {
@@ -148,116 +158,9 @@ async fn finish(state: &AppState, id: i64, outcome: ApiResult<()>, attempts: i32
             sqlx::query("UPDATE jobs SET status = 'failed', locked_by = NULL, last_error = $2 WHERE id = $1")
                 .bind(id)
                 .bind(&e.message)
-                .execute(state.db.system())
+                .execute(db.system())
                 .await?;
         }
     }
-    Ok(())
-}
-
-async fn execute(state: &AppState, job: &Job) -> ApiResult<()> {
-    match job {
-        Job::ProcessCall { session_id } => super::calls::process(state, *session_id).await.map(|_| ()),
-        Job::StartCall { task_id } => start_scheduled(state, *task_id).await,
-    }
-}
-
-/// A scheduled or retried call: placed on the user's behalf, unless the task
-/// moved on meanwhile; outside business hours it waits for the next window.
-async fn start_scheduled(state: &AppState, task_id: Uuid) -> ApiResult<()> {
-    let row: Option<(Uuid, String, bool, String, String, String)> = sqlx::query_as(
-        "SELECT t.user_id, t.status, a.business_hours_only, a.time_zone,
-                to_char(a.business_hours_start, 'HH24:MI'), to_char(a.business_hours_end, 'HH24:MI')
-         FROM call_tasks t JOIN assistant_settings a ON a.user_id = t.user_id WHERE t.id = $1",
-    )
-    .bind(task_id)
-    .fetch_optional(state.db.system())
-    .await?;
-    let Some((user_id, status, hours_only, tz, start, end)) = row else { return Ok(()) };
-    let status: TaskStatus = status.parse().map_err(|e| super::error::internal("job", e))?;
-    if !matches!(status, TaskStatus::ReadyToCall | TaskStatus::Failed) {
-        return Ok(());
-    }
-    if hours_only {
-        let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-        let parse = |t: &str| chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap_or_default();
-        let now = Utc::now();
-        let at = next_business_time(now, &tz, parse(&start), parse(&end));
-        if at > now + chrono::Duration::seconds(1) {
-            let mut tx = state.db.system().begin().await?;
-            enqueue(&mut tx, &Job::StartCall { task_id }, Some(user_id), at).await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-    }
-    let user = CurrentUser { id: user_id, via: AuthVia::Job, request_id: None };
-    match super::calls::start_call(state, &user, task_id).await {
-        Ok(_) => Ok(()),
-        // Limits and state changes are final for this attempt.
-        Err(e) if e.code.http_status() < 500 => {
-            tracing::info!(%task_id, reason = %e.message, "scheduled call not placed");
-            Ok(())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// After a failed call: queue a retry when the user's settings allow one.
-pub async fn schedule_retry(conn: &mut PgConnection, task_id: Uuid, retry_base_secs: u64) -> ApiResult<bool> {
-    let row: Option<(Uuid, bool, i32, i64)> = sqlx::query_as(
-        "SELECT t.user_id, a.auto_retry_failed_calls, a.max_retry_attempts,
-                (SELECT count(*) FROM call_sessions s WHERE s.call_task_id = t.id)
-         FROM call_tasks t JOIN assistant_settings a ON a.user_id = t.user_id WHERE t.id = $1",
-    )
-    .bind(task_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((user_id, auto_retry, max_retries, attempts)) = row else { return Ok(false) };
-    let retries_done = (attempts - 1).max(0) as i32;
-    if !auto_retry || retries_done >= max_retries {
-        return Ok(false);
-    }
-    let at = Utc::now() + retry_delay(retry_base_secs, retries_done as u32 + 1);
-    enqueue(conn, &Job::StartCall { task_id }, Some(user_id), at).await?;
-    Ok(true)
-}
-
-/// Marks calls lost with their server process as failed (and retries them
-/// per settings): connected calls whose engine stopped beating, and calls
-/// that never got anywhere.
-async fn sweep(state: &AppState, instance: Uuid) -> ApiResult<()> {
-    let lost: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT s.id FROM call_sessions s LEFT JOIN call_session_progress p ON p.call_session_id = s.id
-         WHERE s.status IN ('initiated', 'ringing', 'connected')
-           AND ((p.heartbeat_at IS NOT NULL AND p.heartbeat_at < now() - make_interval(secs => $1) AND p.engine_instance IS DISTINCT FROM $2)
-             OR (p.heartbeat_at IS NULL AND s.started_at < now() - make_interval(secs => $3)))",
-    )
-    .bind(state.config.calls.heartbeat_stale_secs as f64)
-    .bind(instance)
-    .bind((state.config.calls.max_call_secs + 120) as f64)
-    .fetch_all(state.db.system())
-    .await?;
-    for session_id in lost {
-        tracing::warn!(%session_id, "recovering a call lost with its server process");
-        super::calls::set_status(state, session_id, SessionStatus::Failed, None, Some("connection_lost"), None).await?;
-    }
-    Ok(())
-}
-
-/// How often a live call reports that its process is alive.
-pub fn heartbeat_interval(state: &AppState) -> Duration {
-    Duration::from_millis((state.config.calls.heartbeat_stale_secs * 1000 / 3).max(500))
-}
-
-/// The engine's heartbeat for a live call it holds.
-pub async fn heartbeat(state: &AppState, session_id: Uuid, instance: Uuid) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO call_session_progress (call_session_id, engine_instance, heartbeat_at) VALUES ($1, $2, now())
-         ON CONFLICT (call_session_id) DO UPDATE SET engine_instance = $2, heartbeat_at = now()",
-    )
-    .bind(session_id)
-    .bind(instance)
-    .execute(state.db.system())
-    .await?;
     Ok(())
 }

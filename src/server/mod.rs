@@ -20,7 +20,6 @@ pub mod notifications;
 pub mod phone;
 pub mod rate_limit;
 pub mod realtime;
-pub mod sandbox;
 pub mod settings;
 pub mod state;
 pub mod tasks;
@@ -50,12 +49,6 @@ pub enum StartError {
     Leptos(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
-}
-
-/// Installs the process-wide TLS crypto provider (ring) used by every
-/// outgoing HTTPS connection (Twilio, OpenAI). Call once at start.
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 pub fn init_tracing(format: LogFormat) {
@@ -118,24 +111,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 
     let ai = Arc::new(ai::Ai::from_config(&config.ai));
     let telephony = Arc::new(telephony::Telephony::from_config(&config, &cipher));
-    let rehearsal = sandbox::Sandbox::new(cipher.derive_secret("sandbox-auth-token"), config.calls.sandbox_ms_per_char);
     let hub = realtime::Hub::new();
     let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
     let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();
     let instance = uuid::Uuid::new_v4();
-    let state = AppState {
-        config: Arc::new(config),
-        public_url,
-        db: db.clone(),
-        cipher,
-        ai,
-        telephony,
-        rehearsal,
-        hub,
-        instance,
-        leptos_options,
-    };
-    let worker = tokio::spawn(jobs::run_worker(state.clone(), instance));
+    let state =
+        AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
+    let worker = tokio::spawn(jobs::run_worker(state.db.clone(), instance.to_string(), job_handler(state.clone())));
+    let sweeper = tokio::spawn(calls::run_sweeper(state.clone()));
     let app = http::router(state.clone());
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -159,7 +142,20 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
         Ok(())
     });
-    Ok(Running { addr, state, serve, background: vec![event_listener, worker], stop })
+    Ok(Running { addr, state, serve, background: vec![event_listener, worker, sweeper], stop })
+}
+
+/// What each kind of queued job does.
+fn job_handler(state: AppState) -> impl Fn(jobs::Job) -> futures::future::BoxFuture<'static, error::ApiResult<()>> {
+    move |job| {
+        let state = state.clone();
+        Box::pin(async move {
+            match job {
+                jobs::Job::StartCall { task_id } => calls::start_queued(&state, task_id).await,
+                jobs::Job::ProcessCall { session_id } => calls::process(&state, session_id).await.map(|_| ()),
+            }
+        })
+    }
 }
 
 /// `callwright serve`: prepare the database, then serve until SIGTERM or

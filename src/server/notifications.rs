@@ -1,7 +1,7 @@
 //! Listing and reading notifications.
 
 use super::accounts::CurrentUser;
-use super::audit::{self, Entry};
+use super::audit;
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::domain::enums::{NotificationPriority, NotificationType};
@@ -116,8 +116,7 @@ pub async fn set_read(state: &AppState, user: &CurrentUser, id: Uuid, is_read: b
             .fetch_optional(&mut *tx)
             .await?;
     let row = row.ok_or_else(|| ApiError::not_found("Notification"))?;
-    audit::record(&mut tx, Entry::by(user, "notification.update", "notification", Some(id), json!({ "is_read": is_read })))
-        .await?;
+    audit::record(&mut tx, user.audit("notification.update", "notification", Some(id), json!({ "is_read": is_read }))).await?;
     tx.commit().await?;
     row.into_notification()
 }
@@ -127,7 +126,7 @@ pub async fn read_all(state: &AppState, user: &CurrentUser) -> ApiResult<u64> {
     let mut tx = state.db.begin_as(user.id).await?;
     let n = sqlx::query("UPDATE notifications SET is_read = true WHERE NOT is_read").execute(&mut *tx).await?.rows_affected();
     if n > 0 {
-        audit::record(&mut tx, Entry::by(user, "notification.read_all", "notification", None, json!({ "count": n }))).await?;
+        audit::record(&mut tx, user.audit("notification.read_all", "notification", None, json!({ "count": n }))).await?;
     }
     tx.commit().await?;
     Ok(n)

@@ -1,15 +1,9 @@
 //! Live events: one hub per process, fed by PostgreSQL LISTEN/NOTIFY so an
-//! event published by any server process reaches every browser, and the
-//! `/ws` endpoint that sends a signed-in user their own events only.
-//! Mid-call approval decisions travel the same way to whichever process
-//! holds the call.
+//! event published by any server process reaches every browser (through
+//! `/ws`, in `http`). Mid-call approval decisions travel the same way to
+//! whichever process holds the call.
 
-use super::accounts::CurrentUser;
-use super::state::AppState;
 use crate::domain::events::ServerEvent;
-use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use sqlx::postgres::PgListener;
@@ -87,16 +81,21 @@ impl Hub {
 /// NOTIFY payloads must stay under PostgreSQL's 8000-byte limit.
 const MAX_PAYLOAD: usize = 7800;
 
-async fn notify(conn: &mut PgConnection, wire: &Wire) -> Result<(), sqlx::Error> {
-    let mut payload = serde_json::to_string(wire).unwrap_or_default();
-    if payload.len() > MAX_PAYLOAD {
-        // Too big to travel (e.g. a very long utterance): the browser is
-        // told to refetch instead, and the change itself still commits.
-        if let Wire::Event { user_id, .. } = wire {
-            payload = serde_json::to_string(&Wire::Event { user_id: *user_id, event: ServerEvent::Resync }).unwrap_or_default();
+/// What travels for `wire`. An event too big to travel (a very long
+/// utterance, say) becomes a `Resync` for its user, who refetches instead;
+/// the change itself still commits.
+fn payload(wire: &Wire) -> String {
+    let payload = serde_json::to_string(wire).unwrap_or_default();
+    match wire {
+        Wire::Event { user_id, .. } if payload.len() > MAX_PAYLOAD => {
+            serde_json::to_string(&Wire::Event { user_id: *user_id, event: ServerEvent::Resync }).unwrap_or_default()
         }
+        _ => payload,
     }
-    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(conn).await?;
+}
+
+async fn notify(conn: &mut PgConnection, wire: &Wire) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload(wire)).execute(conn).await?;
     Ok(())
 }
 
@@ -145,32 +144,50 @@ pub async fn run_listener(database_url: String, hub: Hub) {
     }
 }
 
-/// `GET /ws`: the signed-in user's live events as JSON text frames.
-pub async fn websocket(State(state): State<AppState>, user: CurrentUser, upgrade: WebSocketUpgrade) -> Response {
-    let events = state.hub.subscribe();
-    let buffer = super::engine::FRAME_BUFFER;
-    upgrade.read_buffer_size(buffer).write_buffer_size(buffer).on_upgrade(move |socket| forward(socket, events, user.id))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::enums::Speaker;
 
-async fn forward(mut socket: WebSocket, mut events: broadcast::Receiver<Arc<Envelope>>, user_id: Uuid) {
-    loop {
-        tokio::select! {
-            received = events.recv() => {
-                let event = match received {
-                    Ok(envelope) if envelope.user_id.is_none_or(|u| u == user_id) => envelope.event.clone(),
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(_)) => ServerEvent::Resync,
-                    Err(broadcast::error::RecvError::Closed) => break,
-                };
-                let text = serde_json::to_string(&event).unwrap_or_default();
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    break;
-                }
-            }
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => {}
-            },
+    fn segment(content: String) -> ServerEvent {
+        ServerEvent::SegmentAppended {
+            call_session_id: Uuid::nil(),
+            call_task_id: Uuid::nil(),
+            segment_id: Uuid::nil(),
+            speaker: Speaker::Human,
+            content,
+            timestamp_ms: 0,
         }
+    }
+
+    #[test]
+    fn events_travel_whole_and_come_back_the_same() {
+        let user_id = Uuid::from_u128(7);
+        let sent = Wire::Event { user_id, event: segment("Hello, Bright Smiles Dental.".into()) };
+        let back: Wire = serde_json::from_str(&payload(&sent)).unwrap();
+        match back {
+            Wire::Event { user_id: to, event } => {
+                assert_eq!(to, user_id);
+                assert_eq!(event, segment("Hello, Bright Smiles Dental.".into()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let approval = Wire::Approval { call_session_id: Uuid::from_u128(9), approved: true };
+        assert!(payload(&approval).contains("\"approved\":true"));
+    }
+
+    #[test]
+    fn an_event_too_big_for_notify_becomes_a_resync_for_its_user_only() {
+        let user_id = Uuid::from_u128(7);
+        // Multi-byte text: the limit is in bytes, not characters.
+        let long = "ü".repeat(MAX_PAYLOAD / 2 + 10);
+        let text = payload(&Wire::Event { user_id, event: segment(long) });
+        assert!(text.len() <= MAX_PAYLOAD, "{} bytes", text.len());
+        let back: Wire = serde_json::from_str(&text).unwrap();
+        assert!(matches!(back, Wire::Event { user_id: to, event: ServerEvent::Resync } if to == user_id));
+        // Just under the limit still travels whole.
+        let fits = "x".repeat(MAX_PAYLOAD - 400);
+        let text = payload(&Wire::Event { user_id, event: segment(fits.clone()) });
+        assert!(text.contains(&fits));
     }
 }

@@ -1,13 +1,15 @@
 //! The assistant settings of a user (one row, created at sign-up).
 
 use super::accounts::CurrentUser;
-use super::audit::{self, Entry};
-use super::error::{ApiError, ApiResult};
+use super::audit;
+use super::error::{ApiError, ApiResult, internal};
 use super::state::AppState;
 use crate::domain::settings::{AssistantSettings, Registry, SettingsPatch};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
 use serde_json::json;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -44,11 +46,17 @@ impl From<Row> for AssistantSettings {
     }
 }
 
-const SELECT: &str = "SELECT voice_preference, default_tone, max_auto_approve_amount::float8 AS max_auto_approve_amount,
+/// The settings columns as [`Row`] reads them.
+macro_rules! columns {
+    () => {
+        "voice_preference, default_tone, max_auto_approve_amount::float8 AS max_auto_approve_amount,
     auto_retry_failed_calls, max_retry_attempts, business_hours_only, language_preference, default_region,
     time_zone, to_char(business_hours_start, 'HH24:MI') AS business_hours_start,
-    to_char(business_hours_end, 'HH24:MI') AS business_hours_end, updated_at
-    FROM assistant_settings";
+    to_char(business_hours_end, 'HH24:MI') AS business_hours_end, updated_at"
+    };
+}
+const SELECT: &str = concat!("SELECT ", columns!(), " FROM assistant_settings");
+const SELECT_OWNED: &str = concat!("SELECT user_id, ", columns!(), " FROM assistant_settings");
 
 /// The regions and time zones the server knows.
 pub struct ServerRegistry;
@@ -58,7 +66,7 @@ impl Registry for ServerRegistry {
         super::phone::is_known_region(region)
     }
     fn is_time_zone(&self, zone: &str) -> bool {
-        zone.parse::<chrono_tz::Tz>().is_ok()
+        zone.parse::<Tz>().is_ok()
     }
 }
 
@@ -66,6 +74,68 @@ impl Registry for ServerRegistry {
 pub async fn load(conn: &mut PgConnection) -> ApiResult<AssistantSettings> {
     let row: Option<Row> = sqlx::query_as(SELECT).fetch_optional(conn).await?;
     row.map(Into::into).ok_or_else(|| ApiError::not_found("Settings"))
+}
+
+/// A user's settings as work on their calls needs them: read once, the
+/// time zone and business hours parsed once.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub user_id: Uuid,
+    pub settings: AssistantSettings,
+    pub time_zone: Tz,
+    /// Opening and closing time, in `time_zone`.
+    pub business_hours: (NaiveTime, NaiveTime),
+}
+
+impl Resolved {
+    /// Whether "12/5" is December 5 (the US way) rather than 12 May.
+    pub fn reads_month_first(&self) -> bool {
+        self.settings.default_region == "US"
+    }
+}
+
+/// A stored time zone name; one that no longer reads is an error, never a
+/// silent midnight UTC.
+pub fn time_zone(name: &str) -> ApiResult<Tz> {
+    name.parse().map_err(|e| internal("stored time zone cannot be read", e))
+}
+
+fn clock_time(text: &str) -> ApiResult<NaiveTime> {
+    NaiveTime::parse_from_str(text, "%H:%M").map_err(|e| internal("stored business hours cannot be read", e))
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnedRow {
+    user_id: Uuid,
+    #[sqlx(flatten)]
+    row: Row,
+}
+
+/// The settings of the owner of `task_id` (system context).
+pub async fn for_task(conn: &mut PgConnection, task_id: Uuid) -> ApiResult<Resolved> {
+    let query = format!("{SELECT_OWNED} WHERE user_id = (SELECT user_id FROM call_tasks WHERE id = $1)");
+    let row: Option<OwnedRow> = sqlx::query_as(sqlx::AssertSqlSafe(query)).bind(task_id).fetch_optional(conn).await?;
+    resolve(row.ok_or_else(|| ApiError::not_found("Call task"))?)
+}
+
+/// The settings of the owner of the call `session_id` (system context).
+pub async fn for_session(conn: &mut PgConnection, session_id: Uuid) -> ApiResult<Resolved> {
+    let query = format!(
+        "{SELECT_OWNED} WHERE user_id = (SELECT t.user_id FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
+                                         WHERE s.id = $1)"
+    );
+    let row: Option<OwnedRow> = sqlx::query_as(sqlx::AssertSqlSafe(query)).bind(session_id).fetch_optional(conn).await?;
+    resolve(row.ok_or_else(|| ApiError::not_found("Call session"))?)
+}
+
+fn resolve(owned: OwnedRow) -> ApiResult<Resolved> {
+    let settings = AssistantSettings::from(owned.row);
+    Ok(Resolved {
+        user_id: owned.user_id,
+        time_zone: time_zone(&settings.time_zone)?,
+        business_hours: (clock_time(&settings.business_hours_start)?, clock_time(&settings.business_hours_end)?),
+        settings,
+    })
 }
 
 pub async fn get(state: &AppState, user: &CurrentUser) -> ApiResult<AssistantSettings> {
@@ -102,8 +172,25 @@ pub async fn update(state: &AppState, user: &CurrentUser, patch: &SettingsPatch)
     .bind(&next.business_hours_end)
     .execute(&mut *tx)
     .await?;
-    audit::record(&mut tx, Entry::by(user, "settings.update", "assistant_settings", None, json!({ "fields": changed }))).await?;
+    audit::record(&mut tx, user.audit("settings.update", "assistant_settings", None, json!({ "fields": changed }))).await?;
     let saved = load(&mut tx).await?;
     tx.commit().await?;
     Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_time_zone_is_read_or_refused_never_guessed() {
+        assert_eq!(time_zone("America/New_York").unwrap(), chrono_tz::America::New_York);
+        assert_eq!(time_zone("UTC").unwrap(), chrono_tz::UTC);
+        for bad in ["", "Mars/Olympus_Mons", "america/new york", "UTC+25"] {
+            let e = time_zone(bad).unwrap_err();
+            assert_eq!(e.code.http_status(), 500, "{bad}");
+        }
+        assert_eq!(clock_time("09:30").unwrap(), NaiveTime::from_hms_opt(9, 30, 0).unwrap());
+        assert!(clock_time("9am").is_err());
+    }
 }

@@ -20,10 +20,8 @@ pub struct AppState {
     pub cipher: Cipher,
     /// The AI helper (rules engine or an OpenAI-compatible model).
     pub ai: Arc<Ai>,
-    /// The phone network (sandbox or Twilio).
+    /// The phone network (sandbox or Twilio), and the sandbox for rehearsals.
     pub telephony: Arc<Telephony>,
-    /// The sandbox, for rehearsals whatever the provider.
-    pub rehearsal: super::sandbox::Sandbox,
     /// Live events of this process.
     pub hub: Hub,
     /// This server process (holder of its live calls).

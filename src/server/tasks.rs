@@ -5,7 +5,7 @@
 use super::accounts::CurrentUser;
 use super::ai::PlanOutcome;
 use super::ai::rules::planner::{ContactRef, PlanContext};
-use super::audit::{self, Entry};
+use super::audit;
 use super::calls::{SESSION_COLUMNS, SessionRow};
 use super::crypto::Cipher;
 use super::error::{ApiError, ApiResult, ErrorCode, internal};
@@ -95,21 +95,29 @@ struct Context {
 
 async fn load_context(conn: &mut PgConnection, cipher: &Cipher) -> ApiResult<Context> {
     let settings = super::settings::load(conn).await?;
-    let tz: chrono_tz::Tz = settings.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = super::settings::time_zone(&settings.time_zone)?;
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let rows: Vec<(Uuid, String, Option<String>, Option<String>, Option<String>)> =
+    #[derive(sqlx::FromRow)]
+    struct ContactRow {
+        id: Uuid,
+        name: String,
+        company_name: Option<String>,
+        phone_number: Option<String>,
+        notes: Option<String>,
+    }
+    let rows: Vec<ContactRow> =
         sqlx::query_as("SELECT id, name, company_name, phone_number, notes FROM contacts ORDER BY lower(name) LIMIT 1000")
             .fetch_all(conn)
             .await?;
     let contacts = rows
         .into_iter()
-        .map(|(id, name, company_name, phone, notes)| {
+        .map(|c| {
             Ok(ContactRef {
-                id,
-                name,
-                company_name,
-                phone_number: cipher.decrypt_opt(phone.as_deref()).map_err(bad_stored)?,
-                notes: cipher.decrypt_opt(notes.as_deref()).map_err(bad_stored)?,
+                id: c.id,
+                name: c.name,
+                company_name: c.company_name,
+                phone_number: cipher.decrypt_opt(c.phone_number.as_deref()).map_err(bad_stored)?,
+                notes: cipher.decrypt_opt(c.notes.as_deref()).map_err(bad_stored)?,
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
@@ -168,7 +176,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     if outcome.risk.blocked {
         let mut tx = state.db.begin_as(user.id).await?;
         let categories: Vec<_> = outcome.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.category).collect();
-        audit::record(&mut tx, Entry::by(user, "task.blocked", "call_task", None, json!({ "categories": categories }))).await?;
+        audit::record(&mut tx, user.audit("task.blocked", "call_task", None, json!({ "categories": categories }))).await?;
         tx.commit().await?;
         let reasons: Vec<&str> = outcome.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.message.as_str()).collect();
         let mut e = ApiError::new(ErrorCode::RiskBlocked, reasons.join(" "));
@@ -227,8 +235,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     }
     audit::record(
         &mut tx,
-        Entry::by(
-            user,
+        user.audit(
             "task.create",
             "call_task",
             Some(task.id),
@@ -368,7 +375,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     let current = fetch(&mut tx, id).await?;
     let stamp = current.updated_at;
     let task = current.open(&state.cipher)?;
-    let region = super::contacts::default_region(&mut tx).await?;
+    let region = super::settings::load(&mut tx).await?.default_region;
     let mut changed: Vec<&str> = Vec::new();
 
     let mut title = task.title.clone();
@@ -528,7 +535,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     }
     // Any change, not only of the status: pages showing the task refetch it.
     publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: id, status: updated.status }).await?;
-    audit::record(&mut tx, Entry::by(user, "task.update", "call_task", Some(id), json!({ "fields": changed, "status": status })))
+    audit::record(&mut tx, user.audit("task.update", "call_task", Some(id), json!({ "fields": changed, "status": status })))
         .await?;
     tx.commit().await?;
     Ok(updated)
@@ -546,7 +553,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid, purge: bool)
     if purge {
         sqlx::query("DELETE FROM call_tasks WHERE id = $1").bind(id).execute(&mut *tx).await?;
         publish(&mut tx, user.id, ServerEvent::TaskDeleted { call_task_id: id }).await?;
-        audit::record(&mut tx, Entry::by(user, "task.purge", "call_task", Some(id), json!({}))).await?;
+        audit::record(&mut tx, user.audit("task.purge", "call_task", Some(id), json!({}))).await?;
         tx.commit().await?;
         return Ok(None);
     }
@@ -567,7 +574,7 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid, purge: bool)
     let row = row.ok_or_else(|| ApiError::conflict("The task changed meanwhile. Reload it and try again."))?;
     super::jobs::cancel(&mut tx, &super::jobs::Job::StartCall { task_id: id }).await?;
     publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: id, status: to }).await?;
-    audit::record(&mut tx, Entry::by(user, "task.cancel", "call_task", Some(id), json!({ "from": from }))).await?;
+    audit::record(&mut tx, user.audit("task.cancel", "call_task", Some(id), json!({ "from": from }))).await?;
     tx.commit().await?;
     row.open(&state.cipher).map(Some)
 }

@@ -1,5 +1,7 @@
 //! The frame around every page: header, primary navigation, main area.
 
+use super::components::unread::{NotificationsVersion, UnreadCount};
+use super::components::user_menu::UserMenu;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -10,7 +12,7 @@ pub const NAV_ITEMS: [(&str, &str); 4] =
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let (menu_open, set_menu_open) = signal(false);
-    super::notifications::NotificationsVersion::provide();
+    NotificationsVersion::provide();
 
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-indigo-700">
@@ -22,7 +24,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <img src="/icons/icon-192.png" alt="" width="28" height="28" class="h-7 w-7 rounded-md"/>
                     "Callwright"
                 </A>
-                <div class="ml-auto md:order-last"><super::auth::UserMenu/></div>
+                <div class="ml-auto md:order-last"><UserMenu/></div>
                 <button
                     type="button"
                     id="menu-toggle"
@@ -56,7 +58,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                             attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-800 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 dark:aria-[current=page]:text-indigo-200"
                                         >
                                             {label}
-                                            {(href == "/notifications").then(|| view! { <super::notifications::UnreadCount/> })}
+                                            {(href == "/notifications").then(|| view! { <UnreadCount/> })}
                                         </A>
                                     </li>
                                 }
@@ -69,15 +71,5 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main" class="mx-auto max-w-5xl px-4 py-8">
             {children()}
         </main>
-    }
-}
-
-/// A page heading with an optional lead paragraph.
-#[component]
-pub fn PageHeader(title: &'static str, #[prop(optional)] lead: Option<&'static str>) -> impl IntoView {
-    view! {
-        <leptos_meta::Title text=title/>
-        <h1 class="text-2xl font-semibold tracking-tight sm:text-3xl">{title}</h1>
-        {lead.map(|lead| view! { <p class="mt-2 max-w-2xl text-slate-600 dark:text-slate-300">{lead}</p> })}
     }
 }

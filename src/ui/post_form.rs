@@ -5,28 +5,15 @@
 //! is what `leptos::form::ActionForm` and `leptos_router::components::Form` do,
 //! without their generic form-decoding machinery in the browser bundle.
 
+use super::browser::Fields;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// A submit handler that, once the page is hydrated, keeps the browser from
 /// submitting the form and hands its fields to `then` (`None` for a field
 /// the form does not have). Without script the browser submits as usual.
-pub fn on_submit_with_fields(
-    then: impl Fn(&dyn Fn(&str) -> Option<String>) + 'static,
-) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
-    move |ev| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let form = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
-            if let Some(data) = form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()) {
-                ev.prevent_default();
-                then(&|name| data.get(name).as_string());
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, &then);
-    }
+pub fn on_submit_with_fields(then: impl Fn(Fields<'_>) + 'static) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
+    move |ev| super::browser::take_submitted_fields(ev, &then)
 }
 
 /// A submit handler that reads the form's fields with `read` (a field that

@@ -2,21 +2,9 @@
 //! server's REST API, against real PostgreSQL: the happy paths and every
 //! failure class a client can cause.
 
-mod common;
-
-use common::{Session, TestApp, TestDb, http, session_cookie};
+use crate::support::{Session, TestApp, TestDb, assert_error, body, http, session_cookie};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-async fn body(res: reqwest::Response) -> Value {
-    res.json().await.unwrap()
-}
-
-fn assert_error(v: &Value, code: &str) {
-    assert_eq!(v["success"], false, "{v}");
-    assert_eq!(v["error"]["code"], code, "{v}");
-    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-}
 
 #[tokio::test]
 async fn sign_up_sign_in_sign_out() {
@@ -535,7 +523,7 @@ async fn rate_limits_hold_across_two_server_processes() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    second.kill().await;
+    second.shut_down().await;
     first.stop().await;
 }
 

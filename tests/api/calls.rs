@@ -3,25 +3,13 @@
 //! protocol (signed webhooks, ConversationRelay websocket), the engine holds
 //! the conversation, and post-call processing stores the outcome.
 
-mod common;
-
-use common::{Session, TestApp, TestDb, http, processed};
+use crate::support::{
+    DATA_KEY, Session, TestApp, TestDb, body as json, extracted, finished, http, processed, said, sandbox_token,
+};
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-/// A fixed data key, so the test can sign like the sandbox does.
-const DATA_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-fn sandbox_token() -> String {
-    use base64::Engine;
-    use hmac::{Hmac, Mac};
-    let key = base64::engine::general_purpose::STANDARD.decode(DATA_KEY).unwrap();
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
-    mac.update(b"sandbox-auth-token");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
 
 async fn app_with(env: &[(&str, &str)]) -> TestApp {
     let mut all = vec![("CALLWRIGHT_DATA_KEY", DATA_KEY)];
@@ -29,77 +17,21 @@ async fn app_with(env: &[(&str, &str)]) -> TestApp {
     TestApp::spawn_with(TestDb::new(), &all).await
 }
 
-async fn json(res: reqwest::Response) -> Value {
-    res.json().await.unwrap()
-}
-
-/// Creates a ready task and starts its call; returns (task id, session id).
-async fn start(app: &TestApp, user: &Session, instruction: &str) -> (String, String) {
-    let created = json(
-        app.as_user(user, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction})).send().await.unwrap(),
-    )
-    .await;
-    assert_eq!(created["call_task"]["status"], "ready_to_call", "{created}");
-    let task = created["call_task"]["id"].as_str().unwrap().to_owned();
-    let res = app.as_user(user, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let started = json(res).await;
-    assert_eq!(started["call_session"]["status"], "initiated");
-    assert!(started["call_session"]["provider_call_sid"].as_str().unwrap().starts_with("CA"));
-    (task, started["call_session"]["id"].as_str().unwrap().to_owned())
-}
-
-async fn session(app: &TestApp, user: &Session, id: &str) -> Value {
-    json(app.as_user(user, Method::GET, &format!("/api/call-sessions/{id}")).send().await.unwrap()).await
-}
-
 /// Polls the session until `done` holds (or fails after 30 s).
 async fn wait_for(app: &TestApp, user: &Session, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
     app.wait_session(user, id, what, 30, done).await
 }
 
-fn finished(s: &Value) -> bool {
-    matches!(s["call_session"]["status"].as_str(), Some("failed" | "cancelled")) || processed(s)
-}
-
-fn said(s: &Value, speaker: &str) -> Vec<String> {
-    s["segments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["speaker"] == speaker)
-        .map(|g| g["content"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn extracted<'a>(s: &'a Value, kind: &str) -> Option<&'a Value> {
-    s["extracted_data"].as_array().unwrap().iter().find(|i| i["data_type"] == kind).map(|i| &i["extracted_value"])
-}
-
 async fn task_status(app: &TestApp, user: &Session, task: &str) -> String {
-    json(app.as_user(user, Method::GET, &format!("/api/call-tasks/{task}")).send().await.unwrap()).await["call_task"]["status"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn events_socket(
-    app: &TestApp,
-    user: &Session,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let url = app.base.replace("http://", "ws://") + "/ws";
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("cookie", format!("cw_session={}", user.cookie).parse().unwrap());
-    tokio_tungstenite::connect_async(request).await.expect("ws connect").0
+    app.task(user, task).await["call_task"]["status"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
 async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
     let app = app_with(&[]).await;
     let ada = app.signup("ada").await;
-    let mut ws = events_socket(&app, &ada).await;
-    let (task, id) = start(&app, &ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
+    let mut ws = app.events_socket(&ada).await;
+    let (task, id) = app.call(&ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
 
     assert_eq!(s["call_session"]["status"], "completed");
@@ -162,7 +94,7 @@ async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
 }
 
 async fn plumber_until_approval(app: &TestApp, user: &Session) -> (String, String, Value) {
-    let (task, id) = start(app, user, "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250").await;
+    let (task, id) = app.call(user, "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250").await;
     let s = wait_for(app, user, &id, "an approval request", |s| s["approval"].is_object() || finished(s)).await;
     assert_eq!(s["approval"]["amount"], 300.0, "{s:#}");
     assert_eq!(s["approval"]["limit"], 250.0);
@@ -265,7 +197,7 @@ async fn every_other_sandbox_business() {
     ];
     let mut running = Vec::new();
     for (instruction, _, _) in &cases {
-        running.push(start(&app, &ada, instruction).await);
+        running.push(app.call(&ada, instruction).await);
     }
     for ((instruction, achieved, name), (task, id)) in cases.iter().zip(&running) {
         let s = wait_for(&app, &ada, id, name, finished).await;
@@ -295,7 +227,7 @@ async fn busy_and_unanswered_lines_fail_with_a_reason() {
     let app = app_with(&[]).await;
     let ada = app.signup("ada").await;
     for (number, reason) in [("415-555-0105", "busy"), ("415-555-0106", "no_answer")] {
-        let (task, id) = start(&app, &ada, &format!("Call {number} and order a pizza")).await;
+        let (task, id) = app.call(&ada, &format!("Call {number} and order a pizza")).await;
         let s = wait_for(&app, &ada, &id, reason, |s| s["call_session"]["status"] == "failed").await;
         assert_eq!(s["call_session"]["failure_reason"], reason);
         assert!(s["call_session"]["ended_at"].is_string());
@@ -318,7 +250,7 @@ async fn busy_and_unanswered_lines_fail_with_a_reason() {
 async fn webhooks_require_valid_signatures_and_never_move_backwards() {
     let app = app_with(&[]).await;
     let ada = app.signup("ada").await;
-    let (_, id) = start(&app, &ada, "Call my dentist at 415-555-0100 and book a cleaning next week").await;
+    let (_, id) = app.call(&ada, "Call my dentist at 415-555-0100 and book a cleaning next week").await;
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     let sid = s["call_session"]["provider_call_sid"].as_str().unwrap().to_owned();
     let url = app.url("/api/webhooks/call-status");
@@ -338,7 +270,7 @@ async fn webhooks_require_valid_signatures_and_never_move_backwards() {
     assert_eq!(res.status(), 204);
     let res = http().post(&url).header("x-twilio-signature", &signature).form(&params).send().await.unwrap();
     assert_eq!(res.status(), 204, "duplicates are fine");
-    let after = session(&app, &ada, &id).await;
+    let after = app.session(&ada, &id).await;
     assert_eq!(after["call_session"]["status"], "completed");
     assert_eq!(after["call_session"]["ended_at"], s["call_session"]["ended_at"]);
     // The relay websocket refuses an unsigned upgrade.
@@ -377,7 +309,7 @@ async fn next_task_event(
 async fn every_change_to_a_task_is_heard_live() {
     let app = app_with(&[]).await;
     let ada = app.signup("ada").await;
-    let mut ws = events_socket(&app, &ada).await;
+    let mut ws = app.events_socket(&ada).await;
     let body = json!({"raw_instruction": "Call the restaurant and book a table for four"});
     let created = json(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&body).send().await.unwrap()).await;
     let task = created["call_task"]["id"].as_str().unwrap().to_owned();
@@ -408,9 +340,9 @@ async fn events_fan_out_between_server_processes() {
     let b = TestApp::spawn_with(db.clone(), &env).await;
     let ada = a.signup("ada").await;
     let bob = a.signup("bob").await;
-    let mut on_b = events_socket(&b, &ada).await;
-    let mut bob_on_b = events_socket(&b, &bob).await;
-    let (_, id) = start(&a, &ada, "Call 415-555-0101 and order a large pepperoni").await;
+    let mut on_b = b.events_socket(&ada).await;
+    let mut bob_on_b = b.events_socket(&bob).await;
+    let (_, id) = a.call(&ada, "Call 415-555-0101 and order a large pepperoni").await;
     let mut kinds = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !kinds.contains(&"call_processed".to_owned()) && Instant::now() < deadline {
@@ -426,7 +358,7 @@ async fn events_fan_out_between_server_processes() {
     }
     // Bob hears nothing of Ada's call.
     assert!(tokio::time::timeout(Duration::from_millis(500), bob_on_b.next()).await.is_err(), "bob received an event");
-    b.kill().await;
+    b.shut_down().await;
     a.stop().await;
 }
 
@@ -435,7 +367,7 @@ async fn calls_per_day_and_calls_at_once_are_limited() {
     let app = app_with(&[("MAX_CONCURRENT_CALLS", "1"), ("RATE_LIMIT_CALLS_PER_DAY", "2")]).await;
     let ada = app.signup("ada").await;
     // The hold line keeps the first call live for a while.
-    let (_, first) = start(&app, &ada, "Call my dentist at 415-555-0108 and book a cleaning next week").await;
+    let (_, first) = app.call(&ada, "Call my dentist at 415-555-0108 and book a cleaning next week").await;
     let created = json(
         app.as_user(&ada, Method::POST, "/api/call-tasks")
             .json(&json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni"}))

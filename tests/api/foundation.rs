@@ -1,10 +1,8 @@
-//! The foundation, end to end: the real binary on port 0 against a fresh
-//! database: health, readiness, the migrated schema, Row Level Security,
-//! configuration errors, graceful shutdown and the server-rendered page.
+//! The foundation, end to end against a fresh database: health, readiness,
+//! the migrated schema, Row Level Security and the server-rendered page;
+//! and, from the real binary, configuration errors and graceful shutdown.
 
-mod common;
-
-use common::{TempDir, TestApp, TestDb, command, http};
+use crate::support::{ProcessApp, TempDir, TestApp, TestDb, command, http};
 use sqlx::{Connection, Row};
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -464,7 +462,7 @@ async fn bad_configuration_exits_2_with_one_line_naming_the_variable() {
 
 #[tokio::test]
 async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
-    let mut app = TestApp::spawn().await;
+    let mut app = ProcessApp::spawn_with(TestDb::new(), &[]).await;
     let addr = app.base.trim_start_matches("http://").to_owned();
 
     // A request whose headers are half sent when the signal arrives.

@@ -2,43 +2,10 @@
 //! user's settings and business hours, and recovery after a server dies
 //! mid-call or before a scheduled call.
 
-mod common;
-
-use common::{Session, TestApp, TestDb};
+use crate::support::{DATA_KEY as KEY, ProcessApp, TestApp, TestDb};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
-
-/// Server processes sharing a database must share the data key.
-const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-async fn json(res: reqwest::Response) -> Value {
-    res.json().await.unwrap()
-}
-
-async fn create(app: &TestApp, user: &Session, body: Value) -> String {
-    let v = json(app.as_user(user, Method::POST, "/api/call-tasks").json(&body).send().await.unwrap()).await;
-    assert_eq!(v["call_task"]["status"], "ready_to_call", "{v}");
-    v["call_task"]["id"].as_str().unwrap().to_owned()
-}
-
-async fn task(app: &TestApp, user: &Session, id: &str) -> Value {
-    json(app.as_user(user, Method::GET, &format!("/api/call-tasks/{id}")).send().await.unwrap()).await
-}
-
-async fn wait_task(app: &TestApp, user: &Session, id: &str, what: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let t = task(app, user, id).await;
-        if done(&t) {
-            return t;
-        }
-        if start.elapsed() > Duration::from_secs(secs) {
-            panic!("timed out waiting for {what}: {t:#}\n{}", app.log());
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
+use std::time::Duration;
 
 fn sessions(t: &Value) -> &Vec<Value> {
     t["call_sessions"].as_array().unwrap()
@@ -50,13 +17,14 @@ async fn a_scheduled_call_starts_on_time_even_across_a_restart() {
     let app = TestApp::spawn_with(db.clone(), &[("CALLWRIGHT_DATA_KEY", KEY)]).await;
     let ada = app.signup("ada").await;
     let at = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at}))
+    let id = app
+        .ready_task(&ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at}))
         .await;
-    assert!(sessions(&task(&app, &ada, &id).await).is_empty());
+    assert!(sessions(&app.task(&ada, &id).await).is_empty());
     // The server stops before the time comes; a new one picks the job up.
-    app.kill().await;
+    app.shut_down().await;
     let app = TestApp::spawn_with(db, &[("CALLWRIGHT_DATA_KEY", KEY)]).await;
-    let t = wait_task(&app, &ada, &id, "the scheduled call", 30, |t| t["call_task"]["status"] == "completed").await;
+    let t = app.wait_task(&ada, &id, "the scheduled call", 30, |t| t["call_task"]["status"] == "completed").await;
     let started: chrono::DateTime<chrono::Utc> = sessions(&t)[0]["started_at"].as_str().unwrap().parse().unwrap();
     assert!(started >= at, "not before its time: {started} < {at}");
     app.stop().await;
@@ -73,21 +41,22 @@ async fn failed_calls_are_retried_per_the_users_settings() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0105 and order a large pepperoni"})).await;
+    let id = app.ready_task(&ada, json!({"raw_instruction": "Call 415-555-0105 and order a large pepperoni"})).await;
     let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{id}/start-call")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let t = wait_task(&app, &ada, &id, "two retries", 30, |t| {
-        sessions(t).len() == 3 && sessions(t).iter().all(|s| s["status"] == "failed")
-    })
-    .await;
+    let t = app
+        .wait_task(&ada, &id, "two retries", 30, |t| {
+            sessions(t).len() == 3 && sessions(t).iter().all(|s| s["status"] == "failed")
+        })
+        .await;
     let mut counts: Vec<i64> = sessions(&t).iter().map(|s| s["retry_count"].as_i64().unwrap()).collect();
     counts.sort();
     assert_eq!(counts, [0, 1, 2]);
     assert!(sessions(&t).iter().all(|s| s["failure_reason"] == "busy"));
     // No third retry.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    assert_eq!(sessions(&task(&app, &ada, &id).await).len(), 3);
-    assert_eq!(task(&app, &ada, &id).await["call_task"]["status"], "failed");
+    assert_eq!(sessions(&app.task(&ada, &id).await).len(), 3);
+    assert_eq!(app.task(&ada, &id).await["call_task"]["status"], "failed");
     app.stop().await;
 }
 
@@ -109,10 +78,11 @@ async fn calls_wait_for_business_hours() {
         .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let at = chrono::Utc::now() + chrono::Duration::seconds(1);
-    let id = create(&app, &ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at}))
+    let id = app
+        .ready_task(&ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni", "scheduled_for": at}))
         .await;
     tokio::time::sleep(Duration::from_secs(4)).await;
-    assert!(sessions(&task(&app, &ada, &id).await).is_empty(), "no call outside business hours");
+    assert!(sessions(&app.task(&ada, &id).await).is_empty(), "no call outside business hours");
     let mut owner = app.db.owner().await;
     let run_at: chrono::DateTime<chrono::Utc> =
         sqlx::query_scalar("SELECT run_at FROM jobs WHERE kind = 'start_call' AND status = 'queued'")
@@ -128,7 +98,8 @@ async fn calls_wait_for_business_hours() {
 async fn a_call_live_when_its_server_died_is_failed_and_retried() {
     let db = TestDb::new();
     let env = [("CALL_HEARTBEAT_STALE_SECS", "3"), ("RETRY_BACKOFF_SECS", "1"), ("CALLWRIGHT_DATA_KEY", KEY)];
-    let app = TestApp::spawn_with(db.clone(), &env).await;
+    // A real process, so that it can die mid-call.
+    let app = ProcessApp::spawn_with(db.clone(), &env).await;
     let ada = app.signup("ada").await;
     app.as_user(&ada, Method::PATCH, "/api/settings")
         .json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 1}))
@@ -137,20 +108,192 @@ async fn a_call_live_when_its_server_died_is_failed_and_retried() {
         .unwrap();
     // The hold line keeps the call connected for a while.
     let id =
-        create(&app, &ada, json!({"raw_instruction": "Call my dentist at 415-555-0108 and book a cleaning next week"})).await;
+        app.ready_task(&ada, json!({"raw_instruction": "Call my dentist at 415-555-0108 and book a cleaning next week"})).await;
     app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{id}/start-call")).send().await.unwrap();
-    wait_task(&app, &ada, &id, "the call to connect", 15, |t| sessions(t).first().is_some_and(|s| s["status"] == "connected"))
+    app.wait_task(&ada, &id, "the call to connect", 15, |t| sessions(t).first().is_some_and(|s| s["status"] == "connected"))
         .await;
     app.kill().await;
 
     let app = TestApp::spawn_with(db, &env).await;
-    let t = wait_task(&app, &ada, &id, "recovery and retry", 40, |t| {
-        sessions(t).iter().any(|s| s["failure_reason"] == "connection_lost")
-            && sessions(t).len() == 2
-            && t["call_task"]["status"] == "completed"
-    })
-    .await;
+    let t = app
+        .wait_task(&ada, &id, "recovery and retry", 40, |t| {
+            sessions(t).iter().any(|s| s["failure_reason"] == "connection_lost")
+                && sessions(t).len() == 2
+                && t["call_task"]["status"] == "completed"
+        })
+        .await;
     let lost = sessions(&t).iter().find(|s| s["failure_reason"] == "connection_lost").unwrap();
     assert_eq!(lost["status"], "failed");
     app.stop().await;
+}
+
+/// The queue on its own: a migrated database, no server, and a handler
+/// written by the test.
+mod queue {
+    use crate::support::TestDb;
+    use callwright::server::db::{Db, prepare};
+    use callwright::server::error::{ApiError, ErrorCode};
+    use callwright::server::jobs::{self, Job};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    async fn queue_db() -> (TestDb, Db) {
+        let db = TestDb::new();
+        prepare(&db.url).await.expect("migrated database");
+        let pool = Db::connect(&db.url, 4).await.expect("pool");
+        (db, pool)
+    }
+
+    /// The queue's table as its owner sees it (the system context is
+    /// fenced inside the server).
+    async fn owner(db: &TestDb) -> sqlx::PgConnection {
+        db.owner().await
+    }
+
+    async fn enqueue(db: &TestDb, job: &Job, in_secs: i64) {
+        let mut conn = owner(db).await;
+        jobs::enqueue(&mut conn, job, None, chrono::Utc::now() + chrono::Duration::seconds(in_secs)).await.unwrap();
+    }
+
+    async fn set(db: &TestDb, sql: &str) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut owner(db).await).await.unwrap();
+    }
+
+    #[derive(sqlx::FromRow, Debug)]
+    struct Row {
+        status: String,
+        attempts: i32,
+        last_error: Option<String>,
+        due_in_secs: f64,
+    }
+
+    async fn rows(db: &TestDb) -> Vec<Row> {
+        sqlx::query_as(
+            "SELECT status, attempts, last_error, EXTRACT(epoch FROM run_at - now())::float8 AS due_in_secs FROM jobs ORDER BY id",
+        )
+        .fetch_all(&mut owner(db).await)
+        .await
+        .unwrap()
+    }
+
+    async fn until(db: &TestDb, what: &str, done: impl Fn(&[Row]) -> bool) -> Vec<Row> {
+        let start = Instant::now();
+        loop {
+            let r = rows(db).await;
+            if done(&r) {
+                return r;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {what}: {r:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn job(n: u128) -> Job {
+        Job::ProcessCall { session_id: uuid::Uuid::from_u128(n) }
+    }
+
+    #[tokio::test]
+    async fn a_failure_that_may_pass_is_retried_later_and_a_refusal_is_final() {
+        let (db, pool) = queue_db().await;
+        let calls: Arc<Mutex<Vec<Job>>> = Arc::default();
+        let seen = calls.clone();
+        let worker = tokio::spawn(jobs::run_worker(pool.clone(), "w1".into(), move |job: Job| {
+            let first = {
+                let mut seen = seen.lock().unwrap();
+                seen.push(job.clone());
+                seen.iter().filter(|j| **j == job).count() == 1
+            };
+            async move {
+                match job {
+                    // Unavailable once, then fine.
+                    Job::ProcessCall { session_id } if session_id.as_u128() == 1 && first => {
+                        Err(ApiError::new(ErrorCode::Unavailable, "the model is down"))
+                    }
+                    // A refusal, every time.
+                    Job::ProcessCall { session_id } if session_id.as_u128() == 2 => {
+                        Err(ApiError::new(ErrorCode::InvalidTransition, "not now"))
+                    }
+                    _ => Ok(()),
+                }
+            }
+        }));
+        enqueue(&db, &job(1), 0).await;
+        enqueue(&db, &job(2), 0).await;
+        let r = until(&db, "a retry and a refusal", |r| r[0].status == "queued" && r[0].attempts == 1 && r[1].status == "failed")
+            .await;
+        assert_eq!(r[0].last_error.as_deref(), Some("the model is down"));
+        assert!(r[0].due_in_secs > 2.0, "retried after a backoff, not at once: {r:?}");
+        assert_eq!((r[1].attempts, r[1].last_error.as_deref()), (1, Some("not now")), "a refusal is not retried");
+        // Time passes: the retry runs and succeeds.
+        set(&db, "UPDATE jobs SET run_at = now() WHERE status = 'queued'").await;
+        let r = until(&db, "the retry", |r| r[0].status == "done").await;
+        assert_eq!(r[0].attempts, 2);
+        assert_eq!(calls.lock().unwrap().iter().filter(|j| **j == job(2)).count(), 1);
+        worker.abort();
+        pool.close().await;
+        db.drop_db().await;
+    }
+
+    #[tokio::test]
+    async fn a_job_that_keeps_failing_is_parked_after_its_attempts() {
+        let (db, pool) = queue_db().await;
+        enqueue(&db, &job(7), 0).await;
+        set(&db, "UPDATE jobs SET max_attempts = 2").await;
+        let worker = tokio::spawn(jobs::run_worker(pool.clone(), "w1".into(), |_job: Job| async {
+            Err::<(), _>(ApiError::new(ErrorCode::Timeout, "slow"))
+        }));
+        until(&db, "the first failure", |r| r[0].attempts == 1 && r[0].status == "queued").await;
+        set(&db, "UPDATE jobs SET run_at = now() WHERE status = 'queued'").await;
+        let r = until(&db, "parking", |r| r[0].status == "failed").await;
+        assert_eq!((r[0].attempts, r[0].last_error.as_deref()), (2, Some("slow")));
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(rows(&db).await[0].attempts, 2, "a parked job is never claimed again");
+        worker.abort();
+        pool.close().await;
+        db.drop_db().await;
+    }
+
+    #[tokio::test]
+    async fn a_waiting_job_is_moved_not_doubled_and_can_be_cancelled() {
+        let (db, pool) = queue_db().await;
+        enqueue(&db, &job(3), 3600).await;
+        enqueue(&db, &job(3), 60).await;
+        let r = rows(&db).await;
+        assert_eq!(r.len(), 1, "one waiting job per key: {r:?}");
+        assert!((50.0..70.0).contains(&r[0].due_in_secs), "moved to the new time: {r:?}");
+        enqueue(&db, &job(4), 60).await;
+        jobs::cancel(&mut owner(&db).await, &job(3)).await.unwrap();
+        assert_eq!(rows(&db).await.len(), 1, "only the cancelled job is gone");
+        pool.close().await;
+        db.drop_db().await;
+    }
+
+    #[tokio::test]
+    async fn two_workers_never_run_one_job_twice() {
+        let (db, pool) = queue_db().await;
+        for n in 0..6 {
+            enqueue(&db, &job(100 + n), 0).await;
+        }
+        let runs = Arc::new(AtomicUsize::new(0));
+        let handler = |runs: Arc<AtomicUsize>| {
+            move |_job: Job| {
+                let runs = runs.clone();
+                async move {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Ok(())
+                }
+            }
+        };
+        let a = tokio::spawn(jobs::run_worker(pool.clone(), "a".into(), handler(runs.clone())));
+        let b = tokio::spawn(jobs::run_worker(pool.clone(), "b".into(), handler(runs.clone())));
+        until(&db, "every job", |r| r.iter().all(|j| j.status == "done")).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 6);
+        assert!(rows(&db).await.iter().all(|j| j.attempts == 1));
+        a.abort();
+        b.abort();
+        pool.close().await;
+        db.drop_db().await;
+    }
 }

@@ -3,14 +3,12 @@
 //! messages) and how it handles good, malformed, refused, failing and slow
 //! answers, with and without the rules fallback.
 
-mod common;
-
+use crate::support::{Session, TempDir, TestApp, TestDb, command, json_of, processed};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{TempDir, TestApp, TestDb, command, json_of};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -25,10 +23,14 @@ enum Mode {
     Slow,
 }
 
+/// A request the fake model received.
+type Seen = (Option<String>, Value);
+
 #[derive(Clone)]
 struct Fake {
     mode: Arc<Mutex<Mode>>,
-    seen: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    /// Each request: its `Authorization` header and its body.
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 fn completion(content: Option<String>, refusal: Option<&str>) -> Value {
@@ -130,7 +132,7 @@ fn env<'a>(base: &'a str, fallback: &'a str) -> [(&'a str, &'a str); 6] {
     ]
 }
 
-async fn create(app: &TestApp, session: &common::Session, instruction: &str) -> (u16, Value) {
+async fn create(app: &TestApp, session: &Session, instruction: &str) -> (u16, Value) {
     let res = app
         .as_user(session, Method::POST, "/api/call-tasks")
         .json(&json!({"raw_instruction": instruction}))
@@ -266,7 +268,7 @@ async fn live_replies_are_worded_by_the_model_and_streamed() {
     let task = v["call_task"]["id"].as_str().unwrap();
     let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
     let id = started["call_session"]["id"].as_str().unwrap();
-    let s = app.wait_session(&ada, id, "processing", 30, common::processed).await;
+    let s = app.wait_session(&ada, id, "processing", 30, processed).await;
     let assistant: Vec<&str> = s["segments"]
         .as_array()
         .unwrap()

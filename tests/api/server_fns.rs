@@ -1,9 +1,7 @@
 //! The UI's server functions: the same operations, rules and errors as the
 //! REST API, because both sit on one service layer.
 
-mod common;
-
-use common::{TestApp, http, json_of, session_cookie};
+use crate::support::{TestApp, http, json_of, session_cookie};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -2,16 +2,10 @@
 //! status machine, risk refusals, listing, cancelling, purging, and the
 //! offline CLI.
 
-mod common;
-
-use common::{TempDir, TestApp, TestDb, command, http};
+use crate::support::{Session, TempDir, TestApp, TestDb, body, command, http};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-async fn body(res: reqwest::Response) -> Value {
-    res.json().await.unwrap()
-}
 
 #[tokio::test]
 async fn a_complete_instruction_becomes_a_ready_task_with_the_seed_shape() {
@@ -211,14 +205,14 @@ async fn listing_filters_searches_and_pages_newest_first() {
 }
 
 /// Creates a task from `payload`, which must succeed (201).
-async fn created(app: &TestApp, user: &common::Session, payload: Value) {
-    let res = app.as_user(user, Method::POST, "/api/call-tasks").json(&payload).send().await.unwrap();
-    assert_eq!(res.status(), 201, "{payload}");
+async fn created(app: &TestApp, user: &Session, payload: Value) {
+    let (status, answer) = app.create_task(user, payload.clone()).await;
+    assert_eq!(status, 201, "{payload}: {answer}");
 }
 
 /// Every page of `/api/call-tasks?{query}`, two at a time, following the
 /// cursors; the tasks' instructions in the order given.
-async fn all_pages(app: &TestApp, user: &common::Session, query: &str) -> Vec<String> {
+async fn all_pages(app: &TestApp, user: &Session, query: &str) -> Vec<String> {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let first = if query.is_empty() { "/api/call-tasks?limit=2".to_owned() } else { format!("/api/call-tasks?{query}&limit=2") };

@@ -3,15 +3,13 @@
 //! ConversationRelay websocket. Bad signatures are refused; duplicated and
 //! reordered callbacks are harmless.
 
-mod common;
-
+use crate::support::{Session, TestApp, TestDb, http, json_of, processed};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use callwright::server::telephony::signature::sign;
-use common::{Session, TestApp, TestDb, http, json_of, processed};
 use futures::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -23,9 +21,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "twilio-test-auth-token";
 
+/// A create-call request: its `Authorization` header and its form.
+type CreateCall = (Option<String>, Vec<(String, String)>);
+
 #[derive(Clone, Default)]
 struct Twilio {
-    calls: Arc<Mutex<Vec<(Option<String>, Vec<(String, String)>)>>>,
+    calls: Arc<Mutex<Vec<CreateCall>>>,
     refuse: Arc<Mutex<bool>>,
 }
 

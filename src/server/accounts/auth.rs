@@ -1,11 +1,10 @@
 //! Authenticating a request: a bearer API token or the session cookie, and
 //! the cross-site check for cookie-authenticated changes.
 
+use crate::server::audit::Entry;
 use crate::server::crypto::token_digest;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::state::AppState;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use uuid::Uuid;
 
@@ -34,11 +33,16 @@ pub struct CurrentUser {
     pub request_id: Option<String>,
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        authenticate(state, &parts.method, &parts.headers).await
+impl CurrentUser {
+    /// An audit entry for this user's action in the current request.
+    pub fn audit<'a>(
+        &'a self,
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: Option<Uuid>,
+        details: serde_json::Value,
+    ) -> Entry<'a> {
+        Entry { user_id: Some(self.id), action, entity_type, entity_id, details, request_id: self.request_id.as_deref() }
     }
 }
 

@@ -139,7 +139,7 @@ pub async fn logout(state: &AppState, user: &CurrentUser) -> ApiResult<()> {
             .bind(session_id)
             .execute(&mut *tx)
             .await?;
-        audit::record(&mut tx, Entry::by(user, "session.revoke", "auth_session", Some(session_id), json!({}))).await?;
+        audit::record(&mut tx, user.audit("session.revoke", "auth_session", Some(session_id), json!({}))).await?;
         tx.commit().await?;
     }
     Ok(())
@@ -167,7 +167,7 @@ pub async fn create_token(state: &AppState, user: &CurrentUser, name: &str) -> A
     .bind(token_digest(&secret))
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(&mut tx, Entry::by(user, "api_token.create", "api_token", Some(info.id), json!({ "name": name }))).await?;
+    audit::record(&mut tx, user.audit("api_token.create", "api_token", Some(info.id), json!({ "name": name }))).await?;
     tx.commit().await?;
     Ok((info, secret))
 }
@@ -195,7 +195,7 @@ pub async fn revoke_token(state: &AppState, user: &CurrentUser, id: Uuid) -> Api
     if done == 0 {
         return Err(ApiError::not_found("API token"));
     }
-    audit::record(&mut tx, Entry::by(user, "api_token.revoke", "api_token", Some(id), json!({}))).await?;
+    audit::record(&mut tx, user.audit("api_token.revoke", "api_token", Some(id), json!({}))).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -20,7 +20,8 @@ use rules::summarize::Line;
 pub enum Ai {
     Rules,
     OpenAi {
-        engine: OpenAiEngine,
+        /// Boxed: the engine (HTTP client, model settings) is large, and `Rules` is empty.
+        engine: Box<OpenAiEngine>,
         /// Whether the rules engine answers when the model fails.
         fallback_to_rules: bool,
     },
@@ -44,12 +45,12 @@ impl Ai {
         match config {
             AiConfig::Rules => Ai::Rules,
             AiConfig::OpenAi { api_key, base_url, model, fallback_to_rules, timeout_secs } => Ai::OpenAi {
-                engine: OpenAiEngine::new(
+                engine: Box::new(OpenAiEngine::new(
                     api_key.as_ref().map(|k| k.expose()),
                     base_url.as_deref(),
                     model,
                     std::time::Duration::from_secs(*timeout_secs),
-                ),
+                )),
                 fallback_to_rules: *fallback_to_rules,
             },
         }
@@ -60,7 +61,7 @@ impl Ai {
     pub fn conversation_model(&self) -> Option<&OpenAiEngine> {
         match self {
             Ai::Rules => None,
-            Ai::OpenAi { engine, .. } => Some(engine),
+            Ai::OpenAi { engine, .. } => Some(engine.as_ref()),
         }
     }
 

@@ -47,7 +47,7 @@ impl std::fmt::Debug for OpenAiEngine {
 
 impl OpenAiEngine {
     pub fn new(api_key: Option<&str>, base_url: Option<&str>, model: &str, timeout: Duration) -> OpenAiEngine {
-        crate::server::install_tls_provider();
+        crate::server::crypto::install_tls_provider();
         let mut config = OpenAIConfig::new().with_api_key(api_key.unwrap_or("no-key"));
         if let Some(base) = base_url {
             config = config.with_api_base(base);
@@ -270,7 +270,10 @@ impl ModelPlan {
         let mut missing: Vec<MissingItem> = self
             .missing_info
             .into_iter()
-            .filter(|m| !m.key.trim().is_empty() && !(m.key == "target_phone_number" && phone.is_some()))
+            .filter(|m| {
+                let answered = m.key == "target_phone_number" && phone.is_some();
+                !m.key.trim().is_empty() && !answered
+            })
             .map(|m| MissingItem { key: m.key, label: m.label, hint: m.hint })
             .collect();
         if phone.is_none() && !missing.iter().any(|m| m.key == "target_phone_number") {

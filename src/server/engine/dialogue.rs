@@ -2,11 +2,12 @@
 //! manager. Pure: it reads what the other side said and decides what to do.
 //! Hard limits are enforced here in code, not by a prompt.
 
+use crate::domain::money;
 use crate::domain::plan::{AiPlan, CallScript, TaskKind};
 use crate::server::ai::rules::approval;
 use crate::server::ai::rules::dates::find_when;
 use crate::server::ai::rules::script::closing;
-use crate::server::ai::rules::text::{has_any, money};
+use crate::server::ai::rules::text::has_any;
 use chrono::NaiveDate;
 
 /// Most exchanges before the assistant wraps up.
@@ -158,7 +159,7 @@ impl Dialogue {
             }
             if !self.accepted.iter().any(|a| (a - amount).abs() < 0.005) {
                 self.accepted.push(amount);
-                self.agreed.push(format!("a price of {}", money(amount, self.plan.hard_constraints.currency.as_deref())));
+                self.agreed.push(format!("a price of {}", money::spoken(amount, self.plan.hard_constraints.currency.as_deref())));
             }
         }
 
@@ -230,7 +231,7 @@ impl Dialogue {
     /// Continues after the user's decision (`None`: no answer in time).
     pub fn on_decision(&mut self, decision: Option<bool>) -> Action {
         let Phase::AwaitingApproval(amount) = self.phase else { return Action::Silent };
-        let price = money(amount, self.plan.hard_constraints.currency.as_deref());
+        let price = money::spoken(amount, self.plan.hard_constraints.currency.as_deref());
         match decision {
             Some(true) => {
                 self.phase = Phase::Talking;

@@ -1,7 +1,9 @@
 //! Request extractors that turn bad input into a 400/413 [`ApiError`] naming
 //! the field, instead of axum's plain-text rejections.
 
+use crate::server::accounts::{CurrentUser, auth::authenticate};
 use crate::server::error::{ApiError, ErrorCode};
+use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -34,6 +36,16 @@ where
             }
         })?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The signed-in user of a request (bearer token or session cookie, with
+/// the cross-site check for cookie-authenticated changes); 401 otherwise.
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        authenticate(state, &parts.method, &parts.headers).await
     }
 }
 

@@ -5,8 +5,10 @@
 pub mod api;
 pub mod extract;
 mod health;
+mod relay;
 pub mod server_fn;
 mod webhooks;
+mod ws;
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -39,8 +41,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
-        .route("/ws", get(super::realtime::websocket))
-        .route("/api/relay", get(super::engine::relay))
+        .route("/ws", get(ws::events))
+        .route(super::telephony::relay::RELAY_PATH, get(relay::upgrade))
         .route("/api/webhooks/voice", axum::routing::post(webhooks::voice))
         .route("/api/webhooks/call-status", axum::routing::post(webhooks::call_status))
         .route("/api/webhooks/amd", axum::routing::post(webhooks::amd))

@@ -6,8 +6,9 @@
 use crate::domain::enums::Speaker;
 use crate::server::calls;
 use crate::server::error::{ApiError, ApiResult};
+use crate::server::settings;
 use crate::server::state::AppState;
-use crate::server::telephony::{provider_signed, twiml};
+use crate::server::telephony::{self, relay, twiml};
 use axum::Form;
 use axum::extract::{OriginalUri, State};
 use axum::http::header;
@@ -31,7 +32,7 @@ impl axum::extract::FromRequest<AppState> for Signed {
             .await
             .map_err(|_| ApiError::validation("body", "Expected a form-encoded body."))?;
         let url = format!("{}{path}", state.public_url);
-        let signed = signature.is_some_and(|sig| provider_signed(&state.telephony, &state.rehearsal, &url, &params, &sig));
+        let signed = signature.is_some_and(|sig| state.telephony.signed(&url, &params, &sig));
         if signed { Ok(Signed(params)) } else { Err(ApiError::forbidden("Invalid X-Twilio-Signature.")) }
     }
 }
@@ -57,21 +58,16 @@ async fn session_of(state: &AppState, uri: &OriginalUri, params: &Params) -> Api
 /// the ConversationRelay websocket.
 pub async fn voice(State(state): State<AppState>, uri: OriginalUri, Signed(_): Signed) -> ApiResult<Response> {
     let session_id = query_session(&uri).ok_or_else(|| ApiError::validation("session_id", "session_id is required"))?;
-    let (language, voice_pref): (String, String) = sqlx::query_as(
-        "SELECT a.language_preference, a.voice_preference FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
-         JOIN assistant_settings a ON a.user_id = t.user_id WHERE s.id = $1",
-    )
-    .bind(session_id)
-    .fetch_optional(state.db.system())
-    .await?
-    .ok_or_else(|| ApiError::not_found("Call"))?;
-    let relay = crate::server::engine::relay_url(&state.public_url);
+    let mut conn = state.db.system().acquire().await?;
+    let settings = settings::for_session(&mut conn, session_id).await?.settings;
+    drop(conn);
+    let relay = relay::relay_url(&state.public_url);
     let action = format!("{}/api/webhooks/relay-ended?session_id={session_id}", state.public_url);
-    let voice = twiml::voice_for(&voice_pref, &language);
+    let voice = twiml::voice_for(&settings.voice_preference, &settings.language_preference);
     let xml = twiml::conversation_relay(&twiml::Relay {
         relay_url: &relay,
         action_url: &action,
-        language: &language,
+        language: &settings.language_preference,
         voice: &voice,
         session_id: &session_id.to_string(),
     });
@@ -83,7 +79,7 @@ pub async fn voice(State(state): State<AppState>, uri: OriginalUri, Signed(_): S
 pub async fn call_status(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
     let session_id = session_of(&state, &uri, &params).await?;
     let status = param(&params, "CallStatus").unwrap_or("");
-    let Some((status, failure)) = calls::map_provider_status(status) else {
+    let Some((status, failure)) = telephony::call_status(status) else {
         return Err(ApiError::validation("CallStatus", format!("unknown CallStatus `{status}`")));
     };
     if let Some(sid) = param(&params, "CallSid") {

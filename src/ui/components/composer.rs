@@ -2,14 +2,17 @@
 //! plan as you type, then plans it for real and says what it still needs.
 //! Works as a plain form without JavaScript.
 
-use super::auth::{AuthVersion, SignedIn, Viewer, when_signed_in};
-use super::format::{self, ALERT, BUTTON, Debounce, INPUT, LINK, Loading, MUTED};
-use super::post_form::dispatch_on_submit;
-use super::task_list::StatusBadge;
-use super::voice::VoiceButton;
 use crate::api::contacts::list_contacts;
 use crate::api::tasks::{CreateTask, PlanPreview, PreviewPlan};
 use crate::domain::enums::TaskStatus;
+use crate::ui::components::badges::StatusBadge;
+use crate::ui::components::feedback::Loading;
+use crate::ui::debounce::Debounce;
+use crate::ui::post_form::dispatch_on_submit;
+use crate::ui::style::{ALERT, BUTTON, INPUT, LINK, MUTED};
+use crate::ui::time::from_local_input;
+use crate::ui::viewer::{AuthVersion, SignedIn, Viewer, when_signed_in};
+use crate::ui::voice::VoiceButton;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -107,7 +110,7 @@ pub fn Composer() -> impl IntoView {
                                 on:input=move |ev| when_local.set(event_target_value(&ev))/>
                             // The instant in UTC, computed from the reader's local time.
                             <input type="hidden" name="scheduled_for"
-                                prop:value=move || format::from_local_input(&when_local.get()).map(|at| at.to_rfc3339()).unwrap_or_default()/>
+                                prop:value=move || from_local_input(&when_local.get()).map(|at| at.to_rfc3339()).unwrap_or_default()/>
                         </div>
                         <div>
                             <label class=label for="composer-priority">"Priority"</label>
@@ -149,8 +152,11 @@ fn Preview(preview: ServerAction<PreviewPlan>) -> impl IntoView {
 #[component]
 fn PreviewCard(p: PlanPreview) -> impl IntoView {
     let missing: Vec<String> = p.plan.missing_info_details.iter().map(|m| m.label.clone()).collect();
-    let limit =
-        p.plan.hard_constraints.max_price.map(|m| format::money(m, p.plan.hard_constraints.currency.as_deref().unwrap_or("USD")));
+    let limit = p
+        .plan
+        .hard_constraints
+        .max_price
+        .map(|m| crate::domain::money::display(m, p.plan.hard_constraints.currency.as_deref().unwrap_or("USD")));
     if p.risk.blocked {
         let reasons: Vec<String> = p.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.message.clone()).collect();
         return view! {

@@ -1,14 +1,15 @@
 //! Contacts: the people and businesses Callwright may call for you. Search,
 //! add, edit and delete; the planner finds them by name in instructions.
 
-use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::{ALERT, BUTTON, CARD, DANGER, Debounce, INPUT, MUTED, SECONDARY};
-use super::format::{Loading, load_failure};
-use super::layout::PageHeader;
-use super::live::Refresh;
 use crate::api::contacts::{DeleteContact, SaveContact, list_contacts};
 use crate::domain::contact::{Contact, NewContact};
 use crate::domain::error::ApiError;
+use crate::ui::components::feedback::{Loading, load_failure};
+use crate::ui::components::page_header::PageHeader;
+use crate::ui::debounce::Debounce;
+use crate::ui::live::Refresh;
+use crate::ui::style::{ALERT, BUTTON, CARD, DANGER, INPUT, MUTED, SECONDARY};
+use crate::ui::viewer::{AuthVersion, Viewer, when_signed_in};
 use leptos::prelude::*;
 
 #[component]

@@ -1,5 +1,6 @@
 //! The home page. The task composer grows here.
 
+use crate::ui::style::LINK;
 use leptos::prelude::*;
 
 #[component]
@@ -20,7 +21,7 @@ pub fn HomePage() -> impl IntoView {
                 "Callwright phones businesses for you, books, orders and asks, and never agrees to more than you allowed."
             </p>
         </section>
-        <super::composer::Composer/>
+        <crate::ui::components::composer::Composer/>
         <ol class="mt-8 grid gap-4 sm:grid-cols-3">
             {STEPS
                 .into_iter()
@@ -37,7 +38,7 @@ pub fn HomePage() -> impl IntoView {
                 .collect_view()}
         </ol>
         <p class="mt-8 text-sm text-slate-600 dark:text-slate-300">
-            "Your calls are listed under " <a href="/tasks" class=super::format::LINK>"Tasks"</a> "."
+            "Your calls are listed under " <a href="/tasks" class=LINK>"Tasks"</a> "."
         </p>
     }
 }

@@ -1,6 +1,7 @@
 //! The page for unknown addresses.
 
-use super::layout::PageHeader;
+use crate::ui::components::page_header::PageHeader;
+use crate::ui::style::LINK;
 use leptos::prelude::*;
 
 #[component]
@@ -11,6 +12,6 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <PageHeader title="Page not found" lead="There is nothing at this address."/>
-        <p class="mt-4"><a href="/" class=super::format::LINK>"Go to the home page"</a></p>
+        <p class="mt-4"><a href="/" class=LINK>"Go to the home page"</a></p>
     }
 }

@@ -1,66 +1,29 @@
 //! Notifications: the unread count in the header and the page that lists
 //! them, each linking to the call or task it is about.
 
-use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::{ALERT, MUTED, SECONDARY, Time};
-use super::format::{Loading, load_failure};
-use super::layout::PageHeader;
-use super::live::{self, Refresh};
 use crate::api::notifications::{MarkNotifications, list_notifications};
 use crate::domain::enums::{NotificationPriority, NotificationType};
-use crate::domain::events::ServerEvent;
 use crate::domain::notification::Notification;
+use crate::ui::components::feedback::{Loading, load_failure};
+use crate::ui::components::page_header::PageHeader;
+use crate::ui::components::unread::{NotificationsVersion, notification_changes};
+use crate::ui::style::{ALERT, MUTED, SECONDARY};
+use crate::ui::time::Time;
+use crate::ui::viewer::{Viewer, when_signed_in};
 use leptos::prelude::*;
-
-/// Bumped when notifications are read, so the header's count follows.
-#[derive(Clone, Copy)]
-pub struct NotificationsVersion(pub Refresh);
-
-impl NotificationsVersion {
-    pub fn provide() {
-        provide_context(NotificationsVersion(Refresh::default()));
-    }
-}
 
 /// Where a notification leads: its call, else its task.
 pub fn link_of(n: &Notification) -> Option<String> {
     n.call_session_id.map(|id| format!("/calls/{id}")).or_else(|| n.call_task_id.map(|id| format!("/tasks/{id}")))
 }
 
-/// What the notification resources refetch on: who is signed in, this tab's
-/// own changes (marking read), and new notifications heard live.
-fn changes() -> impl Fn() -> (u32, u32, u32) + Clone + Send + Sync + 'static {
-    let auth = expect_context::<AuthVersion>();
-    let version = expect_context::<NotificationsVersion>();
-    let created = live::refresh_on(|e| matches!(e, ServerEvent::NotificationCreated { .. }));
-    move || (auth.0.get(), version.0.track(), created.track())
-}
-
-/// The number of unread notifications, as a badge beside the nav link.
-#[component]
-pub fn UnreadCount() -> impl IntoView {
-    let viewer = expect_context::<Viewer>();
-    let count = Resource::new(changes(), move |_| async move {
-        when_signed_in(viewer, || async { list_notifications(true, Some(1)).await.map(|p| p.unread_count) }).await.unwrap_or(0)
-    });
-    view! {
-        <Loading fallback=|| ()>
-            {move || count.get().filter(|n| *n > 0).map(|n| view! {
-                <span id="unread-count" class="ml-1.5 inline-flex min-w-5 justify-center rounded-full bg-red-700 px-1.5 text-xs font-semibold text-white">
-                    {if n > 99 { "99+".to_owned() } else { n.to_string() }}
-                    <span class="sr-only">" unread"</span>
-                </span>
-            })}
-        </Loading>
-    }
-}
-
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let viewer = expect_context::<Viewer>();
     let version = expect_context::<NotificationsVersion>();
-    let page =
-        Resource::new(changes(), move |_| async move { when_signed_in(viewer, || list_notifications(false, Some(100))).await });
+    let page = Resource::new(notification_changes(), move |_| async move {
+        when_signed_in(viewer, || list_notifications(false, Some(100))).await
+    });
     let mark = ServerAction::<MarkNotifications>::new();
     Effect::new(move |_| {
         if matches!(mark.value().get(), Some(Ok(_))) {

@@ -2,16 +2,18 @@
 //! the approval card when the assistant waits for the user, then the
 //! summary and the extracted facts.
 
-use super::format::{self, ALERT, BUTTON, CARD, DANGER, LINK, MUTED, SECONDARY, Time};
-use super::format::{Loading, load_failure};
-use super::live::{self, Live, Refresh};
-use super::task_detail::{id_param, record_for_id};
-use super::task_list::SessionBadge;
 use crate::api::calls::{DecideApproval, get_session};
 use crate::domain::calendar::Appointment;
 use crate::domain::enums::{DataType, Sentiment, SessionStatus, Speaker};
 use crate::domain::events::ServerEvent;
 use crate::domain::session::{Approval, ExtractedData, Segment, SessionDetail, Transcript};
+use crate::ui::browser;
+use crate::ui::components::badges::SessionBadge;
+use crate::ui::components::feedback::{Loading, load_failure};
+use crate::ui::live::{self, Live, Refresh};
+use crate::ui::route::{id_param, record_for_id};
+use crate::ui::style::{ALERT, BUTTON, CARD, DANGER, LINK, MUTED, SECONDARY};
+use crate::ui::time::{Time, duration, offset};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -125,24 +127,12 @@ fn Metadata(detail: SessionDetail) -> impl IntoView {
             <div><dt class=term>"Number called"</dt><dd>{s.phone_number_called.clone().unwrap_or_else(|| "—".into())}</dd></div>
             <div><dt class=term>"Started"</dt><dd><Time at=s.started_at/></dd></div>
             <div><dt class=term>"Ended"</dt><dd>{match s.ended_at { Some(at) => view! { <Time at/> }.into_any(), None => "Not yet".into_any() }}</dd></div>
-            <div><dt class=term>"Duration"</dt><dd>{s.duration_seconds.map(|d| format::duration(d.into())).unwrap_or_else(|| "—".into())}</dd></div>
-            {s.failure_reason.clone().map(|r| view! {
-                <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Why it failed"</dt><dd id="failure-reason">{r}</dd></div>
+            <div><dt class=term>"Duration"</dt><dd>{s.duration_seconds.map(|d| duration(d.into())).unwrap_or_else(|| "—".into())}</dd></div>
+            {s.failure_reason.map(|r| view! {
+                <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Why it failed"</dt><dd id="failure-reason">{r.as_str()}</dd></div>
             })}
             {(s.retry_count > 0).then(|| view! { <div><dt class=term>"Attempt"</dt><dd>{s.retry_count + 1}</dd></div> })}
         </dl>
-    }
-}
-
-/// Milliseconds since the epoch, now.
-fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        Utc::now().timestamp_millis()
     }
 }
 
@@ -159,15 +149,10 @@ fn ApprovalCard(approval: Approval, session_id: Uuid, refresh: Refresh) -> impl 
             refresh.bump();
         }
     });
-    let amount = format::money(approval.amount, &approval.currency);
-    let limit = format::money(approval.limit, &approval.currency);
-    let now = RwSignal::new(now_ms());
-    #[cfg(feature = "hydrate")]
-    {
-        if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_millis(500)) {
-            on_cleanup(move || handle.clear());
-        }
-    }
+    let amount = crate::domain::money::display(approval.amount, &approval.currency);
+    let limit = crate::domain::money::display(approval.limit, &approval.currency);
+    let now = RwSignal::new(browser::now_ms());
+    browser::every(std::time::Duration::from_millis(500), move || now.set(browser::now_ms()));
     let expires = approval.expires_at;
     let left = move || seconds_left(expires, now.get());
     let pending = approval.decision.is_none() && !approval.timed_out;
@@ -214,29 +199,20 @@ fn TranscriptLog(segments: Memo<Vec<Segment>>, live_now: bool) -> impl IntoView 
     let log = NodeRef::<leptos::html::Div>::new();
     // Follows new lines while the reader is at the bottom; stops once they scroll up.
     let stick = RwSignal::new(true);
-    #[cfg(feature = "hydrate")]
-    {
-        Effect::new(move |_| {
-            let _ = segments.read().len();
-            if stick.get_untracked()
-                && let Some(el) = log.get_untracked()
-            {
-                request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
-            }
-        });
-    }
+    Effect::new(move |_| {
+        let _ = segments.read().len();
+        if stick.get_untracked() {
+            browser::scroll_to_end(log, true);
+        }
+    });
     let on_scroll = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(el) = log.get_untracked() {
-            stick.set(el.scroll_top() + el.client_height() >= el.scroll_height() - 24);
+        if let Some(at_end) = browser::is_scrolled_to_end(log) {
+            stick.set(at_end);
         }
     };
     let jump = move |_| {
         stick.set(true);
-        #[cfg(feature = "hydrate")]
-        if let Some(el) = log.get_untracked() {
-            el.set_scroll_top(el.scroll_height());
-        }
+        browser::scroll_to_end(log, false);
     };
     view! {
         <div node_ref=log on:scroll=on_scroll id="transcript" role="log" aria-live="polite" aria-label="Call transcript" tabindex="0"
@@ -267,7 +243,7 @@ fn SegmentLine(segment: Segment) -> impl IntoView {
     view! {
         <div class="segment flex flex-col" data-speaker=segment.speaker.as_str()>
             <div class="text-xs text-slate-600 dark:text-slate-300">
-                <span class="font-semibold">{who}</span> " · " <span>{format::offset(segment.timestamp_ms)}</span>
+                <span class="font-semibold">{who}</span> " · " <span>{offset(segment.timestamp_ms)}</span>
             </div>
             <p class=format!("mt-0.5 max-w-prose rounded-lg px-3 py-2 {bubble}")>{segment.content}</p>
         </div>
@@ -332,7 +308,7 @@ fn Fact(item: ExtractedData, title: String, session_id: Uuid) -> impl IntoView {
             (
                 "Price",
                 view! {
-                    <p class="text-2xl font-semibold">{amount.map(|a| format::money(a, &currency)).unwrap_or_else(|| "—".into())}</p>
+                    <p class="text-2xl font-semibold">{amount.map(|a| crate::domain::money::display(a, &currency)).unwrap_or_else(|| "—".into())}</p>
                     {details.map(|d| view! { <p class=MUTED>{d}</p> })}
                 }
                 .into_any(),
@@ -384,12 +360,7 @@ fn CopyValue(value: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let text = value.clone();
     let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().navigator().clipboard().write_text(&text);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &text;
+        browser::copy_text(&text);
         copied.set(true);
     };
     view! {

@@ -1,13 +1,13 @@
 //! The assistant's settings, every one of them, checked as the user edits
 //! (by the same rules the server applies) and saved together.
 
-use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::{self, ALERT, BUTTON, CARD, INPUT, MUTED};
-use super::format::{Loading, load_failure};
-use super::layout::PageHeader;
 use crate::api::settings::{UpdateSettings, get_settings};
 use crate::domain::error::ApiError;
 use crate::domain::settings::{AssistantSettings, MAX_AUTO_APPROVE, MAX_RETRY_ATTEMPTS, Registry, SettingsPatch, TONES, VOICES};
+use crate::ui::components::feedback::{Loading, load_failure};
+use crate::ui::components::page_header::PageHeader;
+use crate::ui::style::{ALERT, BUTTON, CARD, INPUT, MUTED, words};
+use crate::ui::viewer::{AuthVersion, Viewer, when_signed_in};
 use leptos::prelude::*;
 
 /// Regions and time zones are looked up by the server (libphonenumber and
@@ -44,7 +44,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
     let saved = RwSignal::new(current.clone());
     let voice = RwSignal::new(current.voice_preference.clone());
     let tone = RwSignal::new(current.default_tone.clone());
-    let approve = RwSignal::new(format::amount_text(current.max_auto_approve_amount, false));
+    let approve = RwSignal::new(crate::domain::money::amount_text(current.max_auto_approve_amount, false));
     let retry = RwSignal::new(current.auto_retry_failed_calls);
     let attempts = RwSignal::new(current.max_retry_attempts.to_string());
     let hours_only = RwSignal::new(current.business_hours_only);
@@ -132,7 +132,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
             <div>
                 <label class=label for=id>{text}</label>
                 <select id=id class=INPUT on:change=move |ev| value.set(event_target_value(&ev))>
-                    {options.iter().map(|o| view! { <option value=*o selected=move || value.get() == *o>{format::words(o)}</option> }).collect_view()}
+                    {options.iter().map(|o| view! { <option value=*o selected=move || value.get() == *o>{words(o)}</option> }).collect_view()}
                 </select>
             </div>
         }
@@ -193,7 +193,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
                 </p>
             </div>
             {move || error().filter(|e| e.field.is_none()).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
-            <p class=MUTED>{format!("Limits: approve on its own up to ${}; at most {MAX_RETRY_ATTEMPTS} retries.", format::amount_text(MAX_AUTO_APPROVE, false))}</p>
+            <p class=MUTED>{format!("Limits: approve on its own up to ${}; at most {MAX_RETRY_ATTEMPTS} retries.", crate::domain::money::amount_text(MAX_AUTO_APPROVE, false))}</p>
         </form>
     }
 }

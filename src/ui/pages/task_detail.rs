@@ -1,99 +1,22 @@
 //! One call task: what was asked, the plan, what is still missing (the
 //! clarification flow), the controls, and every call made for it.
 
-use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::{self, ALERT, BUTTON, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
-use super::format::{Loading, load_failure};
-use super::live::{self, Refresh};
-use super::task_list::{SessionBadge, StatusBadge};
-use crate::api::calls::StartCall;
 use crate::api::tasks::{DeleteTask, UpdateTask, get_task};
 use crate::domain::enums::{Priority, TaskStatus};
-use crate::domain::error::ApiError;
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch, still_missing};
+use crate::ui::components::badges::{SessionBadge, StatusBadge};
+use crate::ui::components::call_actions::CallActions;
+use crate::ui::components::feedback::{Loading, load_failure};
+use crate::ui::live::{self, Refresh};
+use crate::ui::route::{id_param, record_for_id};
+use crate::ui::style::{ALERT, BUTTON, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, words};
+use crate::ui::time::{Time, duration, from_local_input, to_local_input};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use leptos_router::hooks::use_navigate;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use uuid::Uuid;
-
-/// The route parameter `id` as a UUID (`None` for anything else).
-pub fn id_param() -> Memo<Option<Uuid>> {
-    let params = use_params_map();
-    Memo::new(move |_| params.read().get("id").and_then(|s| s.parse().ok()))
-}
-
-/// The record the route's `id` names, for the signed-in reader: fetched
-/// again when who is signed in changes or `refresh` is bumped; "`what` not
-/// found" for an id that is not a UUID.
-pub fn record_for_id<T, F, Fut>(
-    id: Memo<Option<Uuid>>,
-    refresh: Refresh,
-    what: &'static str,
-    fetch: F,
-) -> Resource<Result<T, ApiError>>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    F: Fn(Uuid) -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
-{
-    let auth = expect_context::<AuthVersion>();
-    let viewer = expect_context::<Viewer>();
-    Resource::new(
-        move || (id.get(), auth.0.get(), refresh.track()),
-        move |(id, _, _)| async move {
-            match id {
-                Some(id) => when_signed_in(viewer, move || fetch(id)).await,
-                None => Err(ApiError::not_found(what)),
-            }
-        },
-    )
-}
-
-/// Starting and rehearsing calls, owned by a page rather than by the
-/// component showing the button: live updates rebuild those components,
-/// and the page must still follow the call once the server answers.
-#[derive(Clone, Copy)]
-pub struct CallActions(ServerAction<StartCall>);
-
-impl CallActions {
-    /// The actions; once one succeeds, the page moves to the new call.
-    pub fn for_page() -> CallActions {
-        let action = ServerAction::<StartCall>::new();
-        let navigate = use_navigate();
-        Effect::new(move |_| {
-            if let Some(Ok(session)) = action.value().get() {
-                navigate(&format!("/calls/{}", session.id), Default::default());
-            }
-        });
-        CallActions(action)
-    }
-
-    pub fn start(self, task_id: Uuid) {
-        self.0.dispatch(StartCall { task_id, rehearsal: false });
-    }
-
-    pub fn rehearse(self, task_id: Uuid) {
-        self.0.dispatch(StartCall { task_id, rehearsal: true });
-    }
-
-    pub fn pending(self) -> bool {
-        self.0.pending().get()
-    }
-
-    /// Whether a real (not rehearsed) call is being started.
-    pub fn calling(self) -> bool {
-        self.0.input().with(|input| input.as_ref().is_some_and(|i| !i.rehearsal))
-    }
-
-    pub fn error(self) -> Option<ApiError> {
-        self.0.value().get().and_then(Result::err)
-    }
-}
 
 #[component]
 pub fn TaskDetailPage() -> impl IntoView {
@@ -168,7 +91,7 @@ fn Overview(task: CallTask) -> impl IntoView {
     let term = "text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
     view! {
         <dl class=format!("mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4 {CARD}")>
-            <div class=row><dt class=term>"Priority"</dt><dd>{format::words(task.priority.as_str())}</dd></div>
+            <div class=row><dt class=term>"Priority"</dt><dd>{words(task.priority.as_str())}</dd></div>
             <div class=row><dt class=term>"Phone number"</dt><dd>{task.target_phone_number.clone().unwrap_or_else(|| "Not known yet".into())}</dd></div>
             <div class=row><dt class=term>"Created"</dt><dd><Time at=task.created_at/></dd></div>
             <div class=row><dt class=term>"Updated"</dt><dd><Time at=task.updated_at/></dd></div>
@@ -184,7 +107,7 @@ fn label_for(plan: Option<&AiPlan>, key: &str) -> (String, Option<String>) {
     match plan.and_then(|p| p.missing_info_details.iter().find(|m| m.key == key)) {
         Some(m) => (m.label.clone(), m.hint.clone()),
         None if key == "target_phone_number" => ("Phone number to call".into(), Some("For example (415) 555-0100".into())),
-        None => (format::words(key), None),
+        None => (words(key), None),
     }
 }
 
@@ -363,7 +286,7 @@ fn EditTask(task: CallTask, update: ServerAction<UpdateTask>) -> impl IntoView {
     let title = RwSignal::new(task.title.clone());
     let priority = RwSignal::new(task.priority);
     let phone = RwSignal::new(task.target_phone_number.clone().unwrap_or_default());
-    let when = RwSignal::new(task.scheduled_for.map(format::to_local_input).unwrap_or_default());
+    let when = RwSignal::new(task.scheduled_for.map(to_local_input).unwrap_or_default());
     let id = task.id;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -372,7 +295,7 @@ fn EditTask(task: CallTask, update: ServerAction<UpdateTask>) -> impl IntoView {
             title: Some(title.get_untracked()),
             priority: Some(priority.get_untracked()),
             target_phone_number: Some((!phone.is_empty()).then_some(phone)),
-            scheduled_for: Some(format::from_local_input(&when.get_untracked())),
+            scheduled_for: Some(from_local_input(&when.get_untracked())),
             ..Default::default()
         };
         update.dispatch(UpdateTask { id, patch });
@@ -387,7 +310,7 @@ fn EditTask(task: CallTask, update: ServerAction<UpdateTask>) -> impl IntoView {
                 <label class="block text-sm font-medium" for="edit-priority">"Priority"</label>
                 <select id="edit-priority" class=INPUT on:change=move |ev| { if let Ok(p) = event_target_value(&ev).parse::<Priority>() { priority.set(p) } }>
                     {[Priority::Low, Priority::Normal, Priority::High, Priority::Urgent].into_iter().map(|p| view! {
-                        <option value=p.as_str() selected=move || priority.get() == p>{format::words(p.as_str())}</option>
+                        <option value=p.as_str() selected=move || priority.get() == p>{words(p.as_str())}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -413,13 +336,13 @@ fn PlanCard(plan: AiPlan) -> impl IntoView {
         let per = plan.hard_constraints.per.clone().map(|p| format!(" per {p}")).unwrap_or_default();
         format!(
             "Never agree to more than {}{per}",
-            format::money(max, plan.hard_constraints.currency.as_deref().unwrap_or("USD"))
+            crate::domain::money::display(max, plan.hard_constraints.currency.as_deref().unwrap_or("USD"))
         )
     });
     let preferences: Vec<(String, String)> = plan
         .soft_preferences
         .iter()
-        .map(|(k, v)| (format::words(k), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+        .map(|(k, v)| (words(k), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
         .collect();
     view! {
         <section class=format!("mt-6 {CARD}") aria-labelledby="plan-title" id="plan">
@@ -469,8 +392,8 @@ fn History(sessions: Vec<CallSessionSummary>) -> impl IntoView {
                                     <a href=format!("/calls/{}", s.id) class=LINK><Time at=s.started_at/></a>
                                     <span class=MUTED>
                                         {s.phone_number_called.clone().unwrap_or_default()}
-                                        {s.duration_seconds.map(|d| format!(" · {}", format::duration(d.into())))}
-                                        {s.failure_reason.clone().map(|r| format!(" · {r}"))}
+                                        {s.duration_seconds.map(|d| format!(" · {}", duration(d.into())))}
+                                        {s.failure_reason.map(|r| format!(" · {r}"))}
                                     </span>
                                 </div>
                                 <SessionBadge status=s.status/>

@@ -2,51 +2,23 @@
 //! searched through the address bar (so it works as a plain form without
 //! JavaScript and every view can be bookmarked), with quick actions.
 
-use super::auth::{AuthVersion, Viewer, when_signed_in};
-use super::format::{self, ALERT, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, Time};
-use super::format::{Loading, load_failure};
-use super::layout::PageHeader;
-use super::live::{self, Refresh};
-use super::post_form::on_submit_with_fields;
-use super::task_detail::CallActions;
 use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
-use crate::domain::enums::{Priority, SessionStatus, TaskSort, TaskStatus};
+use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::task::{MAX_LIST_LIMIT, TaskListItem, TaskPatch};
 use crate::domain::url::percent_encode;
+use crate::ui::browser;
+use crate::ui::components::badges::StatusBadge;
+use crate::ui::components::call_actions::CallActions;
+use crate::ui::components::feedback::{Loading, load_failure};
+use crate::ui::components::page_header::PageHeader;
+use crate::ui::live::{self, Refresh};
+use crate::ui::post_form::on_submit_with_fields;
+use crate::ui::style::{ALERT, CARD, DANGER, INPUT, LINK, MUTED, SECONDARY, words};
+use crate::ui::time::Time;
+use crate::ui::viewer::{AuthVersion, Viewer, when_signed_in};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-
-/// A status as a coloured badge (text and colour, never colour alone).
-#[component]
-pub fn StatusBadge(status: TaskStatus) -> impl IntoView {
-    let (label, colour) = match status {
-        TaskStatus::Pending | TaskStatus::Preparing => {
-            ("Planning", "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-100")
-        }
-        TaskStatus::WaitingForUser => ("Needs details", "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100"),
-        TaskStatus::ReadyToCall => ("Ready to call", "bg-sky-100 text-sky-900 dark:bg-sky-900 dark:text-sky-100"),
-        TaskStatus::InProgress => ("Calling", "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100"),
-        TaskStatus::Completed => ("Done", "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"),
-        TaskStatus::Failed => ("Failed", "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100"),
-        TaskStatus::Cancelled => ("Cancelled", "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200"),
-    };
-    view! { <span class=format!("status-badge inline-flex rounded-full px-2.5 py-0.5 text-xs font-semibold {colour}") data-status=status.as_str()>{label}</span> }
-}
-
-/// A call attempt's status as a badge.
-#[component]
-pub fn SessionBadge(status: SessionStatus) -> impl IntoView {
-    let (label, colour) = match status {
-        SessionStatus::Initiated => ("Dialling", "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-100"),
-        SessionStatus::Ringing => ("Ringing", "bg-sky-100 text-sky-900 dark:bg-sky-900 dark:text-sky-100"),
-        SessionStatus::Connected => ("On the call", "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100"),
-        SessionStatus::Completed => ("Call ended", "bg-emerald-100 text-emerald-900 dark:bg-emerald-900 dark:text-emerald-100"),
-        SessionStatus::Failed => ("Call failed", "bg-red-100 text-red-900 dark:bg-red-900 dark:text-red-100"),
-        SessionStatus::Cancelled => ("Cancelled", "bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200"),
-    };
-    view! { <span class=format!("inline-flex rounded-full px-2.5 py-0.5 text-xs font-semibold {colour}") data-status=status.as_str()>{label}</span> }
-}
 
 /// The list's filters as they stand in the address bar.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -165,21 +137,7 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
     let navigate = leptos_router::hooks::use_navigate();
     let apply = on_submit_with_fields(move |field| navigate(&page_href(&Filters::read(field)), Default::default()));
     let label = "block text-xs font-medium uppercase tracking-wide text-slate-600 dark:text-slate-300";
-    let submit_on_change = |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(form) =
-                ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|e| e.closest("form").ok().flatten())
-            {
-                if let Ok(form) = form.dyn_into::<web_sys::HtmlFormElement>() {
-                    let _ = form.request_submit();
-                }
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    let submit_on_change = browser::submit_enclosing_form;
     view! {
         <form method="get" action="/tasks" on:submit=apply class=format!("mt-6 grid grid-cols-2 gap-3 sm:grid-cols-5 {CARD}") id="task-filters" role="search">
             <div class="col-span-2">
@@ -191,7 +149,7 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
                 <select id="filter-status" name="status" class=INPUT on:change=submit_on_change>
                     <option value="" selected=f.status.is_none()>"Any"</option>
                     {TaskStatus::ALL.iter().filter(|s| **s != TaskStatus::Preparing).map(|s| view! {
-                        <option value=s.as_str() selected=f.status == Some(*s)>{format::words(s.as_str())}</option>
+                        <option value=s.as_str() selected=f.status == Some(*s)>{words(s.as_str())}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -200,7 +158,7 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
                 <select id="filter-priority" name="priority" class=INPUT on:change=submit_on_change>
                     <option value="" selected=f.priority.is_none()>"Any"</option>
                     {Priority::ALL.iter().map(|p| view! {
-                        <option value=p.as_str() selected=f.priority == Some(*p)>{format::words(p.as_str())}</option>
+                        <option value=p.as_str() selected=f.priority == Some(*p)>{words(p.as_str())}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -274,7 +232,7 @@ fn TaskRow(task: TaskListItem, refresh: Refresh, calls: CallActions) -> impl Int
                 <div class="min-w-0">
                     <a href=format!("/tasks/{id}") class="font-medium text-slate-900 underline-offset-2 hover:underline dark:text-slate-100">{title}</a>
                     <p class="text-xs text-slate-600 dark:text-slate-300">
-                        {format::words(task.priority.as_str())} " priority · " <Time at=task.created_at/>
+                        {words(task.priority.as_str())} " priority · " <Time at=task.created_at/>
                         {task.scheduled_for.map(|at| view! { " · scheduled " <Time at/> })}
                     </p>
                 </div>

@@ -2,7 +2,7 @@
 //! above the task's limit, or above what the assistant may accept alone.
 
 use super::money::find_amounts;
-use super::text::money;
+use crate::domain::money;
 use crate::domain::plan::{ApprovalCheck, HardConstraints};
 
 pub fn check(utterance: &str, constraints: &HardConstraints, max_auto_approve: f64) -> ApprovalCheck {
@@ -21,8 +21,8 @@ pub fn check(utterance: &str, constraints: &HardConstraints, max_auto_approve: f
             required: true,
             reason: Some(format!(
                 "They quoted {}, which is above {whose} of {}.",
-                money(amount, currency),
-                money(limit, currency)
+                money::spoken(amount, currency),
+                money::spoken(limit, currency)
             )),
             amount: Some(amount),
             limit: Some(limit),

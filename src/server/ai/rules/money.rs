@@ -239,7 +239,8 @@ mod tests {
     #[test]
     fn the_many_ways_to_say_a_limit() {
         let usd = Some("USD");
-        let cases: &[(&str, (f64, Option<&str>, Option<&str>))] = &[
+        type Case = (&'static str, (f64, Option<&'static str>, Option<&'static str>));
+        let cases: &[Case] = &[
             ("book a cleaning next week under $100", (100.0, usd, None)),
             ("pay no more than 50 dollars", (50.0, usd, None)),
             ("get a room for up to €80 a night", (80.0, Some("EUR"), Some("night"))),

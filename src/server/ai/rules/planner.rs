@@ -6,7 +6,8 @@ use super::kind::classify;
 use super::money::{Amount, find_limit};
 use super::phones::find_phone_spans;
 use super::risk::redact_sensitive;
-use super::text::{capitalize, has_word, money, number_words, tokenize};
+use super::text::{capitalize, has_word, number_words, tokenize};
+use crate::domain::money;
 use crate::domain::plan::{AiPlan, HardConstraints, MissingItem, TaskKind};
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
@@ -419,7 +420,7 @@ fn goal_of(action: &str, kind: TaskKind, business: Option<&str>, c: &HardConstra
     }
     if let Some(max) = c.max_price {
         let per = c.per.as_deref().map(|p| format!(" per {p}")).unwrap_or_default();
-        goal = format!("{goal}, paying no more than {}{per}", money(max, c.currency.as_deref()));
+        goal = format!("{goal}, paying no more than {}{per}", money::spoken(max, c.currency.as_deref()));
     }
     format!("{goal}.")
 }
@@ -450,7 +451,7 @@ fn steps_and_questions(
         .and_then(Value::as_str)
         .map(str::to_owned)
         .unwrap_or_else(|| action.to_owned());
-    let limit = c.max_price.map(|m| money(m, c.currency.as_deref()));
+    let limit = c.max_price.map(|m| money::spoken(m, c.currency.as_deref()));
     let mut steps = vec![format!("Introduce the call as an AI assistant calling {} on the user's behalf", with_article(who))];
     let mut questions: Vec<String> = Vec::new();
     match kind {

@@ -1,6 +1,6 @@
 //! The call script: what the assistant says, built from the plan.
 
-use super::text::money;
+use crate::domain::money;
 use crate::domain::plan::{AiPlan, CallScript, Fallbacks, TaskKind};
 
 /// Who the assistant speaks for and how.
@@ -24,7 +24,7 @@ pub fn script(plan: &AiPlan, ctx: &ScriptContext<'_>) -> CallScript {
         format!("{greeting} This is Callwright, an AI assistant calling on behalf of {}. {purpose}", ctx.user_name);
     let limit = plan.hard_constraints.max_price.map(|m| {
         let per = plan.hard_constraints.per.as_deref().map(|p| format!(" per {p}")).unwrap_or_default();
-        format!("{}{per}", money(m, plan.hard_constraints.currency.as_deref()))
+        format!("{}{per}", money::spoken(m, plan.hard_constraints.currency.as_deref()))
     });
     let mut constraints = Vec::new();
     if let Some(l) = &limit {

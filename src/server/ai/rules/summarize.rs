@@ -4,8 +4,9 @@
 
 use super::dates::find_when;
 use super::money::find_amounts;
-use super::text::{has_any, money};
+use super::text::has_any;
 use crate::domain::enums::{DataType, Sentiment, Speaker};
+use crate::domain::money;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem, TaskKind};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -260,9 +261,9 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     if voicemail {
         follow_ups.push("Wait for a call back, or call again later.".to_owned());
     } else if rejected_by_user {
-        let limit = plan
-            .and_then(|p| p.hard_constraints.max_price)
-            .map(|m| format!(" within your limit of {}", money(m, plan.and_then(|p| p.hard_constraints.currency.as_deref()))));
+        let limit = plan.and_then(|p| p.hard_constraints.max_price).map(|m| {
+            format!(" within your limit of {}", money::spoken(m, plan.and_then(|p| p.hard_constraints.currency.as_deref())))
+        });
         follow_ups.push(format!("Look for another offer{}.", limit.unwrap_or_default()));
     } else if approval_timed_out {
         follow_ups.push("Decide on the quoted price and call again.".to_owned());
@@ -358,7 +359,7 @@ fn compose_summary(
     }
     if let Some(p) = items.iter().find(|i| i.data_type == DataType::Price) {
         let v = &p.extracted_value;
-        parts.push(format!("Cost: {}.", money(v["amount"].as_f64().unwrap_or(0.0), v["currency"].as_str())));
+        parts.push(format!("Cost: {}.", money::spoken(v["amount"].as_f64().unwrap_or(0.0), v["currency"].as_str())));
     }
     if let Some(c) = items.iter().find(|i| i.data_type == DataType::ConfirmationNumber) {
         parts.push(format!("Confirmation number {}.", c.extracted_value["value"].as_str().unwrap_or("")));

@@ -207,29 +207,6 @@ pub fn capitalize(s: &str) -> String {
 }
 
 /// `amount` as people write it: `$100`, `$45.99`, `€1,500`.
-pub fn money(amount: f64, currency: Option<&str>) -> String {
-    let symbol = match currency.unwrap_or("USD") {
-        "USD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        other => return format!("{} {other}", plain_number(amount)),
-    };
-    format!("{symbol}{}", plain_number(amount))
-}
-
-fn plain_number(amount: f64) -> String {
-    let whole = amount.trunc() as i64;
-    let cents = ((amount - amount.trunc()) * 100.0).round() as i64;
-    let mut digits = whole.abs().to_string();
-    let mut grouped = String::new();
-    while digits.len() > 3 {
-        let tail = digits.split_off(digits.len() - 3);
-        grouped = format!(",{tail}{grouped}");
-    }
-    let sign = if whole < 0 { "-" } else { "" };
-    if cents == 0 { format!("{sign}{digits}{grouped}") } else { format!("{sign}{digits}{grouped}.{cents:02}") }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,13 +239,5 @@ mod tests {
         assert_eq!(number_words(&t, 0), Some((1500.0, 4)));
         let t = tokenize("a table");
         assert_eq!(number_words(&t, 0), None);
-    }
-
-    #[test]
-    fn formats_money() {
-        assert_eq!(money(100.0, Some("USD")), "$100");
-        assert_eq!(money(1500.0, Some("EUR")), "€1,500");
-        assert_eq!(money(45.99, None), "$45.99");
-        assert_eq!(money(80.0, Some("CHF")), "80 CHF");
     }
 }

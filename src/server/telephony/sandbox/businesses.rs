@@ -276,7 +276,7 @@ impl Sim {
                 if self.stage == 1 {
                     let offer = self.offer.clone().unwrap_or(Offer { price: 45.0, slot: None });
                     let slot = offer.slot.map(|s| format!(" We can do {s}.")).unwrap_or_default();
-                    let price = crate::server::ai::rules::text::money(offer.price, None);
+                    let price = crate::domain::money::spoken(offer.price, None);
                     return Reaction::Say(vec![format!("Sure, we can help with that.{slot} It would be {price}.")]);
                 }
                 if has(text, ACCEPT) || has(text, &["works", "yes", "great"]) {

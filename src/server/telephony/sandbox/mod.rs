@@ -7,10 +7,10 @@
 
 pub mod businesses;
 
-use super::telephony::{PlaceCall, signature, twiml};
-use businesses::{Business, Reaction, Sim};
+use super::relay::{FRAME_BUFFER, Inbound, Outbound, Setup};
+use super::{PlaceCall, signature, twiml};
+use businesses::{Business, Offer, Reaction, Sim};
 use futures::{SinkExt, StreamExt};
-use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
@@ -18,6 +18,19 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// The sandbox's account SID (Twilio's shape: `AC` + 32 hex).
 pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
+/// The number sandbox calls come from.
+pub const FROM_NUMBER: &str = "+15555550100";
+
+/// Why a sandbox call broke off.
+#[derive(Debug, thiserror::Error)]
+enum SandboxError {
+    #[error("POST {url}: {reason}")]
+    Webhook { url: String, reason: String },
+    #[error("the app's TwiML: {0}")]
+    Twiml(String),
+    #[error("relay websocket: {0}")]
+    Socket(String),
+}
 
 #[derive(Clone)]
 pub struct Sandbox {
@@ -41,7 +54,7 @@ impl std::fmt::Debug for Sandbox {
 
 impl Sandbox {
     pub fn new(token: String, ms_per_char: u64) -> Sandbox {
-        super::install_tls_provider();
+        crate::server::crypto::install_tls_provider();
         Sandbox {
             token: token.into(),
             ms_per_char,
@@ -54,12 +67,14 @@ impl Sandbox {
     }
 
     /// Accepts the call and plays it out in the background; returns its SID.
-    pub fn place_call(&self, call: PlaceCall, from: String) -> String {
+    /// The number chooses the business, unless `rehearsal` gives the offer
+    /// of a business built from a task's plan.
+    pub fn place_call(&self, call: PlaceCall, rehearsal: Option<Offer>) -> String {
         let sid = format!("CA{}", uuid::Uuid::new_v4().simple());
         let sandbox = self.clone();
         let call_sid = sid.clone();
         tokio::spawn(async move {
-            if let Err(e) = sandbox.run(call, from, call_sid.clone()).await {
+            if let Err(e) = sandbox.run(call, rehearsal, FROM_NUMBER, call_sid.clone()).await {
                 tracing::warn!(call_sid, error = %e, "sandbox call ended with an error");
             }
         });
@@ -67,7 +82,7 @@ impl Sandbox {
     }
 
     /// POSTs a form, signed like Twilio signs its webhooks.
-    async fn post(&self, url: &str, params: Vec<(String, String)>) -> Result<reqwest::Response, String> {
+    async fn post(&self, url: &str, params: Vec<(String, String)>) -> Result<reqwest::Response, SandboxError> {
         let signature = signature::sign(&self.token, url, &params);
         self.http
             .post(url)
@@ -75,7 +90,7 @@ impl Sandbox {
             .form(&params)
             .send()
             .await
-            .map_err(|e| format!("POST {url}: {e}"))
+            .map_err(|e| SandboxError::Webhook { url: url.to_owned(), reason: e.to_string() })
     }
 
     async fn status(&self, call: &PlaceCall, from: &str, sid: &str, status: &str, sequence: u32, duration: Option<u64>) {
@@ -98,8 +113,9 @@ impl Sandbox {
         }
     }
 
-    async fn run(&self, call: PlaceCall, from: String, sid: String) -> Result<(), String> {
-        let business = if call.rehearsal.is_some() { Business::Rehearsal } else { Business::for_number(&call.to) };
+    async fn run(&self, call: PlaceCall, rehearsal: Option<Offer>, from: &str, sid: String) -> Result<(), SandboxError> {
+        let from = from.to_owned();
+        let business = if rehearsal.is_some() { Business::Rehearsal } else { Business::for_number(&call.to) };
         let seed = u32::from_str_radix(&sid[sid.len() - 6..], 16).unwrap_or(4821);
         self.status(&call, &from, &sid, "initiated", 0, None).await;
         tokio::time::sleep(Duration::from_millis(30)).await;
@@ -118,7 +134,11 @@ impl Sandbox {
             _ => {}
         }
         let answered = Instant::now();
-        let result = self.converse(&call, &from, &sid, business, seed).await;
+        let sim = match rehearsal {
+            Some(offer) => Sim::rehearsal(seed, offer),
+            None => Sim::new(business, seed),
+        };
+        let result = self.converse(&call, &from, &sid, business, sim).await;
         let elapsed = answered.elapsed().as_secs();
         match &result {
             Ok(()) => self.status(&call, &from, &sid, "completed", 3, Some(elapsed)).await,
@@ -127,7 +147,14 @@ impl Sandbox {
         result
     }
 
-    async fn converse(&self, call: &PlaceCall, from: &str, sid: &str, business: Business, seed: u32) -> Result<(), String> {
+    async fn converse(
+        &self,
+        call: &PlaceCall,
+        from: &str,
+        sid: &str,
+        business: Business,
+        mut sim: Sim,
+    ) -> Result<(), SandboxError> {
         // The call is answered: fetch what to do, like Twilio does.
         let voice_params = vec![
             ("CallSid".to_owned(), sid.to_owned()),
@@ -139,10 +166,11 @@ impl Sandbox {
         ];
         let response = self.post(&call.voice_url, voice_params).await?;
         if !response.status().is_success() {
-            return Err(format!("TwiML request answered {}", response.status()));
+            return Err(SandboxError::Twiml(format!("the TwiML request answered {}", response.status())));
         }
-        let xml = response.text().await.map_err(|e| e.to_string())?;
-        let relay_url = twiml::attribute(&xml, "ConversationRelay", "url").ok_or("TwiML has no ConversationRelay")?;
+        let xml = response.text().await.map_err(|e| SandboxError::Twiml(e.to_string()))?;
+        let relay_url = twiml::attribute(&xml, "ConversationRelay", "url")
+            .ok_or_else(|| SandboxError::Twiml("no <ConversationRelay url>".into()))?;
         let action_url = twiml::attribute(&xml, "Connect", "action");
         let session_param = twiml::attribute(&xml, "Parameter", "value").unwrap_or_default();
         self.status(call, from, sid, "in-progress", 2, None).await;
@@ -157,33 +185,33 @@ impl Sandbox {
             tracing::warn!(error = %e, "sandbox AMD callback failed");
         }
 
-        let mut request = relay_url.as_str().into_client_request().map_err(|e| e.to_string())?;
+        let socket_error = |e: &dyn std::fmt::Display| SandboxError::Socket(e.to_string());
+        let mut request = relay_url.as_str().into_client_request().map_err(|e| socket_error(&e))?;
         let signature = signature::sign(&self.token, &relay_url, &[]);
-        request.headers_mut().insert("x-twilio-signature", signature.parse().map_err(|_| "bad header")?);
-        let buffer = super::engine::FRAME_BUFFER;
+        request.headers_mut().insert("x-twilio-signature", signature.parse().map_err(|e| socket_error(&e))?);
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-            .read_buffer_size(buffer)
-            .write_buffer_size(buffer);
-        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
-            .await
-            .map_err(|e| format!("relay websocket: {e}"))?;
-        let setup = json!({
-            "type": "setup", "sessionId": format!("VX{}", &sid[2..]), "callSid": sid, "parentCallSid": "",
-            "accountSid": ACCOUNT_SID, "from": from, "to": call.to, "forwardedFrom": "", "callerName": "",
-            "direction": "outbound", "callType": "PSTN", "callStatus": "IN-PROGRESS",
-            "customParameters": { "session_id": session_param },
+            .read_buffer_size(FRAME_BUFFER)
+            .write_buffer_size(FRAME_BUFFER);
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_with_config(request, Some(config), false).await.map_err(|e| socket_error(&e))?;
+        let frame = |frame: &Inbound| Message::Text(serde_json::to_string(frame).unwrap_or_default().into());
+        let setup = Inbound::Setup(Setup {
+            session_id: format!("VX{}", &sid[2..]),
+            call_sid: sid.to_owned(),
+            account_sid: ACCOUNT_SID.to_owned(),
+            from: from.to_owned(),
+            to: call.to.clone(),
+            direction: "outbound".to_owned(),
+            call_status: "IN-PROGRESS".to_owned(),
+            custom_parameters: [("session_id".to_owned(), session_param)].into(),
+            ..Setup::default()
         });
-        ws.send(Message::Text(setup.to_string().into())).await.map_err(|e| e.to_string())?;
+        ws.send(frame(&setup)).await.map_err(|e| socket_error(&e))?;
 
-        let mut sim = match &call.rehearsal {
-            Some(offer) => Sim::rehearsal(seed, offer.clone()),
-            None => Sim::new(business, seed),
-        };
-        let prompt = |text: &str| {
-            Message::Text(json!({ "type": "prompt", "voicePrompt": text, "lang": "en-US", "last": true }).to_string().into())
-        };
+        let prompt =
+            |text: &str| frame(&Inbound::Prompt { voice_prompt: text.to_owned(), lang: Some("en-US".to_owned()), last: true });
         if let Some(hold) = sim.hold_message() {
-            ws.send(prompt(hold)).await.map_err(|e| e.to_string())?;
+            ws.send(prompt(hold)).await.map_err(|e| socket_error(&e))?;
         }
         let mut hang_up = false;
         let mut pending = Some(sim.answer());
@@ -215,25 +243,24 @@ impl Sandbox {
             if hang_up || Instant::now() > deadline {
                 break;
             }
-            let frame = match tokio::time::timeout_at(deadline.into(), ws.next()).await {
-                Ok(Some(Ok(frame))) => frame,
+            let message = match tokio::time::timeout_at(deadline.into(), ws.next()).await {
+                Ok(Some(Ok(message))) => message,
                 Ok(Some(Err(e))) => {
                     tracing::debug!(error = %e, "relay websocket closed abruptly");
                     break;
                 }
                 Ok(None) | Err(_) => break,
             };
-            let Message::Text(text) = frame else {
-                if matches!(frame, Message::Close(_)) {
+            let Message::Text(text) = message else {
+                if matches!(message, Message::Close(_)) {
                     break;
                 }
                 continue;
             };
-            let message: Value = serde_json::from_str(text.as_str()).unwrap_or_default();
-            match message["type"].as_str() {
-                Some("text") => {
-                    spoken.push_str(message["token"].as_str().unwrap_or(""));
-                    if message["last"].as_bool().unwrap_or(false) {
+            match serde_json::from_str::<Outbound>(text.as_str()) {
+                Ok(Outbound::Text { token, last }) => {
+                    spoken.push_str(&token);
+                    if last {
                         let utterance = std::mem::take(&mut spoken);
                         pending = Some(sim.on_assistant(utterance.trim()));
                         if sim.hangs_up_after_message() {
@@ -241,9 +268,15 @@ impl Sandbox {
                         }
                     }
                 }
-                Some("sendDigits") => pending = Some(sim.on_digits(message["digits"].as_str().unwrap_or(""))),
-                Some("end") => break,
-                _ => {}
+                Ok(Outbound::SendDigits { digits }) => pending = Some(sim.on_digits(&digits)),
+                Ok(Outbound::End { .. }) => break,
+                // Like Twilio: a malformed frame is reported, and the call goes on.
+                Err(e) => {
+                    let error = Inbound::Error { description: format!("Invalid message received (64107): {e}") };
+                    if ws.send(frame(&error)).await.is_err() {
+                        break;
+                    }
+                }
             }
         }
         let _ = ws.close(None).await;

@@ -1,0 +1,63 @@
+//! Calls whose server process died: each live call's engine beats while it
+//! holds the call, and a sweep fails (and so retries, per the user's
+//! settings) the calls whose holder stopped beating or that never connected.
+
+use super::progress::set_status;
+use crate::domain::enums::{FailureReason, SessionStatus};
+use crate::server::error::ApiResult;
+use crate::server::state::AppState;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How often a live call reports that its process is alive (a third of the
+/// time after which it counts as lost, at most twice a second).
+pub fn heartbeat_interval(state: &AppState) -> Duration {
+    Duration::from_millis((state.config.calls.heartbeat_stale_secs * 1000 / 3).max(500))
+}
+
+/// The engine's heartbeat for a live call this process holds.
+pub async fn heartbeat(state: &AppState, session_id: Uuid) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO call_session_progress (call_session_id, engine_instance, heartbeat_at) VALUES ($1, $2, now())
+         ON CONFLICT (call_session_id) DO UPDATE SET engine_instance = $2, heartbeat_at = now()",
+    )
+    .bind(session_id)
+    .bind(state.instance)
+    .execute(state.db.system())
+    .await?;
+    Ok(())
+}
+
+/// Fails the calls lost with their server process: connected calls whose
+/// engine (in another process) stopped beating, and calls that never got
+/// anywhere within their time limit.
+pub async fn sweep(state: &AppState) -> ApiResult<()> {
+    let lost: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT s.id FROM call_sessions s LEFT JOIN call_session_progress p ON p.call_session_id = s.id
+         WHERE s.status IN ('initiated', 'ringing', 'connected')
+           AND ((p.heartbeat_at IS NOT NULL AND p.heartbeat_at < now() - make_interval(secs => $1) AND p.engine_instance IS DISTINCT FROM $2)
+             OR (p.heartbeat_at IS NULL AND s.started_at < now() - make_interval(secs => $3)))",
+    )
+    .bind(state.config.calls.heartbeat_stale_secs as f64)
+    .bind(state.instance)
+    .bind((state.config.calls.max_call_secs + 120) as f64)
+    .fetch_all(state.db.system())
+    .await?;
+    for session_id in lost {
+        tracing::warn!(%session_id, "recovering a call lost with its server process");
+        set_status(state, session_id, SessionStatus::Failed, None, Some(FailureReason::ConnectionLost), None).await?;
+    }
+    Ok(())
+}
+
+/// Sweeps every heartbeat interval until the process stops.
+pub async fn run_sweeper(state: AppState) {
+    let mut every = tokio::time::interval(heartbeat_interval(&state));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = sweep(&state).await {
+            tracing::warn!(error = %e.message, "call recovery sweep failed");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Live calls, split by job: [`start`] (a session, its script, the dial),
+//! [`progress`] (the session's forward-only state machine, retries),
+//! [`transcript`] (what the engine stores as the call goes), [`approvals`]
+//! (mid-call decisions), [`process`] (summary and facts after the call),
+//! [`liveness`] (heartbeats, and recovery of calls lost with their process)
+//! and [`repo`] (reading calls back). Work for the network and the engine
+//! runs in the system context; the user's own operations under their RLS.
+
+mod approvals;
+mod liveness;
+mod process;
+mod progress;
+mod repo;
+mod start;
+mod transcript;
+
+pub use approvals::{decide, expire_approval, request_approval};
+pub use liveness::{heartbeat, heartbeat_interval, run_sweeper, sweep};
+pub use process::{process, process_for_user};
+pub use progress::{schedule_retry, set_status};
+pub use repo::{SESSION_COLUMNS, SessionRow, detail, session_for_sid};
+pub use start::{rehearse, start_call, start_queued};
+pub use transcript::{LiveContext, append_segment, live_context};

@@ -1,0 +1,183 @@
+//! Post-call processing: the summary, sentiment, follow-ups and extracted
+//! facts of a finished call, the task's outcome and the user's notification.
+
+use super::progress::finish_task;
+use super::repo::{EXTRACTED, ExtractedRow, bad_stored, owner};
+use crate::domain::enums::{NotificationType, SessionStatus};
+use crate::domain::events::ServerEvent;
+use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
+use crate::server::accounts::CurrentUser;
+use crate::server::ai::rules::summarize::Line;
+use crate::server::audit::{self, Entry};
+use crate::server::error::{ApiError, ApiResult, ErrorCode};
+use crate::server::notifications;
+use crate::server::realtime::publish;
+use crate::server::settings;
+use crate::server::state::AppState;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// `POST /api/call-sessions/{id}/process` for the session's owner.
+pub async fn process_for_user(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<CallSummary> {
+    let mut tx = state.db.begin_as(user.id).await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM call_sessions WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+    tx.commit().await?;
+    let status: SessionStatus = status.ok_or_else(|| ApiError::not_found("Call session"))?.parse().map_err(bad_stored)?;
+    if !status.is_terminal() {
+        return Err(ApiError::new(ErrorCode::InvalidTransition, "The call is still in progress; it is processed when it ends."));
+    }
+    process(state, id).await
+}
+
+#[derive(sqlx::FromRow)]
+struct Finished {
+    transcript_id: Uuid,
+    task_id: Uuid,
+    ai_summary: Option<String>,
+    sentiment_overall: Option<String>,
+    goal_achieved: Option<bool>,
+    follow_up_required: bool,
+    follow_up_tasks: Option<Value>,
+    started_at: DateTime<Utc>,
+    ai_plan: Option<Value>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    speaker: String,
+    content: String,
+    timestamp_ms: i32,
+}
+
+fn stored_items(rows: Vec<ExtractedRow>) -> ApiResult<Vec<ExtractedItem>> {
+    rows.into_iter()
+        .map(|row| {
+            Ok(ExtractedItem {
+                data_type: row.data_type.parse().map_err(bad_stored)?,
+                extracted_value: row.extracted_value,
+                confidence: row.confidence.unwrap_or(0.0),
+            })
+        })
+        .collect()
+}
+
+/// Processes a finished call. Idempotent: a processed session returns its
+/// stored summary, and of two processes racing, the first one's stands.
+pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummary> {
+    let cipher = &state.cipher;
+    let mut tx = state.db.system().begin().await?;
+    let row: Option<Finished> = sqlx::query_as(
+        "SELECT r.id AS transcript_id, t.id AS task_id, r.ai_summary, r.sentiment_overall, r.goal_achieved,
+                r.follow_up_required, r.follow_up_tasks, s.started_at, t.ai_plan
+         FROM call_transcripts r JOIN call_sessions s ON s.id = r.call_session_id
+         JOIN call_tasks t ON t.id = s.call_task_id
+         WHERE r.call_session_id = $1 FOR UPDATE OF r",
+    )
+    .bind(session_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = row.ok_or_else(|| ApiError::not_found("Call session"))?;
+    if let Some(summary) = row.ai_summary {
+        let rows: Vec<ExtractedRow> = sqlx::query_as(EXTRACTED).bind(session_id).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        return Ok(CallSummary {
+            summary: cipher.decrypt(&summary).map_err(bad_stored)?,
+            extracted_data: stored_items(rows)?,
+            sentiment_overall: row.sentiment_overall.unwrap_or_else(|| "neutral".into()).parse().map_err(bad_stored)?,
+            goal_achieved: row.goal_achieved.unwrap_or(false),
+            follow_up_required: row.follow_up_required,
+            follow_up_tasks: row.follow_up_tasks.and_then(|t| serde_json::from_value(t).ok()).unwrap_or_default(),
+        });
+    }
+    let rows: Vec<LineRow> = sqlx::query_as(
+        "SELECT speaker, content, timestamp_ms FROM call_transcript_segments WHERE call_transcript_id = $1
+         ORDER BY timestamp_ms, created_at",
+    )
+    .bind(row.transcript_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let lines = rows
+        .into_iter()
+        .map(|l| {
+            Ok(Line {
+                speaker: l.speaker.parse().map_err(bad_stored)?,
+                content: cipher.decrypt(&l.content).map_err(bad_stored)?,
+                timestamp_ms: l.timestamp_ms as i64,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let plan: Option<AiPlan> = row.ai_plan.and_then(|p| serde_json::from_value(p).ok());
+    let user_settings = settings::for_task(&mut tx, row.task_id).await?;
+    let call_date = row.started_at.with_timezone(&user_settings.time_zone).date_naive();
+    // The model may take a while: no row stays locked meanwhile.
+    tx.commit().await?;
+    let (summary, engine) = state.ai.summarize(&lines, plan.as_ref(), call_date, user_settings.reads_month_first()).await?;
+
+    let full: String = lines.iter().map(|l| format!("{}: {}", l.speaker, l.content)).collect::<Vec<_>>().join("\n");
+    let mut tx = state.db.system().begin().await?;
+    let claimed = sqlx::query(
+        "UPDATE call_transcripts SET full_transcript = $2, ai_summary = $3, sentiment_overall = $4, goal_achieved = $5,
+                follow_up_required = $6, follow_up_tasks = $7
+         WHERE id = $1 AND ai_summary IS NULL",
+    )
+    .bind(row.transcript_id)
+    .bind(cipher.encrypt(&full))
+    .bind(cipher.encrypt(&summary.summary))
+    .bind(summary.sentiment_overall.as_str())
+    .bind(summary.goal_achieved)
+    .bind(summary.follow_up_required)
+    .bind(json!(summary.follow_up_tasks))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        // Another process got there first: theirs stands.
+        tx.rollback().await?;
+        return Box::pin(process(state, session_id)).await;
+    }
+    for item in &summary.extracted_data {
+        sqlx::query(
+            "INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session_id)
+        .bind(item.data_type.as_str())
+        .bind(&item.extracted_value)
+        .bind(item.confidence)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let who = owner(&mut tx, session_id).await?;
+    finish_task(&mut tx, who.user_id, who.task_id, summary.goal_achieved).await?;
+    let (kind, message) = if summary.goal_achieved {
+        (NotificationType::CallCompleted, format!("Call finished: {}", summary.summary))
+    } else {
+        (NotificationType::CallFailed, format!("The call did not reach its goal: {}", summary.summary))
+    };
+    notifications::create(&mut tx, who.user_id, Some(who.task_id), Some(session_id), kind, &message).await?;
+    publish(
+        &mut tx,
+        who.user_id,
+        ServerEvent::CallProcessed {
+            call_session_id: session_id,
+            call_task_id: who.task_id,
+            goal_achieved: summary.goal_achieved,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        Entry {
+            user_id: Some(who.user_id),
+            action: "call.process",
+            entity_type: "call_session",
+            entity_id: Some(session_id),
+            details: json!({ "engine": engine, "goal_achieved": summary.goal_achieved }),
+            request_id: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(summary)
+}

@@ -1,0 +1,135 @@
+//! A session's progress as the network reports it: forward only
+//! ([`SessionStatus::advance`]), never on a stale sequence number. An
+//! unsuccessful end fails the task, queues a retry when the user's settings
+//! allow one and tells the user; a completed call queues its processing.
+
+use super::repo::{bad_stored, owner};
+use crate::domain::enums::{FailureReason, NotificationType, SessionStatus, TaskStatus};
+use crate::domain::events::ServerEvent;
+use crate::domain::schedule::retry_delay;
+use crate::domain::task::TaskEvent;
+use crate::server::error::ApiResult;
+use crate::server::jobs::{self, Job};
+use crate::server::notifications;
+use crate::server::realtime::publish;
+use crate::server::settings;
+use crate::server::state::AppState;
+use chrono::Utc;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct Current {
+    status: String,
+    last_sequence: Option<i32>,
+}
+
+/// Moves a session to `reported` when that is progress and `sequence` (the
+/// network's `SequenceNumber`) is newer than any seen. Returns whether
+/// anything changed.
+pub async fn set_status(
+    state: &AppState,
+    session_id: Uuid,
+    reported: SessionStatus,
+    sequence: Option<i32>,
+    failure_reason: Option<FailureReason>,
+    duration: Option<i32>,
+) -> ApiResult<bool> {
+    let mut tx = state.db.system().begin().await?;
+    let current: Option<Current> = sqlx::query_as(
+        "SELECT s.status, p.last_sequence FROM call_sessions s LEFT JOIN call_session_progress p ON p.call_session_id = s.id
+         WHERE s.id = $1 FOR UPDATE OF s",
+    )
+    .bind(session_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let current = current.ok_or_else(|| crate::server::error::ApiError::not_found("Call session"))?;
+    let now: SessionStatus = current.status.parse().map_err(bad_stored)?;
+    let stale = sequence.is_some_and(|s| s <= current.last_sequence.unwrap_or(-1));
+    let Some(status) = now.advance(reported).filter(|_| !stale) else {
+        tx.commit().await?;
+        return Ok(false);
+    };
+    sqlx::query(
+        "UPDATE call_sessions SET status = $2,
+            failure_reason = COALESCE($3, failure_reason),
+            ended_at = CASE WHEN $4 THEN now() ELSE ended_at END,
+            duration_seconds = CASE WHEN $4 THEN COALESCE($5, GREATEST(0, EXTRACT(epoch FROM now() - started_at))::int) ELSE duration_seconds END
+         WHERE id = $1",
+    )
+    .bind(session_id)
+    .bind(status.as_str())
+    .bind(failure_reason.map(FailureReason::as_str))
+    .bind(status.is_terminal())
+    .bind(duration)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(seq) = sequence {
+        sqlx::query(
+            "INSERT INTO call_session_progress (call_session_id, last_sequence) VALUES ($1, $2)
+             ON CONFLICT (call_session_id) DO UPDATE SET last_sequence = GREATEST(call_session_progress.last_sequence, $2)",
+        )
+        .bind(session_id)
+        .bind(seq)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let who = owner(&mut tx, session_id).await?;
+    let event = ServerEvent::SessionStatus { call_session_id: session_id, call_task_id: who.task_id, status, failure_reason };
+    publish(&mut tx, who.user_id, event).await?;
+    if matches!(status, SessionStatus::Failed | SessionStatus::Cancelled) {
+        finish_task(&mut tx, who.user_id, who.task_id, false).await?;
+        if status == SessionStatus::Failed {
+            schedule_retry(&mut tx, who.task_id, state.config.calls.retry_base_secs).await?;
+        }
+        let why = failure_reason.map_or("it could not be connected", FailureReason::explained);
+        notifications::create(
+            &mut tx,
+            who.user_id,
+            Some(who.task_id),
+            Some(session_id),
+            NotificationType::CallFailed,
+            &format!("Your call did not go through: {why}."),
+        )
+        .await?;
+    }
+    if status == SessionStatus::Completed {
+        jobs::enqueue(&mut tx, &Job::ProcessCall { session_id }, Some(who.user_id), Utc::now()).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Moves an in-progress task to completed or failed (no-op otherwise).
+pub(super) async fn finish_task(conn: &mut PgConnection, user_id: Uuid, task_id: Uuid, achieved: bool) -> ApiResult<()> {
+    let to = TaskStatus::InProgress.on(TaskEvent::CallFinished { achieved }).expect("in progress can finish");
+    let moved = sqlx::query("UPDATE call_tasks SET status = $2 WHERE id = $1 AND status = 'in_progress'")
+        .bind(task_id)
+        .bind(to.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if moved > 0 {
+        publish(conn, user_id, ServerEvent::TaskStatus { call_task_id: task_id, status: to }).await?;
+    }
+    Ok(())
+}
+
+/// After a failed call: queue a retry when the user's settings allow one
+/// (`auto_retry_failed_calls`, at most `max_retry_attempts`), after a
+/// doubling backoff. Returns whether one was queued.
+pub async fn schedule_retry(conn: &mut PgConnection, task_id: Uuid, retry_base_secs: u64) -> ApiResult<bool> {
+    let settings = settings::for_task(conn, task_id).await?;
+    let attempts: i64 = sqlx::query_scalar("SELECT count(*) FROM call_sessions WHERE call_task_id = $1")
+        .bind(task_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let retries_done = (attempts - 1).max(0) as i32;
+    let s = &settings.settings;
+    if !s.auto_retry_failed_calls || retries_done >= s.max_retry_attempts {
+        return Ok(false);
+    }
+    let at = Utc::now() + retry_delay(retry_base_secs, retries_done as u32 + 1);
+    jobs::enqueue(conn, &Job::StartCall { task_id }, Some(settings.user_id), at).await?;
+    Ok(true)
+}

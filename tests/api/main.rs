@@ -1,0 +1,16 @@
+//! The integration tests: one binary, one module per area, around servers
+//! started in-process against fresh databases (`support`).
+
+mod support;
+
+mod accounts;
+mod calls;
+mod config_files;
+mod engine;
+mod foundation;
+mod jobs;
+mod layers;
+mod openai;
+mod server_fns;
+mod tasks;
+mod twilio;
