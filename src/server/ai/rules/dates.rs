@@ -114,6 +114,37 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
             when.date = Some(d);
             when.phrase = Some(phrase);
         };
+        // "Friday the 11th", "on Thursday, 10th": the day of the month says
+        // which Friday (not simply the next one).
+        let weekday_at = if weekday(w).is_some() {
+            Some(i)
+        } else if matches!(w, "this" | "next" | "coming" | "on" | "following") && weekday(word(i + 1)).is_some() {
+            Some(i + 1)
+        } else {
+            None
+        };
+        if let Some(at) = weekday_at
+            && let Some(day) = weekday(word(at))
+        {
+            let w = word(at);
+            let mut k = at + 1;
+            while word(k) == "," {
+                k += 1;
+            }
+            let said_the = word(k) == "the";
+            if said_the {
+                k += 1;
+            }
+            // "Friday the 11", "Friday 11th"; not "Friday 3pm".
+            let ordinal = |t: &&Token<'_>| said_the || t.text.ends_with(['t', 'd', 'h']);
+            if let Some(d) =
+                tokens.get(k).filter(|t| t.kind == TokenKind::Number).filter(ordinal).and_then(|t| ordinal_day(t.text))
+                && let Some(date) = weekday_with_day(today, day, d)
+            {
+                set_day(&mut when, date, format!("{} the {}", w, word(k)));
+                break;
+            }
+        }
         match w {
             "today" | "tonight" => set_day(&mut when, today, w.to_owned()),
             "tomorrow" => set_day(&mut when, today + Days::new(1), "tomorrow".into()),
@@ -171,6 +202,16 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
         if when.has_day() {
             break;
         }
+        // "on the 11th": the next 11th.
+        if w == "the"
+            && let Some(t) = tokens.get(i + 1).filter(|t| t.kind == TokenKind::Number && t.text.ends_with(['t', 'd', 'h']))
+            && let Some(d) = ordinal_day(t.text)
+            && !month_follows(&tokens, i + 2)
+            && let Some(date) = next_day_of_month(today, d)
+        {
+            set_day(&mut when, date, format!("the {}", t.text));
+            break;
+        }
         // A bare weekday: "on Friday" handled above; "Friday at 3".
         if let Some(day) = weekday(w) {
             let prev = if i > 0 { word(i - 1) } else { "" };
@@ -213,6 +254,34 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
         .into_iter()
         .find(|p| super::text::has_word(&lower, p) || super::text::has_word(&lower, &format!("{p}s")));
     when
+}
+
+/// Whether a month name comes at `tokens[at]` (after an optional "of").
+fn month_follows(tokens: &[Token<'_>], at: usize) -> bool {
+    let word = |i: usize| tokens.get(i).map(|t| t.text).unwrap_or("");
+    month(word(at)).is_some() || (word(at) == "of" && month(word(at + 1)).is_some())
+}
+
+/// The next day `d` of a month, today included.
+fn next_day_of_month(today: NaiveDate, d: u32) -> Option<NaiveDate> {
+    (0..14).find_map(|k| {
+        let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)? + Months::new(k);
+        NaiveDate::from_ymd_opt(first.year(), first.month(), d).filter(|date| *date >= today)
+    })
+}
+
+/// The next date, today included, that is day `d` of its month and falls
+/// on `day` ("Friday the 11th"), within three months. When no such date is
+/// that near, the day of the month wins (people misname weekdays more often
+/// than dates).
+fn weekday_with_day(today: NaiveDate, day: Weekday, d: u32) -> Option<NaiveDate> {
+    (0..3)
+        .filter_map(|k| {
+            let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)? + Months::new(k);
+            NaiveDate::from_ymd_opt(first.year(), first.month(), d).filter(|date| *date >= today)
+        })
+        .find(|date| date.weekday() == day)
+        .or_else(|| next_day_of_month(today, d))
 }
 
 fn capitalize_month(m: u32) -> &'static str {
@@ -309,6 +378,25 @@ fn find_time(tokens: &[Token<'_>], lower: &str) -> Option<NaiveTime> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_weekday_with_its_date_is_that_date() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(); // a Tuesday
+        let on = |text: &str| find_when(text, today, true).date;
+        assert_eq!(on("I can do Friday the 11th at noon"), NaiveDate::from_ymd_opt(2026, 12, 11));
+        assert_eq!(on("How about Thursday the 10th at 3?"), NaiveDate::from_ymd_opt(2026, 12, 10));
+        assert_eq!(on("Friday, the 27th works"), NaiveDate::from_ymd_opt(2026, 11, 27));
+        assert_eq!(on("we have Monday 7th open"), NaiveDate::from_ymd_opt(2026, 12, 7));
+        // A weekday that does not fit the date: the date wins.
+        assert_eq!(on("Wednesday the 11th"), NaiveDate::from_ymd_opt(2026, 12, 11));
+        assert_eq!(on("on the 3rd"), NaiveDate::from_ymd_opt(2026, 12, 3));
+        assert_eq!(on("the 5th of December"), NaiveDate::from_ymd_opt(2026, 12, 5));
+        // A weekday alone is still the next one.
+        assert_eq!(on("Friday at 3"), NaiveDate::from_ymd_opt(2026, 11, 27));
+        assert_eq!(on("Friday 3pm"), NaiveDate::from_ymd_opt(2026, 11, 27));
+        assert_eq!(on("on Friday the 11th"), NaiveDate::from_ymd_opt(2026, 12, 11));
+        assert_eq!(on("next Thursday the 10th"), NaiveDate::from_ymd_opt(2026, 12, 10));
+    }
+
     use super::*;
 
     /// Tuesday, 24 November 2026.
