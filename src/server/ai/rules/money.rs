@@ -136,6 +136,12 @@ const LIMIT_BEFORE: &[&[&str]] = &[
     &["not", "more", "than"],
     &["nothing", "more", "than"],
     &["no", "higher", "than"],
+    &["nothing", "above"],
+    &["not", "above"],
+    &["nothing", "over"],
+    &["keep", "it", "below"],
+    &["keep", "it", "under"],
+    &["no", "pricier", "than"],
     &["not", "over"],
     &["no", "over"],
     &["up", "to"],
@@ -163,6 +169,12 @@ const LIMIT_BEFORE: &[&[&str]] = &[
     &["no", "pricier", "than"],
     &["cheaper", "than"],
     &["less", "than", "or", "equal", "to"],
+];
+
+/// Words after a bare number that make it a count, not money.
+const UNIT_WORDS: &[&str] = &[
+    "minutes", "minute", "mins", "hours", "hour", "days", "day", "weeks", "week", "people", "persons", "guests", "miles", "km",
+    "years", "months", "pounds", "lbs", "kg", "items", "rooms", "nights", "seats", "stars", "percent", "%",
 ];
 
 /// Budget words that make even a bare number money ("budget of 200").
@@ -213,10 +225,19 @@ pub fn find_limit(text: &str) -> Option<Amount> {
             NEGATIONS.iter().any(|n| super::text::has_word(window, n))
         };
         // "less than 3 days", "under 10 minutes": a bare number needs a budget word.
-        let money_like = a.explicit || {
-            let from = a.first.saturating_sub(4);
-            tokens[from..a.first].iter().any(|t| BUDGET_WORDS.contains(&t.text))
-        };
+        // A rate ("80 a night") is money too.
+        let money_like = a.explicit
+            || a.per.is_some()
+            || {
+                let from = a.first.saturating_sub(4);
+                tokens[from..a.first].iter().any(|t| BUDGET_WORDS.contains(&t.text))
+            }
+            || {
+                // "nothing above 300", "keep it under 80": the limit words themselves say money,
+                // unless a unit says otherwise ("under 10 minutes").
+                LIMIT_BEFORE.iter().any(|p| p.len() >= 2 && ends_before(&tokens, a.first, p))
+                    && !tokens.get(a.last + 1).is_some_and(|t| UNIT_WORDS.contains(&t.text))
+            };
         // "a table for under 6 people": a unit after a bare number is not money.
         if !money_like {
             continue;
@@ -258,6 +279,11 @@ mod tests {
             ("anything below $2k", (2000.0, usd, None)),
             ("at most 60 euros", (60.0, Some("EUR"), None)),
             ("$120 tops", (120.0, usd, None)),
+            // Plain numbers, said the ordinary way.
+            ("book a hotel room, keep it below 80 a night", (80.0, None, Some("night"))),
+            ("get the roof fixed, nothing above 300", (300.0, None, None)),
+            ("a quote for the fence, keep it under 250", (250.0, None, None)),
+            ("a room under 90 per night", (90.0, None, Some("night"))),
         ];
         for (text, want) in cases {
             let got = limit(text);
@@ -275,6 +301,8 @@ mod tests {
             "if it costs more than $100 tell me",
             "order 2 large pizzas",
             "I paid 200 dollars deposit, ask for a refund",
+            "keep it under 10 minutes",
+            "nothing above 3 stars",
         ] {
             assert_eq!(limit(text), None, "{text}");
         }
