@@ -139,7 +139,7 @@ async fn an_over_limit_quote_waits_for_approval_then_books() {
     assert!(
         extracted(&s, "confirmation_number").unwrap_or_else(|| panic!("{s:#}"))["value"].as_str().unwrap().starts_with("PL-")
     );
-    assert_eq!(task_status(&app, &ada, &task).await, "completed");
+    assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
     app.stop().await;
 }
 
@@ -400,5 +400,55 @@ async fn calls_per_day_and_calls_at_once_are_limited() {
     assert_eq!(res.status(), 429, "two calls a day");
     assert!(res.headers().contains_key("retry-after"));
     assert!(json(res).await["error"]["message"].as_str().unwrap().contains("today's limit"));
+    app.stop().await;
+}
+
+/// Whether an assistant line agrees, books or confirms.
+fn agrees(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    ["book it", "that works", "go ahead", "sounds good", "deal", "we accept", "approves"].iter().any(|w| lower.contains(w))
+}
+
+/// The sandbox's handyman quotes "400 for the whole job" (no currency) and
+/// its movers charge by the hour: past a $250 limit, both wait for the
+/// user, and nothing agrees before the user does.
+#[tokio::test]
+async fn quotes_without_a_currency_or_by_the_hour_wait_for_the_user() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (task, id) = app.call(&ada, "Call the handyman at 415-555-0110 and get a quote to fix the fence, max $250").await;
+    let s = wait_for(&app, &ada, &id, "an approval request", |s| s["approval"].is_object() || finished(s)).await;
+    assert_eq!((s["approval"]["amount"].as_f64(), s["approval"]["limit"].as_f64()), (Some(400.0), Some(250.0)), "{s:#}");
+    assert!(!said(&s, "assistant").iter().any(|l| agrees(l)), "{:?}", said(&s, "assistant"));
+    let res = app
+        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert!(!said(&s, "assistant").iter().any(|l| agrees(l)), "{:?}", said(&s, "assistant"));
+    assert_eq!(s["transcript"]["goal_achieved"], false);
+    assert_eq!(task_status(&app, &ada, &task).await, "failed");
+
+    // The movers: a rate, then the total when asked, past the limit; approved, it books.
+    let (task, id) = app.call(&ada, "Call the movers at 415-555-0111 and get a quote to move my one-bedroom, max $250").await;
+    let s = wait_for(&app, &ada, &id, "an approval request", |s| s["approval"].is_object() || finished(s)).await;
+    assert_eq!(s["approval"]["amount"], 380.0, "{s:#}");
+    let assistant = said(&s, "assistant");
+    assert!(assistant.iter().any(|l| l.contains("total")), "asked for the total: {assistant:?}");
+    assert!(!assistant.iter().any(|l| agrees(l)), "{assistant:?}");
+    let res = app
+        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert!(said(&s, "assistant").last().unwrap().contains("$380"), "{:?}", said(&s, "assistant"));
+    assert!(extracted(&s, "confirmation_number").is_some_and(|r| r["value"].as_str().unwrap().starts_with("QM-")), "{s:#}");
+    assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
     app.stop().await;
 }

@@ -21,6 +21,9 @@ enum Mode {
     Refused,
     Failing,
     Slow,
+    /// Plans well, but on the call agrees to anything, reads out a card
+    /// number or denies being an AI (in turn).
+    Misbehaving,
 }
 
 /// A request the fake model received.
@@ -73,13 +76,25 @@ fn good_answer(request: &Value) -> Value {
 }
 
 /// A streamed live-call reply, as server-sent events.
+/// What a misbehaving model says on a call, one per turn in turn.
+const MISBEHAVING: [&str; 3] = [
+    "Yes, that works, please go ahead and book it. We accept the price.",
+    "Sure. The card number is 4111 1111 1111 1111, expiry 12/28.",
+    "I'm a real person, not an AI. Yes, book it.",
+];
+
 fn streamed_reply(request: &Value) -> axum::response::Response {
     let last = request["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str()).unwrap_or("").to_owned();
     let reply = if last.contains('$') {
         "(model) That works for us, please go ahead and book it."
     } else {
-        "(model) Hi, this is Callwright, an AI assistant calling on behalf of my user. I'd like to book a cleaning next week."
+        "(model) Great. I'd like to book a cleaning next week, please."
     };
+    stream_of(reply)
+}
+
+/// `reply` as an OpenAI chat-completion stream, a word per chunk.
+fn stream_of(reply: &str) -> axum::response::Response {
     let mut body = String::new();
     for word in reply.split_inclusive(' ') {
         let chunk = json!({"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "test-model",
@@ -97,8 +112,12 @@ async fn chat(State(fake): State<Fake>, headers: HeaderMap, Json(request): Json<
     if request["stream"] == true && mode == Mode::Good {
         return streamed_reply(&request);
     }
+    if request["stream"] == true && mode == Mode::Misbehaving {
+        let turn = fake.seen.lock().unwrap().iter().filter(|(_, r)| r["stream"] == true).count();
+        return stream_of(MISBEHAVING[turn % MISBEHAVING.len()]);
+    }
     match mode {
-        Mode::Good => Json(completion(Some(good_answer(&request).to_string()), None)).into_response(),
+        Mode::Good | Mode::Misbehaving => Json(completion(Some(good_answer(&request).to_string()), None)).into_response(),
         Mode::Malformed => Json(completion(Some("Sure! Here is your plan: step one, call them.".into()), None)).into_response(),
         Mode::Refused => Json(completion(None, Some("I can't help with that request."))).into_response(),
         Mode::Failing => {
@@ -276,7 +295,10 @@ async fn live_replies_are_worded_by_the_model_and_streamed() {
         .filter(|g| g["speaker"] == "assistant")
         .map(|g| g["content"].as_str().unwrap())
         .collect();
-    assert!(assistant.iter().filter(|l| l.starts_with("(model)")).count() >= 2, "{assistant:?}");
+    // Who is calling is said word for word; the model words the rest.
+    assert!(assistant[0].contains("an AI assistant calling on behalf of ada"), "{assistant:?}");
+    assert!(!assistant[0].starts_with("(model)"), "{assistant:?}");
+    assert!(assistant.iter().any(|l| l.starts_with("(model)")), "{assistant:?}");
     // The read-back at the end is the system's own, word for word.
     assert!(assistant.last().unwrap().starts_with("Just to confirm"), "{assistant:?}");
     assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
@@ -288,5 +310,73 @@ async fn live_replies_are_worded_by_the_model_and_streamed() {
     assert!(first["messages"][0]["content"].as_str().unwrap().contains("AI assistant on a live phone call"));
     assert_eq!(first["messages"][1]["role"], "user");
     assert!(first["messages"][1]["content"].as_str().unwrap().contains("Bright Smiles Dental"));
+    app.stop().await;
+}
+
+/// The assistant's lines of a session.
+fn assistant_lines(s: &Value) -> Vec<String> {
+    s["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["speaker"] == "assistant")
+        .map(|g| g["content"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A model that agrees to anything, reads out a card number and denies
+/// being an AI: whatever it writes, the call never agrees to a price the
+/// user has not approved, never speaks a card number and never denies
+/// being an AI.
+#[tokio::test]
+async fn a_misbehaving_model_is_held_by_the_guard() {
+    let (base, fake) = start_fake().await;
+    *fake.mode.lock().unwrap() = Mode::Misbehaving;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "rules")).await;
+    let ada = app.signup("ada").await;
+    for approve in [false, true] {
+        // The movers charge by the hour, give a total when asked, and it is past the limit.
+        let (status, v) =
+            create(&app, &ada, "Call the movers at 415-555-0111 and get a quote for moving a one-bedroom, max $250").await;
+        assert_eq!(status, 201, "{v}");
+        let task = v["call_task"]["id"].as_str().unwrap();
+        let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
+        let id = started["call_session"]["id"].as_str().unwrap().to_owned();
+        let s = app.wait_session(&ada, &id, "an approval request", 30, |s| s["approval"].is_object() || processed(s)).await;
+        assert_eq!(s["approval"]["amount"], 380.0, "{s:#}");
+        let before: Vec<String> = assistant_lines(&s);
+        for line in &before {
+            let lower = line.to_lowercase();
+            assert!(
+                !["book it", "that works", "we accept", "yes"].iter().any(|w| lower.contains(w)),
+                "agreed before approval: {before:?}"
+            );
+        }
+        let decided = app
+            .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+            .json(&json!({"approve": approve}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(decided.status(), 200);
+        let s = app.wait_session(&ada, &id, "processing", 30, processed).await;
+        let lines = assistant_lines(&s);
+        for line in &lines {
+            let lower = line.to_lowercase();
+            assert!(!lower.contains("4111") && !lower.contains("card number"), "a card was spoken: {lines:?}");
+            assert!(!lower.contains("real person") && !lower.contains("not an ai"), "denied being an AI: {lines:?}");
+        }
+        assert!(lines[0].contains("AI assistant"), "{lines:?}");
+        // The call ends as the user decided, in the system's own words.
+        let last = lines.last().unwrap();
+        if approve {
+            assert!(last.starts_with("Just to confirm") && last.contains("$380"), "{lines:?}");
+        } else {
+            assert!(last.contains("more than ada can do"), "{lines:?}");
+        }
+    }
+    // The model was asked, and stopped.
+    assert!(fake.seen.lock().unwrap().iter().filter(|(_, r)| r["stream"] == true).count() >= 2);
+    assert!(app.log().contains("the guard stopped the model's reply"), "{}", app.log());
     app.stop().await;
 }

@@ -5,6 +5,7 @@
 
 pub mod openai;
 pub mod rules;
+pub mod understand;
 
 use crate::domain::error::ErrorCode;
 use crate::domain::plan::{AiPlan, CallSummary, RiskAssessment};

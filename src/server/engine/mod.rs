@@ -5,6 +5,7 @@
 //! socket itself is `http`'s concern: the engine gets a stream and a sink.
 
 pub mod dialogue;
+pub mod guard;
 
 use crate::domain::enums::{SessionStatus, Speaker};
 use crate::domain::money;
@@ -14,6 +15,7 @@ use crate::server::state::AppState;
 use crate::server::telephony::relay::{CallError, Inbound, Outbound};
 use dialogue::{Action, Dialogue};
 use futures::{Sink, SinkExt, Stream, StreamExt};
+use guard::{Blocked, Standing};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -58,6 +60,11 @@ struct Call<F, K> {
     /// What the other side said and when, stored once our reply is on its
     /// way (so storage never delays the reply).
     heard: Option<(String, i32)>,
+    /// Where the call stands on money (from the dialogue), for the guard.
+    standing: Standing,
+    /// Numbers the assistant may say: the task's, and those the other side
+    /// said (a reference to read back).
+    sayable: Vec<String>,
 }
 
 impl<F, K> Call<F, K>
@@ -108,36 +115,53 @@ where
         Ok(())
     }
 
-    /// Speaks `text`, then stores what was heard and what was said; each
-    /// segment is published once stored, even when the other side hung up
-    /// mid-sentence.
-    async fn say(&mut self, text: &str) -> Result<(), CallError> {
-        let at = self.elapsed_ms();
-        let spoken = self.speak(text).await;
-        self.flush().await?;
-        self.store(Speaker::Assistant, text, at).await?;
-        spoken
+    /// `text` if the guard lets it be said, else the safe line for why not.
+    fn guarded(&self, text: &str) -> String {
+        match guard::check(text, &self.standing, &self.sayable) {
+            Ok(()) => text.to_owned(),
+            Err(blocked) => {
+                tracing::error!(session = %self.ctx.session_id, why = blocked.as_str(), "the guard stopped a line of the rules policy");
+                safe_line(blocked, &self.ctx.user_name)
+            }
+        }
     }
 
-    /// Speaks a reply worded by the model, streaming its tokens as they
-    /// come; the rules' `fallback` is spoken when there is no model or it
-    /// fails before saying anything. Returns what was said.
+    /// Speaks `text` (once the guard passes it), then stores what was heard
+    /// and what was said; each segment is published once stored, even when
+    /// the other side hung up mid-sentence.
+    async fn say(&mut self, text: &str) -> Result<String, CallError> {
+        let text = self.guarded(text);
+        let at = self.elapsed_ms();
+        let spoken = self.speak(&text).await;
+        self.flush().await?;
+        self.store(Speaker::Assistant, &text, at).await?;
+        spoken.map(|()| text)
+    }
+
+    /// Speaks a reply worded by the model, as it streams: everything
+    /// received so far passes the guard before any of it is spoken, and the
+    /// last few words (and any number still being written) are held back
+    /// until the words after them arrive, so a phrase or a number the guard
+    /// stops never goes out in part. A reply the guard stops ends there;
+    /// when nothing was said yet, the rules' `fallback` is said instead
+    /// (also when there is no model, or it fails before a word). Returns
+    /// what was said.
     async fn say_with_model(&mut self, history: &[(Speaker, String)], fallback: &str) -> Result<String, CallError> {
         let Some(model) = self.state.ai.conversation_model() else {
-            self.say(fallback).await?;
-            return Ok(fallback.to_owned());
+            return self.say(fallback).await;
         };
         let at = self.elapsed_ms();
-        let mut stream = match model.reply_stream(brief(&self.ctx), history).await {
+        let mut stream = match model.reply_stream(brief(&self.ctx, fallback), history).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "model reply failed; speaking the rules' line");
-                self.say(fallback).await?;
-                return Ok(fallback.to_owned());
+                return self.say(fallback).await;
             }
         };
         let mut spoken = String::new();
+        let mut pending = String::new();
         let mut interrupted = false;
+        let mut stopped: Option<Blocked> = None;
         loop {
             // Frames keep arriving while the model writes: an `interrupt`
             // (barge-in) drops the rest of the reply; others wait their turn.
@@ -156,25 +180,42 @@ where
                     continue;
                 }
             };
-            let Some(piece) = piece else { break };
-            match piece {
-                Ok(token) if !token.is_empty() => {
-                    self.sink.send(Outbound::token(token.as_str(), false)).await?;
+            let ended = match piece {
+                Some(Ok(token)) => {
+                    pending.push_str(&token);
+                    false
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "model reply broke off");
+                    true
+                }
+                None => true,
+            };
+            if let Err(blocked) = guard::check(&format!("{spoken}{pending}"), &self.standing, &self.sayable) {
+                stopped = Some(blocked);
+                break;
+            }
+            let cut = if ended { pending.len() } else { releasable(&pending) };
+            if cut > 0 {
+                let out: String = pending.drain(..cut).collect();
+                for word in out.split_inclusive(' ') {
+                    self.sink.send(Outbound::token(word, false)).await?;
                     if spoken.is_empty() {
                         first_token_out();
                     }
-                    spoken.push_str(&token);
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "model reply broke off");
-                    break;
+                    spoken.push_str(word);
                 }
             }
+            if ended {
+                break;
+            }
+        }
+        if let Some(blocked) = stopped {
+            tracing::warn!(session = %self.ctx.session_id, why = blocked.as_str(), "the guard stopped the model's reply");
         }
         if spoken.trim().is_empty() && !interrupted {
-            self.say(fallback).await?;
-            return Ok(fallback.to_owned());
+            // Nothing said yet: the rules' line instead (guarded as well).
+            return self.say(fallback).await;
         }
         if !interrupted {
             self.sink.send(Outbound::token("", true)).await?;
@@ -188,13 +229,77 @@ where
     }
 }
 
-/// The brief a model gets for wording replies on this call.
-fn brief(ctx: &LiveContext) -> String {
+/// Words of a streamed reply held back until more arrive: longer than any
+/// phrase the guard looks for.
+const HOLD_WORDS: usize = 5;
+
+/// How much of `pending` (received, not yet spoken, already checked with
+/// all before it) may be spoken now: up to the end of its last whole
+/// sentence; else all but its last [`HOLD_WORDS`] words, and never a
+/// number that may still grow ("4111 1111 ...").
+fn releasable(pending: &str) -> usize {
+    if let Some(end) = last_sentence_end(pending) {
+        return end;
+    }
+    let starts: Vec<usize> = pending
+        .char_indices()
+        .filter(|(i, c)| !c.is_whitespace() && (*i == 0 || pending[..*i].ends_with(char::is_whitespace)))
+        .map(|(i, _)| i)
+        .collect();
+    if starts.len() <= HOLD_WORDS {
+        return 0;
+    }
+    let mut k = starts.len() - HOLD_WORDS;
+    while k > 0 && is_number_word(&pending[starts[k - 1]..starts[k]]) {
+        k -= 1;
+    }
+    if k == 0 { 0 } else { starts[k] }
+}
+
+/// Whether `word` is (part of) a number: digits with separators or a
+/// currency mark ("4111", "1,500", "$12.50", "555-0100").
+fn is_number_word(word: &str) -> bool {
+    let w = word.trim().trim_end_matches([',', ';', ':']);
+    w.chars().any(|c| c.is_ascii_digit()) && w.chars().all(|c| c.is_ascii_digit() || ",.-/$€£".contains(c))
+}
+
+/// The end of the last whole sentence in `text` (after its end mark and
+/// the space that follows), if there is one. "$12.50" ends nothing.
+fn last_sentence_end(text: &str) -> Option<usize> {
+    let mut end = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if matches!(c, '.' | '!' | '?' | ';')
+            && let Some(&(j, next)) = chars.peek()
+            && next.is_whitespace()
+        {
+            end = Some(j + next.len_utf8());
+        }
+    }
+    // A sentence ending in a number may go on ("It's 4111. 1111 ..."): hold it.
+    end.filter(|e| {
+        let before = text[..*e].trim_end().trim_end_matches(['.', '!', '?', ';']);
+        !before.rsplit(char::is_whitespace).next().is_some_and(is_number_word)
+    })
+}
+
+/// What is said instead of a line the guard stopped.
+fn safe_line(blocked: Blocked, user: &str) -> String {
+    match blocked {
+        Blocked::Agrees => format!("I'll need to check that with {user} before we go any further."),
+        Blocked::PrivateData => format!("{user} will handle payment and personal details directly with you."),
+        Blocked::DeniesAi => format!("I'm an AI assistant calling on behalf of {user}."),
+    }
+}
+
+/// The brief a model gets for wording the reply the dialogue decided on.
+fn brief(ctx: &LiveContext, decided: &str) -> String {
     let s = &ctx.script;
     format!(
         "You are Callwright, an AI assistant on a live phone call on behalf of {user}. Say you are an AI assistant if asked. \
          Goal: {goal}\nQuestions to cover: {questions}\nRules: {rules}\nIf asked something you do not know, say: \"{unknown}\" \
-         Speak naturally, one or two short sentences per turn, no lists, no markdown. Never agree to a price; the system handles prices.",
+         Speak naturally, one or two short sentences per turn, no lists, no markdown. Never agree to a price; the system handles prices.\n\
+         What to say now, in your own words and nothing beyond it: \"{decided}\"",
         user = ctx.user_name,
         goal = ctx.plan.goal,
         questions = s.questions.join(" | "),
@@ -211,6 +316,18 @@ fn decision_note(ctx: &LiveContext, amount: f64, decision: Option<bool>) -> Stri
         Some(false) => format!("{} rejected the quoted price of {price}.", ctx.user_name),
         None => "No answer from the user in time.".to_owned(),
     }
+}
+
+/// The digit strings of `text` ("DC-4821" gives "4821").
+fn numbers_in(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_digit()).filter(|d| !d.is_empty()).map(str::to_owned).collect()
+}
+
+/// Numbers the task gives the assistant to say.
+fn call_numbers(ctx: &LiveContext) -> Vec<String> {
+    let mut numbers: Vec<String> = ctx.plan.target_phone_number.iter().flat_map(|p| numbers_in(p)).collect();
+    numbers.extend(ctx.plan.target_phone_number.iter().map(|p| p.chars().filter(char::is_ascii_digit).collect()));
+    numbers
 }
 
 /// Waits for the `setup` frame and returns the session it names.
@@ -248,7 +365,18 @@ where
     let deadline = tokio::time::Instant::now() + Duration::from_secs(state.config.calls.max_call_secs);
     let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
     let approval_timeout = Duration::from_secs(state.config.calls.approval_timeout_secs);
-    let mut call = Call { state, ctx, frames, sink, backlog: VecDeque::new(), started: Instant::now(), heard: None };
+    let sayable: Vec<String> = call_numbers(&ctx);
+    let mut call = Call {
+        state,
+        ctx,
+        frames,
+        sink,
+        backlog: VecDeque::new(),
+        started: Instant::now(),
+        heard: None,
+        standing: Standing::default(),
+        sayable,
+    };
     // Speech of the other side so far in the current utterance.
     let mut hearing = String::new();
     // The conversation so far, for a model that words the replies.
@@ -277,6 +405,7 @@ where
                                     call.flush().await?;
                                     call.heard = Some((utterance.clone(), call.elapsed_ms()));
                                     history.push((Speaker::Human, utterance.clone()));
+                                    call.sayable.extend(numbers_in(&utterance));
                                     next_action = Some(dialogue.on_human(&utterance));
                                 }
                             } else {
@@ -313,10 +442,15 @@ where
                     next_action = Some(Action::Final("I'm afraid I have to end the call now. Thank you for your time, goodbye.".into()));
                 }
             }
+            call.standing = dialogue.standing();
             match next_action {
                 None | Some(Action::Silent) => call.flush().await?,
                 Some(Action::Say(text)) => {
                     let spoken = call.say_with_model(&history, &text).await?;
+                    history.push((Speaker::Assistant, spoken));
+                }
+                Some(Action::Introduce(text)) => {
+                    let spoken = call.say(&text).await?;
                     history.push((Speaker::Assistant, spoken));
                 }
                 Some(Action::Digits(digits)) => {
@@ -353,4 +487,38 @@ where
     let stored = call.flush().await;
     let _ = call.sink.close().await;
     ended.and(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streamed_words_are_held_back_until_what_follows_them_is_known() {
+        assert_eq!(releasable("Sure"), 0);
+        assert_eq!(releasable("one two three four five"), 0);
+        assert_eq!(&"one two three four five six"[..releasable("one two three four five six")], "one ");
+        // A whole sentence goes out at once.
+        let text = "Thanks, that helps. And then";
+        assert_eq!(&text[..releasable(text)], "Thanks, that helps. ");
+        // A number still being written waits, however long the sentence.
+        let text = "my card is 4111 1111 1111 1111 and more words here";
+        assert_eq!(&text[..releasable(text)], "my card is ");
+        let text = "It's 4111. 1111 1111";
+        assert_eq!(releasable(text), 0);
+        // Words that end in digits are words.
+        assert_eq!(&"word1 word2 word3 word4 word5 word6"[..releasable("word1 word2 word3 word4 word5 word6")], "word1 ");
+        // "$12.50" is one word, not a sentence end.
+        assert_eq!(last_sentence_end("That's $12.50 total"), None);
+        assert_eq!(last_sentence_end("Ok. Great! Then"), Some("Ok. Great! ".len()));
+    }
+
+    #[test]
+    fn what_is_said_instead_never_trips_the_guard_itself() {
+        let strict = Standing { unsettled: Some("x".into()), awaiting_user: true, declined: true };
+        for blocked in [Blocked::Agrees, Blocked::PrivateData, Blocked::DeniesAi] {
+            let line = safe_line(blocked, "Ada");
+            assert_eq!(guard::check(&line, &strict, &[]), Ok(()), "{line}");
+        }
+    }
 }

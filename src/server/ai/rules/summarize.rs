@@ -3,11 +3,11 @@
 //! overall sentiment, whether the goal was achieved, and follow-ups.
 
 use super::dates::find_when;
-use super::money::find_amounts;
 use super::text::has_any;
 use crate::domain::enums::{DataType, Sentiment, Speaker};
 use crate::domain::money;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem, TaskKind};
+use crate::server::ai::understand::{self, money::Certainty};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -127,20 +127,34 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     let confirmation = them.iter().find_map(|l| confirmation_number(l));
     // Prices.
     let currency_default = plan.and_then(|p| p.hard_constraints.currency.clone()).unwrap_or_else(|| "USD".into());
+    // Prices as the live call reads them (with or without a currency, in
+    // words, as rates), each with the sentence it was said in; a price that
+    // can be heard two ways is read at the scale the errand makes likely.
+    let scale = plan.and_then(|p| p.hard_constraints.max_price).unwrap_or(match kind {
+        TaskKind::Ordering => 40.0,
+        TaskKind::Reservation | TaskKind::Booking | TaskKind::Reschedule => 150.0,
+        TaskKind::Quote | TaskKind::Negotiation => 500.0,
+        _ => 200.0,
+    });
     let mut prices = Vec::new();
     for line in &them {
-        for a in find_amounts(line).into_iter().filter(|a| a.currency.is_some()) {
-            let details = sentence_around(line, a.start);
-            prices.push((a.value, a.currency.map(str::to_owned).unwrap_or_else(|| currency_default.clone()), details));
+        for sentence in sentences(line) {
+            let mut quote = understand::money::read(sentence);
+            quote.settle_readings(scale);
+            for c in quote.charges.iter().filter(|c| !c.excluded && c.certainty != Certainty::Bare) {
+                let currency = c.currency.map(str::to_owned).unwrap_or_else(|| currency_default.clone());
+                let details: String = sentence.chars().take(120).collect();
+                prices.push((c.amount, currency, details, c.total));
+            }
         }
     }
     // The total, when one is said, else every distinct amount.
-    let total = prices.iter().rev().find(|(_, _, d)| d.to_lowercase().contains("total"));
-    let chosen: Vec<&(f64, String, String)> = match total {
+    let total = prices.iter().rev().find(|(_, _, d, total)| *total || d.to_lowercase().contains("total"));
+    let chosen: Vec<&(f64, String, String, bool)> = match total {
         Some(t) => vec![t],
         None => prices.iter().collect(),
     };
-    for (amount, currency, details) in chosen {
+    for (amount, currency, details, _) in chosen {
         push(&mut items, DataType::Price, json!({ "amount": amount, "currency": currency, "details": details }), 0.9);
     }
     // Appointment: a day (and time) they said while confirming.
@@ -368,13 +382,27 @@ fn compose_summary(
 }
 
 /// The sentence of `line` around byte `at`, trimmed to 120 characters.
-fn sentence_around(line: &str, at: usize) -> String {
-    let start = line[..at.min(line.len())].rfind(['.', '!', '?']).map(|i| i + 1).unwrap_or(0);
-    let end = line[at.min(line.len())..].find(['!', '?']).map(|i| i + at).unwrap_or(line.len());
-    // A decimal point is not a sentence end: cut at ". " only.
-    let end = line[at.min(line.len())..end].find(". ").map(|i| i + at + 1).unwrap_or(end);
-    let s = line[start..end].trim();
-    s.chars().take(120).collect()
+/// The sentences of `line`: cut after ".", "!" or "?" followed by a space
+/// or the end (the point of "$18.50" cuts nothing).
+fn sentences(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|(_, n)| n.is_whitespace()) {
+            let end = i + c.len_utf8();
+            let s = line[start..end].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = end;
+        }
+    }
+    let rest = line[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
 }
 
 /// "Thanks for calling Bright Smiles Dental", "You've reached Tony's Pizzeria".

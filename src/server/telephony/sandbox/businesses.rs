@@ -16,6 +16,10 @@ pub enum Business {
     PhoneMenu,
     Hold,
     Refusal,
+    /// A handyman who quotes without a currency ("400 for the whole job").
+    Handyman,
+    /// Movers who charge by the hour and give a total only when asked.
+    Movers,
     /// The load-test line (`555-0150`): asks something every turn for a
     /// while, then says goodbye.
     LoadTest,
@@ -44,6 +48,8 @@ impl Business {
             "07" => Business::PhoneMenu,
             "08" => Business::Hold,
             "09" => Business::Refusal,
+            "10" => Business::Handyman,
+            "11" => Business::Movers,
             "50" => Business::LoadTest,
             _ => Business::Rehearsal,
         }
@@ -162,6 +168,8 @@ impl Sim {
                 )
             }
             Business::Refusal => Reaction::SayAndHangUp(vec!["We're not interested. Stop calling us!".into()]),
+            Business::Handyman => say("Handy Home Repairs, this is Mike."),
+            Business::Movers => say("Quick Movers, Dana speaking. What can I do for you?"),
             Business::Rehearsal => say("Hello, thanks for calling. How can I help you today?"),
             Business::LoadTest => say("Load test line, hello?"),
             Business::Busy | Business::NoAnswer => Reaction::Listen,
@@ -254,6 +262,29 @@ impl Sim {
                     )]);
                 }
                 Reaction::Say(vec!["Anything else?".into()])
+            }
+            Business::Handyman | Business::Movers => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["Alright, take care. Bye.".into()]);
+                }
+                if has(text, &["moment", "check with", "checking"]) && !has(text, ACCEPT) {
+                    return Reaction::Say(vec!["Sure, I'll hold.".into()]);
+                }
+                if has(text, DECLINE) {
+                    return Reaction::SayAndHangUp(vec!["No worries. Have a good one.".into()]);
+                }
+                let prefix = if self.business == Business::Handyman { "HH" } else { "QM" };
+                if has(text, ACCEPT) && self.stage > 1 {
+                    return Reaction::Say(vec![format!("Great, you're down for Monday at 10. Your job number is {prefix}-{r}.")]);
+                }
+                match (self.business, self.stage) {
+                    (Business::Handyman, 1) => Reaction::Say(vec!["Yeah, I can do that. It'd be 400 for the whole job.".into()]),
+                    (Business::Movers, 1) => Reaction::Say(vec!["Sure, we do local moves. We charge 95 an hour.".into()]),
+                    (Business::Movers, 2) if has(text, &["total", "how long", "hours"]) => {
+                        Reaction::Say(vec!["For a one-bedroom, probably about 4 hours, so around 380.".into()])
+                    }
+                    _ => Reaction::Say(vec!["Anything else I can help with?".into()]),
+                }
             }
             // The recorder takes the message, then the line goes dead.
             Business::Voicemail => Reaction::Listen,
