@@ -133,3 +133,15 @@ pub async fn schedule_retry(conn: &mut PgConnection, task_id: Uuid, retry_base_s
     jobs::enqueue(conn, &Job::StartCall { task_id }, Some(settings.user_id), at).await?;
     Ok(true)
 }
+
+/// Whether the network's answering-machine detection says a machine
+/// answered the call (Twilio's `AnsweredBy`: `machine_start`,
+/// `machine_end_beep`, ...). `false` until its result arrives.
+pub async fn machine_answered(state: &AppState, session_id: Uuid) -> ApiResult<bool> {
+    let answered_by: Option<Option<String>> =
+        sqlx::query_scalar("SELECT answered_by FROM call_session_progress WHERE call_session_id = $1")
+            .bind(session_id)
+            .fetch_optional(state.db.system())
+            .await?;
+    Ok(answered_by.flatten().is_some_and(|a| a.starts_with("machine") || a == "fax"))
+}

@@ -9,6 +9,7 @@ use crate::server::ai::rules::dates::find_when;
 use crate::server::ai::rules::script::closing;
 use crate::server::ai::rules::text::has_any;
 use crate::server::ai::understand::money::{self as heard_money, Exposure, Quote};
+use crate::server::ai::understand::situation::{self, Ask, MenuOption, Voicemail};
 use chrono::NaiveDate;
 
 /// Most exchanges before the assistant wraps up.
@@ -19,9 +20,13 @@ pub const MAX_TURNS: u32 = 24;
 pub enum Action {
     /// Say this; a model, when there is one, may word it.
     Say(String),
-    /// Say this word for word: who we are (an AI assistant, for whom) and
-    /// the first request. Never left to a model.
-    Introduce(String),
+    /// Say this word for word (who we are, an answer about being an AI, a
+    /// refusal to give private data, a repeat): never left to a model.
+    SayExactly(String),
+    /// End the call without a word (a mailbox that takes no message, a
+    /// phone menu that goes round in circles); the reason goes in the
+    /// transcript.
+    End(String),
     /// Say this, then end the call.
     Final(String),
     /// Press keys on a phone menu, then listen.
@@ -61,14 +66,18 @@ pub struct Dialogue {
     asked_about_price: u32,
     /// The user said no to a price, or did not answer in time.
     declined: bool,
+    /// What we said last (to say again when asked).
+    last_said: Option<String>,
+    /// The network's answering-machine detection says a machine answered.
+    machine: bool,
+    /// After a transfer or hold, whoever speaks next may not know why we call.
+    new_person_expected: bool,
+    /// How often each phone menu (by its keys) was heard.
+    menus: std::collections::HashMap<String, u32>,
+    /// Whether 0 was pressed to reach a person.
+    pressed_zero: bool,
 }
 
-const VOICEMAIL: &[&str] =
-    &["leave a message", "after the beep", "after the tone", "not available to take your call", "voicemail"];
-const HOLD: &[&str] =
-    &["please hold", "hold music", "♪", "remain on the line", "stay on the line", "next available", "your call is important"];
-const REFUSAL: &[&str] = &["not interested", "stop calling", "don't call", "do not call", "go away", "take us off", "no solicit"];
-const BYE: &[&str] = &["goodbye", "bye now", "bye!", "have a good day", "have a great day", "take care"];
 const BOOKED: &[&str] = &[
     "booked",
     "you're all set",
@@ -98,6 +107,11 @@ impl Dialogue {
             unsettled: None,
             asked_about_price: 0,
             declined: false,
+            last_said: None,
+            machine: false,
+            new_person_expected: false,
+            menus: std::collections::HashMap::new(),
+            pressed_zero: false,
         }
     }
 
@@ -230,31 +244,134 @@ impl Dialogue {
 
     /// Reacts to one complete utterance of the other side.
     pub fn on_human(&mut self, text: &str) -> Action {
+        let action = self.decide(text);
+        if let Action::Say(line) | Action::SayExactly(line) | Action::Final(line) = &action {
+            self.last_said = Some(line.clone());
+        }
+        action
+    }
+
+    /// The machine picked up (the network's answering-machine detection):
+    /// unless someone already talked with us, the next utterance gets the
+    /// voicemail message rather than the conversation.
+    pub fn machine_answered(&mut self) {
+        if self.phase == Phase::Opening {
+            self.machine = true;
+        }
+    }
+
+    /// Whether nothing has been said to the other side yet.
+    pub fn is_opening(&self) -> bool {
+        self.phase == Phase::Opening
+    }
+
+    /// "I'm an AI assistant calling on behalf of Ada." and, when `why`,
+    /// what about.
+    fn who_we_are(&self, why: bool) -> String {
+        if why { self.script.introduction.clone() } else { format!("I'm an AI assistant calling on behalf of {}.", self.user) }
+    }
+
+    fn decide(&mut self, text: &str) -> Action {
         let lower = text.to_lowercase();
         if self.phase == Phase::Done {
             return Action::Silent;
         }
         self.turns += 1;
-        if has_any(&lower, VOICEMAIL) || lower.contains("leave your message") {
-            let message = self.script.voicemail_message.clone();
-            return self.finish(message);
+        let heard = situation::hear(text);
+
+        // A machine: the message, or nothing when no message can be left.
+        match heard.voicemail {
+            Some(Voicemail::Unavailable) => {
+                self.phase = Phase::Done;
+                return Action::End("The mailbox could not take a message.".into());
+            }
+            Some(Voicemail::CanLeave) => {
+                let message = self.script.voicemail_message.clone();
+                return self.finish(message);
+            }
+            None if self.machine && self.phase == Phase::Opening && !heard.asks(Ask::AreYouHuman) => {
+                let message = self.script.voicemail_message.clone();
+                return self.finish(message);
+            }
+            None => {}
         }
-        if let Some(digit) = menu_choice(&lower, self.plan.task_kind) {
-            return Action::Digits(digit);
+        // A phone menu: the key for the errand, never the same menu forever.
+        if !heard.menu.is_empty() {
+            return self.on_menu(&heard.menu);
         }
-        if lower == "beep." || lower == "beep" || (has_any(&lower, HOLD) && !lower.contains('?')) {
+        if lower.trim_matches(|c: char| !c.is_alphanumeric()) == "beep" {
             return Action::Silent;
+        }
+        // Who we are, whenever asked, whatever else is going on.
+        if heard.asks(Ask::AreYouHuman) {
+            let opening = self.phase == Phase::Opening;
+            self.phase = if opening { Phase::Talking } else { self.phase };
+            return Action::SayExactly(self.who_we_are(opening || heard.asks(Ask::Purpose)));
+        }
+        if heard.asks(Ask::WhoIsCalling) || heard.screener {
+            if self.phase == Phase::Opening {
+                self.phase = Phase::Talking;
+            }
+            return Action::SayExactly(self.script.introduction.clone());
+        }
+        if heard.transfer || (heard.hold && !heard.question) {
+            // Someone else may pick up: they will need to hear why we call.
+            self.new_person_expected = self.phase != Phase::Opening;
+            return Action::Silent;
+        }
+        if heard.hold && heard.question && has_any(&lower, &["can you hold", "could you hold", "mind holding", "hold for"]) {
+            self.new_person_expected = self.phase != Phase::Opening;
+            return Action::SayExactly("Of course, I'll hold.".into());
         }
         if self.awaiting_approval() {
-            // The user is deciding; the other side is told once that we are checking.
+            // The user is deciding: asked, we say we are still here; otherwise quiet.
+            if heard.question || heard.asks(Ask::StillThere) {
+                return Action::SayExactly(format!("I'm still here, just checking with {}; one more moment, please.", self.user));
+            }
             return Action::Silent;
         }
-        if has_any(&lower, REFUSAL) {
+        if heard.wrong_number && self.agreed.is_empty() {
+            return self.finish("I'm sorry, I must have the wrong number. Sorry to bother you, goodbye.".into());
+        }
+        // "We don't do cleanings" ends the call; "we don't do Fridays, but
+        // Monday works" is an offer.
+        let offers_something = {
+            let when = find_when(text, self.today, true);
+            when.has_day() || when.time.is_some() || !heard_money::read(text).charges.is_empty()
+        };
+        if heard.hostile || (heard.refusal && !offers_something && !heard.question) {
             let line = self.script.fallbacks.refusal.clone();
             return self.finish(line);
         }
+        if heard.closed && self.agreed.is_empty() && !heard.question {
+            return self.finish(format!("Thank you, {} will try again then. Goodbye.", self.user));
+        }
+        if heard.repeat && self.phase != Phase::Opening {
+            let again = self.last_said.clone().unwrap_or_else(|| self.script.introduction.clone());
+            return Action::SayExactly(again);
+        }
         if self.turns > MAX_TURNS {
             return self.read_back();
+        }
+        // Someone new after a transfer or hold: why we call, again.
+        if self.new_person_expected && (heard.greeting || heard.asks(Ask::Purpose)) {
+            self.new_person_expected = false;
+            let request = self.script.questions.get(self.asked.saturating_sub(1)).cloned();
+            let intro = self.script.introduction.clone();
+            return Action::SayExactly(match request {
+                Some(q) => format!("{intro} {q}"),
+                None => intro,
+            });
+        }
+        self.new_person_expected = false;
+        if heard.asks(Ask::PaymentOrIdentity) {
+            if self.phase == Phase::Opening {
+                self.phase = Phase::Talking;
+            }
+            return Action::SayExactly(format!(
+                "I'm not able to share payment or personal details; {} will handle those directly with you. Can we go ahead without them for now?",
+                self.user
+            ));
         }
 
         // Prices: everything said counts, erring high. Past the limit the
@@ -266,7 +383,7 @@ impl Dialogue {
                 self.phase = Phase::Talking;
                 let intro = self.script.introduction.clone();
                 return match action {
-                    Action::Say(line) => Action::Introduce(format!("{intro} {line}")),
+                    Action::Say(line) => Action::SayExactly(format!("{intro} {line}")),
                     Action::NeedApproval { say, amount, limit, reason } => {
                         Action::NeedApproval { say: format!("{intro} {say}"), amount, limit, reason }
                     }
@@ -280,8 +397,8 @@ impl Dialogue {
             self.phase = Phase::Talking;
             let intro = self.script.introduction.clone();
             return match self.next_question() {
-                Some(q) if !priced => Action::Introduce(format!("{intro} {q}")),
-                _ => Action::Introduce(intro),
+                Some(q) if !priced => Action::SayExactly(format!("{intro} {q}")),
+                _ => Action::SayExactly(intro),
             };
         }
 
@@ -295,7 +412,7 @@ impl Dialogue {
             }
             return self.read_back();
         }
-        if has_any(&lower, BYE) {
+        if heard.goodbye {
             return self.read_back();
         }
         // An offered slot or price for a booking, even asked as a question
@@ -305,63 +422,91 @@ impl Dialogue {
             self.plan.task_kind,
             TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Quote | TaskKind::Ordering
         );
-        let asks_if_fine = has_any(
-            &lower,
-            &[
-                "is that okay",
-                "is that ok",
-                "does that work",
-                "would that work",
-                "will that work",
-                "is that alright",
-                "is that all right",
-                "sound good",
-                "sounds good",
-                "shall i",
-                "should i",
-                "want me to",
-                "would you like",
-                "is that fine",
-                "how does that sound",
-                "work for you",
-                "okay?",
-                "ok?",
-                "good for you",
-            ],
-        );
-        if offer && bookable && (asks_if_fine || !lower.contains('?')) {
+        if offer && bookable && (heard.asks(Ask::Permission) || !heard.question) {
             return Action::Say("That works. Please go ahead and book it.".into());
         }
-        if lower.contains('?') {
-            if has_any(&lower, &["your name", "name for", "under what name", "what name", "who is this", "name is the order"]) {
-                return Action::Say(format!("It's for {}.", self.user));
+        if heard.asks(Ask::Spelling) {
+            let spelled: Vec<String> =
+                self.user.chars().filter(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().to_string()).collect();
+            return Action::SayExactly(format!("{}: {}.", self.user, spelled.join(", ")));
+        }
+        if heard.asks(Ask::Name) {
+            return Action::Say(format!("It's for {}.", self.user));
+        }
+        if heard.asks(Ask::CallbackNumber) {
+            return Action::Say(self.script.fallbacks.callback_number_requested.clone());
+        }
+        if heard.asks(Ask::PartySize)
+            && let Some(n) = self.plan.soft_preferences.get("party_size").and_then(|v| v.as_u64())
+        {
+            return Action::Say(format!("{n} people, please."));
+        }
+        if heard.asks(Ask::When)
+            && let Some(when) = preference_text(&self.plan)
+        {
+            return Action::Say(format!("{} would be ideal.", capital(&when)));
+        }
+        if heard.asks(Ask::AnythingElse) {
+            return match self.next_question() {
+                Some(q) => Action::Say(q),
+                None => self.read_back(),
+            };
+        }
+        if heard.asks(Ask::Purpose) {
+            // Asked again what we need: the request we are on.
+            let request = self.script.questions.get(self.asked.saturating_sub(1)).cloned();
+            if let Some(q) = request {
+                return Action::Say(q);
             }
-            if has_any(&lower, &["call you back", "callback", "phone number", "reach you", "number to reach"]) {
-                return Action::Say(self.script.fallbacks.callback_number_requested.clone());
-            }
-            if has_any(&lower, &["how many", "party of", "how big"])
-                && let Some(n) = self.plan.soft_preferences.get("party_size").and_then(|v| v.as_u64())
-            {
-                return Action::Say(format!("{n} people, please."));
-            }
-            if has_any(&lower, &["what day", "which day", "what time", "when would", "when do you", "what date"])
-                && let Some(when) = preference_text(&self.plan)
-            {
-                return Action::Say(format!("{} would be ideal.", capital(&when)));
-            }
-            if has_any(&lower, &["anything else", "something else", "help with"]) {
-                return match self.next_question() {
-                    Some(q) => Action::Say(q),
-                    None => self.read_back(),
-                };
-            }
-            if !has_any(&lower, &["how can i help", "what can i get", "how may i help"]) {
-                return Action::Say(self.script.fallbacks.unknown_question.clone());
-            }
+        }
+        if heard.question && !heard.asks(Ask::Purpose) {
+            return Action::Say(self.script.fallbacks.unknown_question.clone());
         }
         match self.next_question() {
             Some(q) => Action::Say(q),
             None => self.read_back(),
+        }
+    }
+
+    /// A phone menu: the option for the errand, else a way to a person, else
+    /// (the first time) wait for the rest of it. The same menu a third time
+    /// means we are going round in circles: a person is asked for once with
+    /// 0, then the call ends.
+    fn on_menu(&mut self, options: &[MenuOption]) -> Action {
+        let signature: String = options.iter().map(|o| o.key.as_str()).collect::<Vec<_>>().join(",");
+        let seen = self.menus.entry(signature).or_insert(0);
+        *seen += 1;
+        let seen = *seen;
+        if seen >= 4 || (seen == 3 && self.pressed_zero) {
+            self.phase = Phase::Done;
+            return Action::End("The phone menu kept repeating; no way through to a person.".into());
+        }
+        if seen == 3 {
+            self.pressed_zero = true;
+            return Action::Digits("0".into());
+        }
+        let wanted: &[&str] = match self.plan.task_kind {
+            TaskKind::Booking
+            | TaskKind::Reservation
+            | TaskKind::Reschedule
+            | TaskKind::Confirmation
+            | TaskKind::Cancellation => &["appointment", "booking", "reservation", "schedul", "book"],
+            TaskKind::Ordering => &["order", "pickup", "pick up", "delivery", "takeout", "take out"],
+            TaskKind::Complaint | TaskKind::Negotiation => &["billing", "account", "customer service", "support", "manager"],
+            TaskKind::Quote => &["quote", "estimate", "sales", "new customer", "service"],
+            _ => &["information", "hours", "question", "general", "inquir", "enquir"],
+        };
+        let person: &[&str] =
+            &["operator", "representative", "front desk", "reception", "speak to", "staff", "all other", "other", "someone"];
+        let pick = options
+            .iter()
+            .find(|o| wanted.iter().any(|w| o.label.contains(w)))
+            .or_else(|| options.iter().find(|o| person.iter().any(|w| o.label.contains(w))))
+            .filter(|o| !o.label.contains("repeat"));
+        match pick {
+            Some(o) => Action::Digits(o.key.clone()),
+            None if seen >= 2 => Action::Digits(options.iter().find(|o| o.key == "0").unwrap_or(&options[0]).key.clone()),
+            None => Action::Silent,
         }
     }
 
@@ -454,41 +599,6 @@ fn reference_number(text: &str) -> Option<String> {
     })
 }
 
-/// The key to press on a phone menu ("for appointments, press 2").
-fn menu_choice(lower: &str, kind: TaskKind) -> Option<String> {
-    if !lower.contains("press") {
-        return None;
-    }
-    let wanted: &[&str] = match kind {
-        TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Confirmation | TaskKind::Cancellation => {
-            &["appointment", "booking", "reservation", "schedul"]
-        }
-        TaskKind::Ordering => &["order", "pickup", "delivery"],
-        TaskKind::Complaint | TaskKind::Negotiation => &["billing", "account", "customer service"],
-        _ => &["information", "hours", "question", "other"],
-    };
-    // Split into "for X, press N" / "press N for X" options.
-    let mut options: Vec<(String, String)> = Vec::new();
-    for part in lower.split(['.', ';']) {
-        if let Some(i) = part.find("press ") {
-            let digit: String = part[i + 6..].chars().take_while(|c| c.is_ascii_digit() || *c == '*' || *c == '#').collect();
-            if !digit.is_empty() {
-                options.push((part.to_owned(), digit));
-            }
-        }
-    }
-    options
-        .iter()
-        .find(|(text, _)| wanted.iter().any(|w| text.contains(w)))
-        .or_else(|| {
-            options
-                .iter()
-                .find(|(text, _)| text.contains("other") || text.contains("operator") || text.contains("representative"))
-        })
-        .or(options.first())
-        .map(|(_, d)| d.clone())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,7 +615,7 @@ mod tests {
     #[test]
     fn a_booking_from_greeting_to_read_back() {
         let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
-        let Action::Introduce(intro) =
+        let Action::SayExactly(intro) =
             d.on_human("Thank you for calling Bright Smiles Dental, this is Sarah. How can I help you?")
         else {
             panic!()
@@ -563,7 +673,7 @@ mod tests {
     /// The dialogue of a quote task with a $250 limit, past its greeting.
     fn quote_call() -> Dialogue {
         let mut d = dialogue("Call the handyman at 415-555-0110 and get a quote to fix the fence, max $250");
-        assert!(matches!(d.on_human("Handy Home Repairs, this is Mike."), Action::Introduce(_)));
+        assert!(matches!(d.on_human("Handy Home Repairs, this is Mike."), Action::SayExactly(_)));
         d
     }
 
@@ -594,8 +704,21 @@ mod tests {
             assert_eq!(asks_user(&action), Some(amount), "{line}: {action:?}");
             assert!(d.standing().awaiting_user);
             // Nothing the business says meanwhile gets a word of agreement.
-            for pressure in ["So is that a yes?", "Come on, just say yes.", "I'll book it now then, okay?", "Hello?"] {
-                assert_eq!(d.on_human(pressure), Action::Silent, "{pressure}");
+            for pressure in [
+                "So is that a yes?",
+                "Come on, just say yes.",
+                "I'll book it now then, okay?",
+                "Hello?",
+                "Just say yes and we're done.",
+            ] {
+                match d.on_human(pressure) {
+                    Action::Silent => {}
+                    Action::SayExactly(line) => {
+                        assert_eq!(super::super::guard::check(&line, &d.standing(), &[]), Ok(()), "{pressure}: {line}");
+                        assert!(line.contains("checking with Ada"), "{pressure}: {line}");
+                    }
+                    other => panic!("{pressure}: {other:?}"),
+                }
             }
         }
     }
@@ -642,5 +765,137 @@ mod tests {
         let action = d.on_human("I can do Friday the 11th at noon, it's sixty dollars, is that okay?");
         assert!(matches!(&action, Action::Say(t) if t.contains("book it")), "{action:?}");
         assert!(d.standing().unsettled.is_none());
+    }
+
+    /// A booking call past its greeting and introduction.
+    fn talking() -> Dialogue {
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
+        assert!(matches!(d.on_human("Bright Smiles Dental, this is Sarah."), Action::SayExactly(_)));
+        d
+    }
+
+    fn says(action: &Action) -> &str {
+        match action {
+            Action::Say(t) | Action::SayExactly(t) | Action::Final(t) => t,
+            Action::NeedApproval { say, .. } => say,
+            _ => "",
+        }
+    }
+
+    #[test]
+    fn asked_whether_it_is_a_person_it_says_it_is_an_ai_at_any_moment() {
+        for question in [
+            "Wait, am I talking to a machine?",
+            "Are you a real person?",
+            "Is this a robot calling me?",
+            "Hold on, are you an AI?",
+        ] {
+            // At the start, mid-call, and while the user decides on a price.
+            let mut first = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
+            let mut mid = talking();
+            let mut waiting = quote_call();
+            waiting.on_human("It's $400.");
+            for d in [&mut first, &mut mid, &mut waiting] {
+                let action = d.on_human(question);
+                assert!(matches!(action, Action::SayExactly(_)), "{question}: {action:?}");
+                assert!(says(&action).contains("AI assistant"), "{question}: {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ordinary_questions_get_ordinary_answers() {
+        for question in ["And what name is that under?", "Can I get a name for the booking?", "Who's the appointment for?"] {
+            let action = talking().on_human(question);
+            assert_eq!(says(&action), "It's for Ada.", "{question}");
+        }
+        let action = talking().on_human("How do you spell that?");
+        assert_eq!(says(&action), "Ada: A, D, A.");
+        // Asked to repeat in a noisy shop: the same words again.
+        let mut d = talking();
+        let before = says(&d.on_human("Let me see... what day were you thinking?")).to_owned();
+        for again in ["Sorry, can you repeat that? It's loud in here.", "Pardon?", "You're breaking up, say again?"] {
+            assert_eq!(says(&d.on_human(again)), before, "{again}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_number_a_closed_shop_a_refusal_and_hostility_end_the_call_politely() {
+        for (line, expect) in [
+            ("You've got the wrong number, this is a private residence.", "wrong number"),
+            ("There's no dentist here, you must have the wrong number.", "wrong number"),
+            ("We're closed until 5, call back then.", "try again"),
+            ("The office is closed today, try us again tomorrow.", "try again"),
+            ("We don't do cleanings, sorry.", "Thank you for your time"),
+            ("Stop wasting my time.", "Thank you for your time"),
+        ] {
+            assert!(!matches!(talking().on_human("We don't do Fridays, but Monday at 10 works."), Action::Final(_)));
+            let mut d = talking();
+            let action = d.on_human(line);
+            assert!(matches!(action, Action::Final(_)), "{line}: {action:?}");
+            assert!(says(&action).contains(expect), "{line}: {action:?}");
+            assert!(!says(&action).contains("book it"), "{line}");
+            assert!(d.is_done());
+        }
+    }
+
+    #[test]
+    fn after_a_transfer_or_hold_the_new_person_hears_why_we_call() {
+        for (transfer, greeting) in [
+            ("I'll put you through to our scheduling team.", "Scheduling, this is Tom. How can I help?"),
+            ("One moment, let me transfer you.", "Hi, you're through to bookings."),
+            ("Hold on, let me get the manager.", "Hello, this is Dana, the office manager."),
+        ] {
+            let mut d = talking();
+            d.on_human("Sure, what did you need?");
+            assert_eq!(d.on_human(transfer), Action::Silent, "{transfer}");
+            let action = d.on_human(greeting);
+            assert!(matches!(action, Action::SayExactly(_)), "{greeting}: {action:?}");
+            assert!(says(&action).contains("AI assistant calling on behalf of Ada"), "{greeting}: {action:?}");
+        }
+        // A call screener gets who we are and why.
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
+        let action = d.on_human("Please state your name and the reason for your call.");
+        assert!(says(&action).contains("AI assistant calling on behalf of Ada"), "{action:?}");
+    }
+
+    #[test]
+    fn a_machine_gets_the_message_and_a_full_mailbox_gets_nothing() {
+        // The network says a machine answered; the greeting uses no known words.
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
+        d.machine_answered();
+        let action = d.on_human("Hey, it's Mike. Do your thing.");
+        assert!(matches!(&action, Action::Final(t) if t.contains("Please call back")), "{action:?}");
+        // Once someone talked with us, a late detection changes nothing.
+        let mut d = talking();
+        d.machine_answered();
+        assert!(!matches!(d.on_human("Sure, what day?"), Action::Final(_)));
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
+        assert!(matches!(d.on_human("The mailbox is full and cannot accept any messages."), Action::End(_)));
+    }
+
+    #[test]
+    fn a_menu_that_goes_round_in_circles_is_left() {
+        let menu = "For billing, press 1. For prescriptions, press 3.";
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
+        assert_eq!(d.on_human(menu), Action::Silent, "no fitting option: wait for the rest");
+        assert_eq!(d.on_human(menu), Action::Digits("1".into()), "heard twice: take one");
+        assert_eq!(d.on_human(menu), Action::Digits("0".into()), "a third time: ask for a person");
+        assert!(matches!(d.on_human(menu), Action::End(_)), "and then give up");
+        // A fitting option, in another phrasing.
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
+        assert_eq!(d.on_human("To schedule an appointment, press three. For billing, press four."), Action::Digits("3".into()));
+    }
+
+    #[test]
+    fn payment_and_identity_data_are_never_given() {
+        for ask in [
+            "Can I get a card number to hold the slot?",
+            "I'll need her date of birth to find the file.",
+            "What's the last four of the card on file?",
+        ] {
+            let action = talking().on_human(ask);
+            assert!(says(&action).contains("not able to share payment or personal details"), "{ask}: {action:?}");
+        }
     }
 }

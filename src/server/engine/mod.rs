@@ -406,6 +406,10 @@ where
                                     call.heard = Some((utterance.clone(), call.elapsed_ms()));
                                     history.push((Speaker::Human, utterance.clone()));
                                     call.sayable.extend(numbers_in(&utterance));
+                                    // Before anyone talked with us, the network may know a machine answered.
+                                    if dialogue.is_opening() && calls::machine_answered(&call.state, call.ctx.session_id).await.unwrap_or(false) {
+                                        dialogue.machine_answered();
+                                    }
                                     next_action = Some(dialogue.on_human(&utterance));
                                 }
                             } else {
@@ -449,9 +453,15 @@ where
                     let spoken = call.say_with_model(&history, &text).await?;
                     history.push((Speaker::Assistant, spoken));
                 }
-                Some(Action::Introduce(text)) => {
+                Some(Action::SayExactly(text)) => {
                     let spoken = call.say(&text).await?;
                     history.push((Speaker::Assistant, spoken));
+                }
+                Some(Action::End(why)) => {
+                    call.note(&why).await?;
+                    let handoff = serde_json::json!({ "reason": "ended", "session_id": call.ctx.session_id }).to_string();
+                    call.sink.send(Outbound::End { handoff_data: handoff }).await?;
+                    return Ok(());
                 }
                 Some(Action::Digits(digits)) => {
                     call.note(&format!("Pressed {digits} on the phone menu.")).await?;

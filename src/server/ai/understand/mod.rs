@@ -4,3 +4,4 @@
 //! guard do.
 
 pub mod money;
+pub mod situation;
