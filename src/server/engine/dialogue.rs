@@ -9,6 +9,7 @@ use crate::server::ai::rules::dates::find_when;
 use crate::server::ai::rules::script::closing;
 use crate::server::ai::rules::text::has_any;
 use crate::server::ai::understand::money::{self as heard_money, Exposure, Quote};
+use crate::server::ai::understand::reference;
 use crate::server::ai::understand::situation::{self, Ask, MenuOption, Voicemail};
 use chrono::NaiveDate;
 
@@ -404,7 +405,7 @@ impl Dialogue {
 
         let when = find_when(text, self.today, true);
         if has_any(&lower, BOOKED) {
-            if let Some(reference) = reference_number(text) {
+            if let Some(reference) = reference::find(text) {
                 self.agreed.push(format!("reference {reference}"));
             }
             if let Some(slot) = slot_text(&when) {
@@ -575,28 +576,6 @@ fn slot_text(when: &crate::server::ai::rules::dates::When) -> Option<String> {
         (Some(d), Some(t)) => Some(format!("{d} at {t}")),
         (d, t) => d.or(t),
     }
-}
-
-/// "DC-4821", "7731": a reference said with its keyword.
-fn reference_number(text: &str) -> Option<String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    words.iter().enumerate().find_map(|(i, w)| {
-        let key = w.to_lowercase();
-        if !["number", "reference", "confirmation", "#"].iter().any(|k| key.trim_end_matches([':', ',']) == *k) {
-            return None;
-        }
-        words
-            .iter()
-            .skip(i + 1)
-            .take(3)
-            .map(|c| c.trim_matches(|ch: char| !ch.is_alphanumeric() && ch != '-').trim_end_matches('-'))
-            .find(|c| {
-                c.len() >= 3
-                    && c.chars().any(|ch| ch.is_ascii_digit())
-                    && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
-            })
-            .map(str::to_owned)
-    })
 }
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
         push(&mut items, DataType::BusinessName, json!({ "value": name }), 0.8);
     }
     // Confirmation numbers.
-    let confirmation = them.iter().find_map(|l| confirmation_number(l));
+    let confirmation = them.iter().find_map(|l| understand::reference::find(l));
     // Prices.
     let currency_default = plan.and_then(|p| p.hard_constraints.currency.clone()).unwrap_or_else(|| "USD".into());
     // Prices as the live call reads them (with or without a currency, in
@@ -422,35 +422,6 @@ fn business_name(line: &str) -> Option<String> {
     None
 }
 
-/// "confirmation number is DC-12345", "order number 4521", "reference: AB12C".
-fn confirmation_number(line: &str) -> Option<String> {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let keys = ["confirmation", "reference", "booking", "reservation", "order", "ticket", "case", "claim", "conf", "job"];
-    for (i, w) in words.iter().enumerate() {
-        let lw = w.to_lowercase();
-        let lw = lw.trim_matches(|c: char| !c.is_alphanumeric());
-        if !keys.contains(&lw) {
-            continue;
-        }
-        for candidate in words.iter().skip(i + 1).take(4) {
-            let c = candidate.trim_matches(|c: char| !c.is_alphanumeric() && c != '-').trim_end_matches('-');
-            let lc = c.to_lowercase();
-            if matches!(
-                lc.as_str(),
-                "number" | "is" | "code" | "id" | "no" | "#" | "your" | "will" | "be" | "it's" | "its" | "the"
-            ) {
-                continue;
-            }
-            let has_digit = c.chars().any(|ch| ch.is_ascii_digit());
-            if has_digit && c.len() >= 3 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
-                return Some(c.to_uppercase());
-            }
-            break;
-        }
-    }
-    None
-}
-
 /// "my name is Sarah", "this is Mike speaking", "ask for Dr. Patel",
 /// "you'll be seeing Dr. Lee".
 fn person_name(line: &str) -> Option<(String, Option<&'static str>)> {
@@ -560,10 +531,10 @@ mod tests {
 
     #[test]
     fn extractors() {
-        assert_eq!(confirmation_number("Your order number is 4521."), Some("4521".into()));
-        assert_eq!(confirmation_number("reference: ab12c, thanks"), Some("AB12C".into()));
-        assert_eq!(confirmation_number("I'd like to order a pizza"), None);
-        assert_eq!(confirmation_number("Your job number is PL-4821."), Some("PL-4821".into()));
+        assert_eq!(understand::reference::find("Your order number is 4521."), Some("4521".into()));
+        assert_eq!(understand::reference::find("reference: ab12c, thanks"), Some("AB12C".into()));
+        assert_eq!(understand::reference::find("I'd like to order a pizza"), None);
+        assert_eq!(understand::reference::find("Your job number is PL-4821."), Some("PL-4821".into()));
         assert_eq!(person_name("Please ask for Dr. Patel when you arrive"), Some(("Dr. Patel".into(), Some("doctor"))));
         assert_eq!(business_name("You've reached Tony's Pizzeria, what can I get you?"), Some("Tony's Pizzeria".into()));
     }

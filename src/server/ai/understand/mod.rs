@@ -4,4 +4,5 @@
 //! guard do.
 
 pub mod money;
+pub mod reference;
 pub mod situation;
