@@ -137,6 +137,10 @@ pub enum RiskCategory {
     Harassment,
     Impersonation,
     Fraud,
+    /// A false alarm: an emergency made up to make others act.
+    FalseAlarm,
+    /// Finding out where someone is, or their personal details, behind their back.
+    Stalking,
     SensitiveData,
     Legal,
     Financial,

@@ -25,6 +25,44 @@ const THREATS: &[&str] = &[
     "i know where they live",
     "scare them",
     "intimidate",
+    "know where their kids",
+    "know where his kids",
+    "know where her kids",
+    "know where your kids",
+    "where their kids go",
+    "where his kids go",
+    "where her kids go",
+    "won't be safe",
+    "will not be safe",
+    "not be safe",
+    "watch their back",
+    "watch his back",
+    "watch her back",
+    "watch your back",
+    "be a shame if",
+    "accidents happen",
+    "something could happen",
+    "something might happen",
+    "something bad will",
+    "what happens to people",
+    "we're watching",
+    "we are watching",
+    "i'm watching",
+    "they'll be sorry",
+    "he'll be sorry",
+    "she'll be sorry",
+    "teach them a lesson",
+    "teach him a lesson",
+    "teach her a lesson",
+    "rough them up",
+    "rough him up",
+    "break his legs",
+    "break their legs",
+    "make her pay",
+    "make him pay",
+    "better watch",
+    "or there will be consequences",
+    "face the consequences",
 ];
 const HARASSMENT: &[&str] = &[
     "harass",
@@ -47,9 +85,35 @@ const HARASSMENT: &[&str] = &[
     "swear at",
     "curse at",
     "humiliate",
+    "every day until she",
+    "every day until he",
+    "every day until they",
+    "every night until",
+    "until she picks up",
+    "until he picks up",
+    "until they pick up",
+    "until she answers",
+    "until he answers",
+    "don't stop calling",
+    "do not stop calling",
+    "keep ringing",
+    "over and over",
+    "her again and again",
+    "him again and again",
+    "them again and again",
+    "non-stop",
+    "nonstop",
+    "every hour",
+    "all day long",
+    "won't leave her alone",
+    "won't leave him alone",
 ];
 const IMPERSONATION: &[&str] = &[
     "pretend to be",
+    "pretending to be",
+    "pretending you're",
+    "pretending you are",
+    "pretending that you",
     "pretend you are",
     "pretend you're",
     "impersonate",
@@ -68,6 +132,38 @@ const IMPERSONATION: &[&str] = &[
     "say you're from the",
     "say you are a police",
     "pretend to be a",
+    "tell them you're",
+    "tell them you are",
+    "tell her you're",
+    "tell her you are",
+    "tell him you're",
+    "tell him you are",
+    "say you work for",
+    "say you're with",
+    "say you are with",
+    "act like you're",
+    "act like you are",
+    "act as if you",
+    "call as a",
+    "calling as a",
+    "as a police officer",
+    "as a detective",
+    "as an officer",
+    "as a federal agent",
+    "as an agent",
+    "as an inspector",
+    "as a government",
+    "from the irs",
+    "from the fbi",
+    "from the police",
+    "from immigration",
+    "from social services",
+    "from child services",
+    "as her doctor",
+    "as his doctor",
+    "as their doctor",
+    "as her lawyer",
+    "as his lawyer",
 ];
 const FRAUD: &[&str] = &[
     "fake",
@@ -91,6 +187,129 @@ const FRAUD: &[&str] = &[
     "pretend i was",
     "pretend it was",
 ];
+/// Emergencies that, told to someone as a ruse, make a false alarm.
+const EMERGENCY_CLAIMS: &[&str] = &[
+    "gas leak",
+    "bomb",
+    "explosive",
+    "shooter",
+    "gunman",
+    "fire in",
+    "on fire",
+    "building is burning",
+    "anthrax",
+    "poisoned",
+    "contaminated",
+    "carbon monoxide",
+    "chemical spill",
+    "hazmat",
+    "outbreak",
+    "hostage",
+    "evacuate",
+    "evacuation",
+    "terror",
+    "radiation",
+];
+/// Signs that an emergency told to someone is a ruse, or meant to make them act.
+const RUSE: &[&str] = &[
+    "so they evacuate",
+    "so they leave",
+    "so they close",
+    "so they shut",
+    "so they have to",
+    "so everyone leaves",
+    "to get them out",
+    "to clear the",
+    "to empty the",
+    "to close the",
+    "to scare",
+    "as a joke",
+    "for a laugh",
+    "prank",
+    "even though",
+    "there isn't",
+    "there is no",
+    "there's no",
+    "pretend",
+    "fake",
+    "make them think",
+    "make them believe",
+    "convince them",
+    "so they panic",
+    "just to",
+];
+/// Telling a third party, rather than asking about or reporting at one's own place.
+const TELL: &[&str] = &[
+    "tell them",
+    "tell the",
+    "tell her",
+    "tell him",
+    "say there",
+    "say that there",
+    "let them know there",
+    "warn them",
+    "warn the",
+    "report that there",
+];
+/// Claims that are a false alarm on their own, whoever is told.
+const ALWAYS_ALARM: &[&str] = &["bomb", "explosive", "shooter", "gunman", "anthrax", "hostage"];
+
+/// Someone else's whereabouts, routine or details.
+const SOMEONE_ELSES_DATA: &[&str] = &[
+    "where she lives",
+    "where he lives",
+    "where they live now",
+    "where my ex lives",
+    "her address",
+    "his address",
+    "her new address",
+    "his new address",
+    "her home address",
+    "his home address",
+    "their home address",
+    "her schedule",
+    "his schedule",
+    "when she leaves",
+    "when he leaves",
+    "when she gets off",
+    "when he gets off",
+    "where she works",
+    "where he works",
+    "where she is staying",
+    "where he is staying",
+    "where she's staying",
+    "where he's staying",
+    "who she's seeing",
+    "who he's seeing",
+    "who she is seeing",
+    "who he is seeing",
+    "who she's dating",
+    "who he's dating",
+    "her new number",
+    "his new number",
+    "her phone number",
+    "his phone number",
+    "her social security",
+    "his social security",
+    "her date of birth",
+    "his date of birth",
+    "her account",
+    "his account",
+    "her medical",
+    "his medical",
+    "her records",
+    "his records",
+    "track her",
+    "track him",
+    "locate my ex",
+    "find my ex",
+    "where my ex",
+    "my ex's new",
+    "her whereabouts",
+    "his whereabouts",
+    "their whereabouts",
+];
+
 /// Getting into accounts needs real identity; combined with pretending, it is blocked.
 const ACCESS: &[&str] = &["account", "password", "pin", "verification code", "reset", "access", "login", "social security"];
 
@@ -112,7 +331,8 @@ pub fn assess(instruction: &str, target_e164: Option<&str>, is_premium_rate: boo
                 || before.trim_end().ends_with("number"))
     }) || target_e164
         .is_some_and(|n| EMERGENCY.iter().any(|e| n.trim_start_matches('+') == *e || n == format!("+1{e}")))
-        || has_any(&lower, &["emergency services", "the police", "an ambulance", "the fire department", "emergency line"]);
+        || (has_any(&lower, &["emergency services", "the police", "an ambulance", "the fire department", "emergency line"])
+            && !has_any(&lower, &["non-emergency", "non emergency"]));
     if dials_emergency {
         block(
             RiskCategory::EmergencyNumber,
@@ -143,6 +363,20 @@ pub fn assess(instruction: &str, target_e164: Option<&str>, is_premium_rate: boo
         };
         block(RiskCategory::Impersonation, message);
     }
+    let alarm = has_any(&lower, ALWAYS_ALARM) && has_any(&lower, TELL)
+        || has_any(&lower, EMERGENCY_CLAIMS) && (has_any(&lower, RUSE) || has_any(&lower, TELL) && !own_place(&lower));
+    if alarm {
+        block(
+            RiskCategory::FalseAlarm,
+            "The request would raise a false alarm. Callwright will not tell anyone of an emergency that is not real; if there is a real one, call emergency services yourself.",
+        );
+    }
+    if has_any(&lower, SOMEONE_ELSES_DATA) {
+        block(
+            RiskCategory::Stalking,
+            "The request is to find out where someone is or their personal details behind their back, which Callwright will not do.",
+        );
+    }
     if has_any(&lower, FRAUD) {
         block(
             RiskCategory::Fraud,
@@ -172,6 +406,28 @@ pub fn assess(instruction: &str, target_e164: Option<&str>, is_premium_rate: boo
         });
     }
     RiskAssessment::from_concerns(concerns)
+}
+
+/// Whether an emergency is about the user's own place ("a gas smell in my
+/// kitchen"), which they may report.
+fn own_place(lower: &str) -> bool {
+    has_any(
+        lower,
+        &[
+            "in my",
+            "at my",
+            "my house",
+            "my home",
+            "my apartment",
+            "my flat",
+            "my kitchen",
+            "my building",
+            "our house",
+            "our building",
+            "our apartment",
+            "in our",
+        ],
+    )
 }
 
 /// 13–19 digits (spaces/dashes allowed) passing the Luhn check.
