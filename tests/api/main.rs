@@ -11,6 +11,7 @@ mod foundation;
 mod jobs;
 mod layers;
 mod openai;
+mod scenarios;
 mod server_fns;
 mod tasks;
 mod twilio;

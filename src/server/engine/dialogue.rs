@@ -272,6 +272,16 @@ impl Dialogue {
         if why { self.script.introduction.clone() } else { format!("I'm an AI assistant calling on behalf of {}.", self.user) }
     }
 
+    /// `line`, said as the first words of the call when nothing was said
+    /// yet: then who we are comes first, whatever follows.
+    fn first_words(&self, line: &str) -> String {
+        if self.phase == Phase::Opening {
+            format!("This is Callwright, an AI assistant calling on behalf of {}. {line}", self.user)
+        } else {
+            line.to_owned()
+        }
+    }
+
     fn decide(&mut self, text: &str) -> Action {
         let lower = text.to_lowercase();
         if self.phase == Phase::Done {
@@ -332,7 +342,8 @@ impl Dialogue {
             return Action::Silent;
         }
         if heard.wrong_number && self.agreed.is_empty() {
-            return self.finish("I'm sorry, I must have the wrong number. Sorry to bother you, goodbye.".into());
+            let line = self.first_words("I'm sorry, I must have the wrong number. Sorry to bother you, goodbye.");
+            return self.finish(line);
         }
         // "We don't do cleanings" ends the call; "we don't do Fridays, but
         // Monday works" is an offer.
@@ -341,11 +352,12 @@ impl Dialogue {
             when.has_day() || when.time.is_some() || !heard_money::read(text).charges.is_empty()
         };
         if heard.hostile || (heard.refusal && !offers_something && !heard.question) {
-            let line = self.script.fallbacks.refusal.clone();
+            let line = self.first_words(&self.script.fallbacks.refusal.clone());
             return self.finish(line);
         }
         if heard.closed && self.agreed.is_empty() && !heard.question {
-            return self.finish(format!("Thank you, {} will try again then. Goodbye.", self.user));
+            let line = self.first_words(&format!("Thank you, {} will try again then. Goodbye.", self.user));
+            return self.finish(line);
         }
         if heard.repeat && self.phase != Phase::Opening {
             let again = self.last_said.clone().unwrap_or_else(|| self.script.introduction.clone());
