@@ -338,10 +338,70 @@ async fn chat(State(m): State<FakeModel>, Json(request): Json<Value>) -> axum::r
         let n = m.turns.fetch_add(1, Ordering::SeqCst);
         return sse(MISBEHAVING[n % MISBEHAVING.len()]);
     }
-    // Words what the rules decided, found in the brief.
+    // Words what the rules would say, found in the brief.
+    sse(&rules_line(&request))
+}
+
+/// What the rules would say, as the brief tells the model.
+fn rules_line(request: &Value) -> String {
     let brief = request["messages"][0]["content"].as_str().unwrap_or("");
-    let decided = brief.rsplit("nothing beyond it: \"").next().unwrap_or("").trim_end_matches('"');
-    sse(decided)
+    brief.rsplit("The rules would say: \"").next().unwrap_or("").trim_end_matches('"').to_owned()
+}
+
+/// A streamed turn that calls `name` with `arguments` (in two fragments, as
+/// models send them), after `words`.
+fn sse_tool(words: &str, name: &str, arguments: &str) -> axum::response::Response {
+    let mut body = String::new();
+    for word in words.split_inclusive(' ').filter(|w| !w.is_empty()) {
+        let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                           "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": null}]});
+        body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    let (a, b) = arguments.split_at(arguments.len() / 2);
+    for (i, part) in [a, b].iter().enumerate() {
+        let function = if i == 0 { json!({"name": name, "arguments": part}) } else { json!({"arguments": part}) };
+        let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                           "choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": function}]}, "finish_reason": null}]});
+        body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
+/// A model that conducts with tools, by what the business just said.
+async fn conducting_chat(Json(request): Json<Value>) -> axum::response::Response {
+    if request["stream"] != true {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": "rules plan here", "type": "invalid_request_error"}})),
+        )
+            .into_response();
+    }
+    let heard = request["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_owned();
+    if heard.contains("95 an hour") {
+        return sse_tool("", "ask_user_approval", r#"{"amount": 320, "reason": "95 an hour, about 320 in all"}"#);
+    }
+    if heard.contains("open at nine") {
+        return sse_tool("Thank you, that's helpful. ", "note_fact", r#"{"kind": "hours", "value": "Open 9 to 5 on weekdays"}"#);
+    }
+    if heard.contains("moving offices") {
+        return sse_tool("", "end_call", r#"{"outcome": "not_achieved", "closing": "Thanks for letting me know. Goodbye."}"#);
+    }
+    if heard.contains("what do you think") {
+        return sse_tool("", "press_keys", r#"{"digits": "2"}"#);
+    }
+    if heard.contains("gizmo") {
+        return sse_tool("", "transfer_money", r#"{"amount": 5}"#);
+    }
+    if heard.contains("twelve fifty") {
+        return sse_tool("", "end_call", r#"{"outcome": "goal_achieved", "closing": "Yes, book it. Goodbye."}"#);
+    }
+    sse(&rules_line(&request))
 }
 
 async fn start_model(misbehave: bool) -> String {
@@ -555,6 +615,20 @@ fn scenarios() -> Vec<Scenario> {
             check(c.said().iter().all(|l| !agrees(l)), c.all_said())?;
             check(c.ended(), "ended")
         }),
+        s(
+            "opening hours are not a closed shop",
+            DENTIST,
+            vec![dentist, Say("We open at nine and close at five, by the way.")],
+            None,
+            |c| check(!c.ended(), format!("the call went on: {:?}", c.replies)),
+        ),
+        s(
+            "no Fridays, but Monday",
+            DENTIST,
+            vec![dentist, Say("We don't do Fridays, but Monday at 10 works, it's $80.")],
+            None,
+            |c| check(c.said().iter().any(|l| l.contains("book it")), c.all_said()),
+        ),
         s("a service they do not offer", DENTIST, vec![dentist, Say("We don't do cleanings, sorry.")], None, |c| {
             check(c.ended(), "ended")
         }),
@@ -635,7 +709,8 @@ fn invariants(c: &Call) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_all(engine: Engine) {
+/// A server in Twilio mode against a fake Twilio, with `extra` settings.
+async fn twilio_app(extra: &[(&str, &str)]) -> (TestApp, FakeTwilio) {
     let twilio = FakeTwilio::default();
     let api = Router::new().route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call)).with_state(twilio.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -644,11 +719,6 @@ async fn run_all(engine: Engine) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
     let public = format!("http://{addr}");
-    let model = match engine {
-        Engine::Rules => None,
-        Engine::Model => Some(start_model(false).await),
-        Engine::Misbehaving => Some(start_model(true).await),
-    };
     let mut env = vec![
         ("TELEPHONY", "twilio"),
         ("TWILIO_ACCOUNT_SID", SID),
@@ -661,16 +731,23 @@ async fn run_all(engine: Engine) {
         ("MAX_CONCURRENT_CALLS", "50"),
         ("RATE_LIMIT_CALLS_PER_DAY", "1000"),
         ("RATE_LIMIT_TASKS_PER_MINUTE", "1000"),
+        ("AI_FALLBACK", "rules"),
     ];
+    env.extend_from_slice(extra);
+    (TestApp::spawn_with(TestDb::new(), &env).await, twilio)
+}
+
+async fn run_all(engine: Engine) {
+    let model = match engine {
+        Engine::Rules => None,
+        Engine::Model => Some(start_model(false).await),
+        Engine::Misbehaving => Some(start_model(true).await),
+    };
+    let mut env = Vec::new();
     if let Some(url) = &model {
-        env.extend([
-            ("AI_BACKEND", "openai"),
-            ("OPENAI_BASE_URL", url.as_str()),
-            ("OPENAI_API_KEY", "k"),
-            ("AI_FALLBACK", "rules"),
-        ]);
+        env.extend([("AI_BACKEND", "openai"), ("OPENAI_BASE_URL", url.as_str()), ("OPENAI_API_KEY", "k")]);
     }
-    let app = TestApp::spawn_with(TestDb::new(), &env).await;
+    let (app, twilio) = twilio_app(&env).await;
     let ada = app.signup("ada").await;
     let all = scenarios();
     // The calls run side by side, as a business's would; each is judged alone.
@@ -687,6 +764,71 @@ async fn run_all(engine: Engine) {
     }
     println!("scenarios with {engine:?}: {}/{} passed", all.len() - failures.len(), all.len());
     assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), all.len(), failures.join("\n"));
+    app.stop().await;
+}
+
+/// A model that conducts the ordinary turns with tools: each call it makes is
+/// checked against the moment before anything happens, and its words still
+/// pass the guard.
+#[tokio::test]
+async fn a_conducting_models_tools_are_checked_before_they_are_used() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let model_url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let model = Router::new().route("/v1/chat/completions", post(conducting_chat));
+    tokio::spawn(async move { axum::serve(listener, model).await.unwrap() });
+    let (app, twilio) = twilio_app(&[("AI_BACKEND", "openai"), ("OPENAI_BASE_URL", &model_url), ("OPENAI_API_KEY", "k")]).await;
+    let ada = app.signup("ada").await;
+    use Turn::Say;
+    let greet = Say("Hello, Fenceworks, this is Mike.");
+    let case = |name: &'static str, said: &'static str, decide: Option<bool>, judge: fn(&Call) -> Result<(), String>| Scenario {
+        name,
+        instruction: QUOTE.into(),
+        answered_by: None,
+        turns: vec![greet, Say(said)],
+        decide,
+        judge,
+    };
+    let cases = vec![
+        case("the model asks the user to approve", "We charge 95 an hour.", Some(false), |c| asks_approval(320.0)(c)),
+        case("the model notes a fact", "We open at nine and close at five, by the way.", None, |c| {
+            check(c.said().iter().any(|l| l.contains("that's helpful")), c.all_said())?;
+            let notes: Vec<&str> = c.session["segments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["speaker"] == "system")
+                .map(|s| s["content"].as_str().unwrap())
+                .collect();
+            check(notes.iter().any(|n| n.contains("Noted (hours): Open 9 to 5")), format!("{notes:?}"))
+        }),
+        case("the model ends the call", "Heads up, we're moving offices and won't take jobs this month.", None, |c| {
+            check(c.said().last().is_some_and(|l| l.contains("Thanks for letting me know")), c.all_said())?;
+            check(c.ended(), "ended")
+        }),
+        case("a key pressed with no menu is refused", "Hmm, what do you think?", None, |c| {
+            check(c.pressed().is_empty(), format!("{:?}", c.replies))?;
+            check(c.said().len() == 2, format!("the rules' line instead: {:?}", c.replies))
+        }),
+        case("an unknown tool is refused", "Do you know what a gizmo is?", None, |c| {
+            check(c.said().len() == 2, format!("the rules' line instead: {:?}", c.replies))
+        }),
+        case("a closing that agrees while the price is unclear", "Your total is twelve fifty.", None, |c| {
+            let said = c.all_said();
+            check(!said.contains("book it"), said.clone())?;
+            check(c.said().iter().any(|l| l.contains("need to check that with ada")), said)
+        }),
+    ];
+    let mut failures = Vec::new();
+    for scenario in &cases {
+        let call = play(&app, &twilio, &ada, scenario).await;
+        if let Err(why) = invariants(&call).and_then(|()| (scenario.judge)(&call)) {
+            failures.push(format!("{}: {why}\n  replies: {:?}", scenario.name, call.replies));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let log = app.log();
+    assert!(log.contains("there is no tool `transfer_money`"), "refusals are logged");
+    assert!(log.contains("was not offered on a menu just heard"), "refusals are logged");
     app.stop().await;
 }
 

@@ -11,13 +11,32 @@ use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
-    ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs, ResponseFormat, ResponseFormatJsonSchema,
+    ChatCompletionRequestUserMessage, ChatCompletionTool, ChatCompletionTools, CreateChatCompletionRequestArgs, FunctionObject,
+    ResponseFormat, ResponseFormatJsonSchema,
 };
 use chrono::NaiveDate;
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
+
+/// A function the model may call on a live call (described to it; what a
+/// call does is decided and validated by the caller).
+#[derive(Debug, Clone)]
+pub struct ToolSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// JSON Schema of the arguments.
+    pub parameters: Value,
+}
+
+/// A piece of the model's streamed turn: words to speak, or part of a tool
+/// call (its arguments arrive in fragments, keyed by `index`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnPiece {
+    Text(String),
+    Tool { index: u32, name: Option<String>, arguments: String },
+}
 
 /// Why the model gave no usable answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -86,13 +105,15 @@ impl OpenAiEngine {
         serde_json::from_str(content.trim()).map_err(|e| ModelError::Malformed(format!("not JSON: {e}")))
     }
 
-    /// The assistant's next line on a live call, streamed as the model writes
-    /// it. `history` is the conversation so far; `system` the call's brief.
-    pub async fn reply_stream(
+    /// The assistant's next turn on a live call, streamed as the model writes
+    /// it: words, and calls of `tools`. `history` is the conversation so
+    /// far; `system` the call's brief.
+    pub async fn turn_stream(
         &self,
         system: String,
         history: &[(Speaker, String)],
-    ) -> Result<impl Stream<Item = Result<String, ModelError>> + Send + Unpin + use<>, ModelError> {
+        tools: &[ToolSpec],
+    ) -> Result<impl Stream<Item = Result<Vec<TurnPiece>, ModelError>> + Send + Unpin + use<>, ModelError> {
         let mut messages: Vec<ChatCompletionRequestMessage> = vec![ChatCompletionRequestSystemMessage::from(system).into()];
         for (speaker, text) in history {
             messages.push(match speaker {
@@ -101,19 +122,44 @@ impl OpenAiEngine {
                 Speaker::System => ChatCompletionRequestSystemMessage::from(format!("(note: {text})")).into(),
             });
         }
-        let request = CreateChatCompletionRequestArgs::default()
-            .model(&self.model)
-            .messages(messages)
-            .temperature(0.3)
-            .max_completion_tokens(160u32)
-            .build()
-            .map_err(|e| ModelError::Malformed(e.to_string()))?;
+        let mut request = CreateChatCompletionRequestArgs::default();
+        request.model(&self.model).messages(messages).temperature(0.3).max_completion_tokens(200u32);
+        if !tools.is_empty() {
+            let tools: Vec<ChatCompletionTools> = tools
+                .iter()
+                .map(|t| {
+                    ChatCompletionTools::Function(ChatCompletionTool {
+                        function: FunctionObject {
+                            name: t.name.to_owned(),
+                            description: Some(t.description.to_owned()),
+                            parameters: Some(t.parameters.clone()),
+                            strict: Some(true),
+                        },
+                    })
+                })
+                .collect();
+            request.tools(tools);
+        }
+        let request = request.build().map_err(|e| ModelError::Malformed(e.to_string()))?;
         let stream = tokio::time::timeout(self.timeout, self.client.chat().create_stream(request))
             .await
             .map_err(|_| ModelError::Timeout(self.timeout.as_secs()))?
             .map_err(|e| ModelError::Unavailable(e.to_string()))?;
         Ok(stream.map(|chunk| match chunk {
-            Ok(c) => Ok(c.choices.into_iter().filter_map(|choice| choice.delta.content).collect::<String>()),
+            Ok(c) => {
+                let mut pieces = Vec::new();
+                for choice in c.choices {
+                    if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
+                        pieces.push(TurnPiece::Text(text));
+                    }
+                    for call in choice.delta.tool_calls.unwrap_or_default() {
+                        let (name, arguments) =
+                            call.function.map(|f| (f.name, f.arguments.unwrap_or_default())).unwrap_or_default();
+                        pieces.push(TurnPiece::Tool { index: call.index, name, arguments });
+                    }
+                }
+                Ok(pieces)
+            }
             Err(e) => Err(ModelError::Unavailable(e.to_string())),
         }))
     }

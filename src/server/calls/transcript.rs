@@ -28,6 +28,8 @@ pub struct LiveContext {
     pub max_auto_approve: f64,
     /// Today in the user's time zone.
     pub today: chrono::NaiveDate,
+    /// The language the call is held in (`language_preference`, e.g. `en-US`).
+    pub language: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,13 +43,15 @@ struct LiveRow {
     display_name: String,
     max_auto_approve_amount: f64,
     time_zone: String,
+    language_preference: String,
 }
 
 /// Everything about a session the engine needs, in one query.
 pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveContext> {
     let row: Option<LiveRow> = sqlx::query_as(
         "SELECT t.id AS task_id, t.user_id, t.ai_plan, s.ai_call_script, t.target_phone_number, r.id AS transcript_id,
-                u.display_name, a.max_auto_approve_amount::float8 AS max_auto_approve_amount, a.time_zone
+                u.display_name, a.max_auto_approve_amount::float8 AS max_auto_approve_amount, a.time_zone,
+                a.language_preference
          FROM call_sessions s
          JOIN call_tasks t ON t.id = s.call_task_id
          JOIN call_transcripts r ON r.call_session_id = s.id
@@ -73,6 +77,7 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
         user_name: row.display_name,
         max_auto_approve: row.max_auto_approve_amount,
         today: Utc::now().with_timezone(&time_zone).date_naive(),
+        language: row.language_preference,
     })
 }
 

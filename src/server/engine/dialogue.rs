@@ -261,6 +261,21 @@ impl Dialogue {
         }
     }
 
+    /// The model asked the user to approve `amount`: the call waits for the
+    /// decision as it does for a price past the limit. Nothing happens when
+    /// the call is already waiting or over.
+    pub fn ask_user(&mut self, amount: f64, reason: String) -> Action {
+        if self.awaiting_approval() || self.phase == Phase::Done {
+            return Action::Silent;
+        }
+        self.ask_approval(amount, reason)
+    }
+
+    /// The call ends (the model closed it).
+    pub fn end(&mut self) {
+        self.phase = Phase::Done;
+    }
+
     /// Whether nothing has been said to the other side yet.
     pub fn is_opening(&self) -> bool {
         self.phase == Phase::Opening

@@ -6,9 +6,12 @@
 
 pub mod dialogue;
 pub mod guard;
+pub mod model;
 
 use crate::domain::enums::{SessionStatus, Speaker};
 use crate::domain::money;
+use crate::server::ai::openai::TurnPiece;
+use crate::server::ai::understand::{self, situation::Heard};
 use crate::server::calls::{self, LiveContext};
 use crate::server::metrics::METRICS;
 use crate::server::state::AppState;
@@ -16,6 +19,7 @@ use crate::server::telephony::relay::{CallError, Inbound, Outbound};
 use dialogue::{Action, Dialogue};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use guard::{Blocked, Standing};
+use model::Move;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -138,30 +142,31 @@ where
         spoken.map(|()| text)
     }
 
-    /// Speaks a reply worded by the model, as it streams: everything
-    /// received so far passes the guard before any of it is spoken, and the
-    /// last few words (and any number still being written) are held back
-    /// until the words after them arrive, so a phrase or a number the guard
-    /// stops never goes out in part. A reply the guard stops ends there;
-    /// when nothing was said yet, the rules' `fallback` is said instead
-    /// (also when there is no model, or it fails before a word). Returns
-    /// what was said.
-    async fn say_with_model(&mut self, history: &[(Speaker, String)], fallback: &str) -> Result<String, CallError> {
-        let Some(model) = self.state.ai.conversation_model() else {
-            return self.say(fallback).await;
-        };
+    /// The model's turn, as it streams: words are spoken as they come
+    /// (everything received so far passes the guard before any of it is
+    /// spoken, and the last few words, and any number still being written,
+    /// are held back until the words after them arrive, so a phrase or a
+    /// number the guard stops never goes out in part; a reply the guard
+    /// stops ends there) and tool calls are gathered for the caller to
+    /// check. `None` when there is no model or it failed before anything
+    /// came: the caller says the rules' line.
+    async fn model_turn(&mut self, history: &[(Speaker, String)], signals: &str) -> Result<Option<ModelTurn>, CallError> {
+        let Some(model) = self.state.ai.conversation_model() else { return Ok(None) };
         let at = self.elapsed_ms();
-        let mut stream = match model.reply_stream(brief(&self.ctx, fallback), history).await {
+        let tools = model::tools();
+        let mut stream = match model.turn_stream(brief(&self.ctx, signals), history, &tools).await {
             Ok(s) => s,
             Err(e) => {
-                tracing::warn!(error = %e, "model reply failed; speaking the rules' line");
-                return self.say(fallback).await;
+                tracing::warn!(error = %e, "model turn failed; the rules' line instead");
+                return Ok(None);
             }
         };
         let mut spoken = String::new();
         let mut pending = String::new();
         let mut interrupted = false;
         let mut stopped: Option<Blocked> = None;
+        // Tool calls by index: (name, arguments so far).
+        let mut calls: std::collections::BTreeMap<u32, (String, String)> = std::collections::BTreeMap::new();
         loop {
             // Frames keep arriving while the model writes: an `interrupt`
             // (barge-in) drops the rest of the reply; others wait their turn.
@@ -181,12 +186,23 @@ where
                 }
             };
             let ended = match piece {
-                Some(Ok(token)) => {
-                    pending.push_str(&token);
+                Some(Ok(pieces)) => {
+                    for piece in pieces {
+                        match piece {
+                            TurnPiece::Text(text) => pending.push_str(&text),
+                            TurnPiece::Tool { index, name, arguments } => {
+                                let call = calls.entry(index).or_default();
+                                if let Some(name) = name {
+                                    call.0.push_str(&name);
+                                }
+                                call.1.push_str(&arguments);
+                            }
+                        }
+                    }
                     false
                 }
                 Some(Err(e)) => {
-                    tracing::warn!(error = %e, "model reply broke off");
+                    tracing::warn!(error = %e, "model turn broke off");
                     true
                 }
                 None => true,
@@ -213,20 +229,24 @@ where
         if let Some(blocked) = stopped {
             tracing::warn!(session = %self.ctx.session_id, why = blocked.as_str(), "the guard stopped the model's reply");
         }
-        if spoken.trim().is_empty() && !interrupted {
-            // Nothing said yet: the rules' line instead (guarded as well).
-            return self.say(fallback).await;
-        }
-        if !interrupted {
-            self.sink.send(Outbound::token("", true)).await?;
-        }
         let text = spoken.trim().to_owned();
-        self.flush().await?;
         if !text.is_empty() {
+            if !interrupted {
+                self.sink.send(Outbound::token("", true)).await?;
+            }
+            self.flush().await?;
             self.store(Speaker::Assistant, &text, at).await?;
         }
-        Ok(text)
+        Ok(Some(ModelTurn { spoken: text, calls: calls.into_values().collect(), interrupted }))
     }
+}
+
+/// What the model did with its turn: the words it got out (already stored),
+/// and its tool calls (name, arguments), not yet checked.
+struct ModelTurn {
+    spoken: String,
+    calls: Vec<(String, String)>,
+    interrupted: bool,
 }
 
 /// Words of a streamed reply held back until more arrive: longer than any
@@ -292,19 +312,22 @@ fn safe_line(blocked: Blocked, user: &str) -> String {
     }
 }
 
-/// The brief a model gets for wording the reply the dialogue decided on.
-fn brief(ctx: &LiveContext, decided: &str) -> String {
+/// The brief a model gets for a turn it conducts: the call, its rules, the
+/// tools, and `signals` (what was heard and what the rules would say).
+fn brief(ctx: &LiveContext, signals: &str) -> String {
     let s = &ctx.script;
     format!(
         "You are Callwright, an AI assistant on a live phone call on behalf of {user}. Say you are an AI assistant if asked. \
          Goal: {goal}\nQuestions to cover: {questions}\nRules: {rules}\nIf asked something you do not know, say: \"{unknown}\" \
-         Speak naturally, one or two short sentences per turn, no lists, no markdown. Never agree to a price; the system handles prices.\n\
-         What to say now, in your own words and nothing beyond it: \"{decided}\"",
+         Speak naturally, one or two short sentences per turn, no lists, no markdown, in {language}. Never agree to a price; the system handles prices. \
+         Use the tools to press keys on a menu, stay silent, end the call, ask {user} to approve an amount, or note a fact; \
+         otherwise reply in words, close to what the rules would say.\n{signals}",
         user = ctx.user_name,
         goal = ctx.plan.goal,
         questions = s.questions.join(" | "),
         rules = s.constraints.join(" "),
         unknown = s.fallbacks.unknown_question,
+        language = ctx.language,
     )
 }
 
@@ -377,8 +400,10 @@ where
         standing: Standing::default(),
         sayable,
     };
-    // Speech of the other side so far in the current utterance.
+    // Speech of the other side so far in the current utterance, and what the last one was.
     let mut hearing = String::new();
+    let mut last_heard = Heard::default();
+    let mut last_quote = understand::money::Quote::default();
     // The conversation so far, for a model that words the replies.
     let mut history: Vec<(Speaker, String)> = Vec::new();
     // While the user decides: their answer, the deadline, the amount.
@@ -406,6 +431,8 @@ where
                                     call.heard = Some((utterance.clone(), call.elapsed_ms()));
                                     history.push((Speaker::Human, utterance.clone()));
                                     call.sayable.extend(numbers_in(&utterance));
+                                    last_heard = understand::situation::hear(&utterance);
+                                    last_quote = understand::money::read(&utterance);
                                     // Before anyone talked with us, the network may know a machine answered.
                                     if dialogue.is_opening() && calls::machine_answered(&call.state, call.ctx.session_id).await.unwrap_or(false) {
                                         dialogue.machine_answered();
@@ -450,8 +477,68 @@ where
             match next_action {
                 None | Some(Action::Silent) => call.flush().await?,
                 Some(Action::Say(text)) => {
-                    let spoken = call.say_with_model(&history, &text).await?;
-                    history.push((Speaker::Assistant, spoken));
+                    let currency = call.ctx.plan.hard_constraints.currency.clone();
+                    let party = call.ctx.plan.soft_preferences.get("party_size").and_then(|v| v.as_f64());
+                    let signals = model::signals(&last_heard, last_quote.exposure(party), &call.standing, currency.as_deref(), &text);
+                    let turn = call.model_turn(&history, &signals).await?;
+                    let moves: Vec<Move> = turn
+                        .as_ref()
+                        .map(|t| {
+                            t.calls
+                                .iter()
+                                .filter_map(|(name, arguments)| match model::read_call(name, arguments, &last_heard.menu) {
+                                    Ok(m) => Some(m),
+                                    Err(why) => {
+                                        tracing::warn!(session = %call.ctx.session_id, %why, "a tool call of the model was refused");
+                                        None
+                                    }
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let spoken = turn.as_ref().map(|t| t.spoken.clone()).unwrap_or_default();
+                    let interrupted = turn.as_ref().is_some_and(|t| t.interrupted);
+                    // Nothing said and no move that is the whole turn: the rules' line.
+                    let spoken = if spoken.is_empty() && !interrupted && !moves.iter().any(Move::is_turn) {
+                        call.say(&text).await?
+                    } else {
+                        spoken
+                    };
+                    if !spoken.is_empty() {
+                        history.push((Speaker::Assistant, spoken));
+                    }
+                    for m in moves {
+                        match m {
+                            Move::NoteFact { kind, value } => call.note(&format!("Noted ({kind}): {value}")).await?,
+                            Move::StaySilent => call.flush().await?,
+                            Move::PressKeys(digits) => {
+                                call.note(&format!("Pressed {digits} on the phone menu.")).await?;
+                                call.sink.send(Outbound::SendDigits { digits }).await?;
+                            }
+                            Move::AskApproval { amount, reason } => {
+                                if let Action::NeedApproval { say: line, amount, limit, reason } = dialogue.ask_user(amount, reason) {
+                                    call.standing = dialogue.standing();
+                                    call.say(&line).await?;
+                                    let waiter = call.state.hub.await_approval(call.ctx.session_id);
+                                    calls::request_approval(&call.state, &call.ctx, amount, limit, &reason).await?;
+                                    approval_until = Some(tokio::time::Instant::now() + approval_timeout);
+                                    approval_rx = Some(waiter);
+                                    approval_amount = amount;
+                                    call.note(&format!("Waiting for {}'s approval: {reason}", call.ctx.user_name)).await?;
+                                }
+                                break;
+                            }
+                            Move::EndCall { outcome, closing } => {
+                                dialogue.end();
+                                call.standing = dialogue.standing();
+                                call.note(&format!("The assistant ended the call: {}.", outcome.as_str())).await?;
+                                call.say(&closing).await?;
+                                let handoff = serde_json::json!({ "reason": "completed", "session_id": call.ctx.session_id }).to_string();
+                                call.sink.send(Outbound::End { handoff_data: handoff }).await?;
+                                return Ok(());
+                            }
+                        }
+                    }
                 }
                 Some(Action::SayExactly(text)) => {
                     let spoken = call.say(&text).await?;
