@@ -141,6 +141,8 @@ pub enum RiskCategory {
     FalseAlarm,
     /// Finding out where someone is, or their personal details, behind their back.
     Stalking,
+    /// The call's language is one the engine cannot speak.
+    Language,
     SensitiveData,
     Legal,
     Financial,

@@ -15,7 +15,7 @@ use super::state::AppState;
 use crate::domain::account::required_text;
 use crate::domain::enums::{NotificationType, Priority, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
-use crate::domain::plan::AiPlan;
+use crate::domain::plan::{AiPlan, RiskCategory, RiskConcern};
 use crate::domain::task::{
     CallSessionSummary, CallTask, DEFAULT_LIST_LIMIT, MAX_CLARIFICATION_CHARS, MAX_INSTRUCTION_CHARS, MAX_LIST_LIMIT,
     MAX_TITLE_CHARS, NewTask, TaskEvent, TaskPatch, still_missing,
@@ -86,9 +86,10 @@ fn open_plan(value: Value, cipher: &Cipher) -> ApiResult<AiPlan> {
     Ok(plan)
 }
 
-/// The user's region, today in their time zone, and their contacts.
+/// The user's region, today in their time zone, their language and their contacts.
 struct Context {
     region: String,
+    language: String,
     today: chrono::NaiveDate,
     contacts: Vec<ContactRef>,
 }
@@ -121,7 +122,7 @@ async fn load_context(conn: &mut PgConnection, cipher: &Cipher) -> ApiResult<Con
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(Context { region: settings.default_region, today, contacts })
+    Ok(Context { region: settings.default_region, language: settings.language_preference, today, contacts })
 }
 
 /// Plans an instruction for the user without storing anything (the
@@ -131,7 +132,21 @@ pub async fn preview(state: &AppState, user: &CurrentUser, instruction: &str) ->
     let mut tx = state.db.begin_as(user.id).await?;
     let ctx = load_context(&mut tx, &state.cipher).await?;
     tx.commit().await?;
-    state.ai.plan(&instruction, &PlanContext { today: ctx.today, region: &ctx.region, contacts: &ctx.contacts }).await
+    let mut outcome =
+        state.ai.plan(&instruction, &PlanContext { today: ctx.today, region: &ctx.region, contacts: &ctx.contacts }).await?;
+    outcome.risk.concerns.extend(language_concern(state, &ctx.language));
+    Ok(outcome)
+}
+
+/// The offline engine speaks English only: a task in another language is
+/// told so when it is planned (and its call is refused), rather than called
+/// in the wrong language.
+fn language_concern(state: &AppState, language: &str) -> Option<RiskConcern> {
+    super::calls::unspeakable_language(state, language).map(|message| RiskConcern {
+        category: RiskCategory::Language,
+        message,
+        blocking: false,
+    })
 }
 
 /// A created task and how it was planned.
@@ -173,6 +188,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     // Planning may call a model: no transaction is held meanwhile.
     let mut outcome =
         state.ai.plan(&instruction, &PlanContext { today: ctx.today, region: &ctx.region, contacts: &ctx.contacts }).await?;
+    outcome.risk.concerns.extend(language_concern(state, &ctx.language));
     if outcome.risk.blocked {
         let mut tx = state.db.begin_as(user.id).await?;
         let categories: Vec<_> = outcome.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.category).collect();

@@ -517,3 +517,41 @@ async fn the_cli_plans_and_summarises_without_a_database() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.json"));
 }
+
+/// The offline engine speaks English only: a task in another language is
+/// told so when planned, and its call is refused rather than made in the
+/// wrong language.
+#[tokio::test]
+async fn a_language_the_engine_cannot_speak_is_said_at_planning_and_never_called_in() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let res =
+        app.as_user(&ada, Method::PATCH, "/api/settings").json(&json!({"language_preference": "es-ES"})).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let instruction = "Call my dentist at 415-555-0100 and book a cleaning next week under $100";
+    let preview = body(
+        app.as_user(&ada, Method::POST, "/api/plan-preview").json(&json!({"raw_instruction": instruction})).send().await.unwrap(),
+    )
+    .await;
+    let concerns = preview["risk"]["concerns"].as_array().unwrap_or_else(|| panic!("{preview}"));
+    assert!(concerns.iter().any(|c| c["category"] == "language" && c["blocking"] == false), "{preview}");
+    let (status, created) = app.create_task(&ada, json!({"raw_instruction": instruction})).await;
+    assert_eq!(status, 201, "{created}");
+    assert!(created["risk"]["concerns"].as_array().unwrap().iter().any(|c| c["category"] == "language"), "{created}");
+    let task = created["call_task"]["id"].as_str().unwrap();
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let v = body(res).await;
+    assert_eq!(v["error"]["field"], "language_preference", "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("English only"), "{v}");
+    assert_eq!(app.task(&ada, task).await["call_task"]["status"], "ready_to_call", "a refused call changes nothing");
+    // In English it calls.
+    let res =
+        app.as_user(&ada, Method::PATCH, "/api/settings").json(&json!({"language_preference": "en-GB"})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap().status(),
+        200
+    );
+    app.stop().await;
+}

@@ -19,5 +19,5 @@ pub use liveness::{heartbeat, heartbeat_interval, run_sweeper, sweep};
 pub use process::{process, process_for_user};
 pub use progress::{machine_answered, schedule_retry, set_status};
 pub use repo::{SESSION_COLUMNS, SessionRow, detail, session_for_sid};
-pub use start::{rehearse, start_call, start_queued};
+pub use start::{rehearse, start_call, start_queued, unspeakable_language};
 pub use transcript::{LiveContext, append_segment, live_context};

@@ -74,6 +74,9 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
         ));
     }
     let settings = settings::load(&mut tx).await?;
+    if let Some(message) = unspeakable_language(state, &settings.language_preference) {
+        return Err(ApiError::validation("language_preference", message));
+    }
     let user_name: String = sqlx::query_scalar("SELECT display_name FROM users").fetch_one(&mut *tx).await?;
     tx.commit().await?;
     rate_limit::hit(&state.db, Bucket::CallStart, &user.id.to_string(), state.config.limits.calls_per_day).await?;
@@ -160,6 +163,18 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     let summary = session_summary(&mut tx, &state.cipher, session_id).await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Why a call cannot be held in `language`, if it cannot: the offline
+/// engine speaks English only (a model is needed for anything else).
+pub fn unspeakable_language(state: &AppState, language: &str) -> Option<String> {
+    let english = language.trim().to_ascii_lowercase().starts_with("en");
+    (!english && state.ai.conversation_model().is_none()).then(|| {
+        format!(
+            "The offline engine speaks English only, and this call's language is {language}: it will not call in the wrong language. \
+             Use an OpenAI-compatible model that speaks it (AI_BACKEND=openai), or set the language to English in Settings."
+        )
+    })
 }
 
 #[derive(sqlx::FromRow)]

@@ -152,6 +152,8 @@ fn Preview(preview: ServerAction<PreviewPlan>) -> impl IntoView {
 #[component]
 fn PreviewCard(p: PlanPreview) -> impl IntoView {
     let missing: Vec<String> = p.plan.missing_info_details.iter().map(|m| m.label.clone()).collect();
+    // What the user should know before the call (card numbers left out, a language the engine cannot speak).
+    let notes: Vec<String> = p.risk.concerns.iter().filter(|c| !c.blocking).map(|c| c.message.clone()).collect();
     let limit = p
         .plan
         .hard_constraints
@@ -176,6 +178,7 @@ fn PreviewCard(p: PlanPreview) -> impl IntoView {
                 {limit.map(|l| format!("Never above {l}. ")).unwrap_or_default()}
             </p>
             {(!missing.is_empty()).then(|| view! { <p class="mt-1">"Still needed: " {missing.join(", ")}</p> })}
+            {notes.into_iter().map(|n| view! { <p class="mt-1 text-amber-800 dark:text-amber-200">{n}</p> }).collect_view()}
         </div>
     }
     .into_any()
