@@ -34,6 +34,9 @@ pub enum Blocked {
     PrivateData,
     /// It denies being an AI or claims to be a person.
     DeniesAi,
+    /// It states a number that is not in the task, the user's data or the
+    /// call so far (a model making up a time, a price, a reference).
+    Invents,
 }
 
 impl Blocked {
@@ -42,6 +45,7 @@ impl Blocked {
             Blocked::Agrees => "agrees while a price is not settled",
             Blocked::PrivateData => "payment or identity data",
             Blocked::DeniesAi => "denies being an AI",
+            Blocked::Invents => "states a number the call did not give",
         }
     }
 }
@@ -300,6 +304,16 @@ pub fn check(reply: &str, standing: &Standing, allowed_numbers: &[String]) -> Re
     Ok(())
 }
 
+/// Like [`check`], for words a model wrote: also stopped when they state a
+/// number (two digits or more) that `known` (the numbers of the task, the
+/// user's data and the call so far) does not hold.
+pub fn check_model(reply: &str, standing: &Standing, known: &[String]) -> Result<(), Blocked> {
+    check(reply, standing, known)?;
+    let invented =
+        reply.split(|c: char| !c.is_ascii_digit()).filter(|run| run.len() >= 2).any(|run| !known.iter().any(|k| k.contains(run)));
+    if invented { Err(Blocked::Invents) } else { Ok(()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,6 +403,22 @@ mod tests {
             assert_eq!(check(reply, &Standing::default(), &[]), Err(Blocked::DeniesAi), "{reply}");
         }
         assert_eq!(check("Yes, I'm an AI assistant calling on Ada's behalf.", &Standing::default(), &[]), Ok(()));
+    }
+
+    #[test]
+    fn a_model_states_no_number_the_call_did_not_give() {
+        let known: Vec<String> = ["2", "30", "85", "4821", "14155550100"].map(String::from).to_vec();
+        for fine in ["Tuesday at 2:30 works, thank you.", "So that's $85, great.", "Reference 4821, got it.", "Thanks!"] {
+            assert_eq!(check_model(fine, &Standing::default(), &known), Ok(()), "{fine}");
+        }
+        for invented in [
+            "Your appointment is confirmed for 9:45.",
+            "That will be $120 then.",
+            "Your reference is 88123.",
+            "I'll call back on 415-555-0199.",
+        ] {
+            assert_eq!(check_model(invented, &Standing::default(), &known), Err(Blocked::Invents), "{invented}");
+        }
     }
 
     #[test]

@@ -207,7 +207,7 @@ where
                 }
                 None => true,
             };
-            if let Err(blocked) = guard::check(&format!("{spoken}{pending}"), &self.standing, &self.sayable) {
+            if let Err(blocked) = guard::check_model(&format!("{spoken}{pending}"), &self.standing, &self.sayable) {
                 stopped = Some(blocked);
                 break;
             }
@@ -237,7 +237,9 @@ where
             self.flush().await?;
             self.store(Speaker::Assistant, &text, at).await?;
         }
-        Ok(Some(ModelTurn { spoken: text, calls: calls.into_values().collect(), interrupted }))
+        // Stopped in the middle of a sentence: the words so far are not left hanging.
+        let cut_short = stopped.is_some() && !text.is_empty() && !text.ends_with(['.', '!', '?']);
+        Ok(Some(ModelTurn { spoken: text, calls: calls.into_values().collect(), interrupted, cut_short }))
     }
 }
 
@@ -247,6 +249,8 @@ struct ModelTurn {
     spoken: String,
     calls: Vec<(String, String)>,
     interrupted: bool,
+    /// The guard stopped it mid-sentence.
+    cut_short: bool,
 }
 
 /// Words of a streamed reply held back until more arrive: longer than any
@@ -309,6 +313,7 @@ fn safe_line(blocked: Blocked, user: &str) -> String {
         Blocked::Agrees => format!("I'll need to check that with {user} before we go any further."),
         Blocked::PrivateData => format!("{user} will handle payment and personal details directly with you."),
         Blocked::DeniesAi => format!("I'm an AI assistant calling on behalf of {user}."),
+        Blocked::Invents => "Sorry, let me just check my notes on that.".to_owned(),
     }
 }
 
@@ -341,6 +346,14 @@ fn decision_note(ctx: &LiveContext, amount: f64, decision: Option<bool>) -> Stri
     }
 }
 
+/// An amount's digits as they may be written: "400", "12.50", "1250".
+fn amount_digits(amount: f64) -> Vec<String> {
+    if !amount.is_finite() {
+        return Vec::new();
+    }
+    vec![format!("{amount:.0}"), format!("{amount:.2}"), format!("{:.0}", amount * 100.0)]
+}
+
 /// The digit strings of `text` ("DC-4821" gives "4821").
 fn numbers_in(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_ascii_digit()).filter(|d| !d.is_empty()).map(str::to_owned).collect()
@@ -350,6 +363,9 @@ fn numbers_in(text: &str) -> Vec<String> {
 fn call_numbers(ctx: &LiveContext) -> Vec<String> {
     let mut numbers: Vec<String> = ctx.plan.target_phone_number.iter().flat_map(|p| numbers_in(p)).collect();
     numbers.extend(ctx.plan.target_phone_number.iter().map(|p| p.chars().filter(char::is_ascii_digit).collect()));
+    // Everything the plan and the script say (limits, dates, party sizes, the questions).
+    numbers.extend(numbers_in(&serde_json::to_string(&ctx.plan).unwrap_or_default()));
+    numbers.extend(numbers_in(&serde_json::to_string(&ctx.script).unwrap_or_default()));
     numbers
 }
 
@@ -433,6 +449,11 @@ where
                                     call.sayable.extend(numbers_in(&utterance));
                                     last_heard = understand::situation::hear(&utterance);
                                     last_quote = understand::money::read(&utterance);
+                                    // Prices said in words may be repeated in digits.
+                                    for c in &last_quote.charges {
+                                        call.sayable.extend(amount_digits(c.amount));
+                                        call.sayable.extend(c.low.map(amount_digits).unwrap_or_default());
+                                    }
                                     // Before anyone talked with us, the network may know a machine answered.
                                     if dialogue.is_opening() && calls::machine_answered(&call.state, call.ctx.session_id).await.unwrap_or(false) {
                                         dialogue.machine_answered();
@@ -498,9 +519,12 @@ where
                         .unwrap_or_default();
                     let spoken = turn.as_ref().map(|t| t.spoken.clone()).unwrap_or_default();
                     let interrupted = turn.as_ref().is_some_and(|t| t.interrupted);
-                    // Nothing said and no move that is the whole turn: the rules' line.
-                    let spoken = if spoken.is_empty() && !interrupted && !moves.iter().any(Move::is_turn) {
-                        call.say(&text).await?
+                    let cut_short = turn.as_ref().is_some_and(|t| t.cut_short);
+                    // Nothing said (or a sentence cut short by the guard) and no move
+                    // that is the whole turn: the rules' line.
+                    let spoken = if (spoken.is_empty() || cut_short) && !interrupted && !moves.iter().any(Move::is_turn) {
+                        let line = call.say(&text).await?;
+                        if spoken.is_empty() { line } else { format!("{spoken} {line}") }
                     } else {
                         spoken
                     };
@@ -555,6 +579,8 @@ where
                     call.sink.send(Outbound::SendDigits { digits }).await?;
                 }
                 Some(Action::NeedApproval { say: line, amount, limit, reason }) => {
+                    call.sayable.extend(amount_digits(amount));
+                    call.sayable.extend(amount_digits(limit));
                     call.say(&line).await?;
                     let waiter = call.state.hub.await_approval(call.ctx.session_id);
                     calls::request_approval(&call.state, &call.ctx, amount, limit, &reason).await?;
@@ -613,7 +639,7 @@ mod tests {
     #[test]
     fn what_is_said_instead_never_trips_the_guard_itself() {
         let strict = Standing { unsettled: Some("x".into()), awaiting_user: true, declined: true };
-        for blocked in [Blocked::Agrees, Blocked::PrivateData, Blocked::DeniesAi] {
+        for blocked in [Blocked::Agrees, Blocked::PrivateData, Blocked::DeniesAi, Blocked::Invents] {
             let line = safe_line(blocked, "Ada");
             assert_eq!(guard::check(&line, &strict, &[]), Ok(()), "{line}");
         }
