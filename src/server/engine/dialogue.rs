@@ -59,6 +59,10 @@ pub struct Dialogue {
     agreed: Vec<String>,
     /// Amounts the user approved (or that were within the limit).
     accepted: Vec<f64>,
+    /// The price settled so far (agreed within the limit, or approved): a
+    /// charge said later to come on top of it ("plus a $40 call-out fee")
+    /// counts with it.
+    committed: f64,
     /// A price named but not settled: past the limit and not yet clear, or
     /// with no total yet. Kept so that a later answer ("yes", "about 3
     /// hours") completes it.
@@ -105,6 +109,7 @@ impl Dialogue {
             turns: 0,
             agreed: Vec::new(),
             accepted: Vec::new(),
+            committed: 0.0,
             unsettled: None,
             asked_about_price: 0,
             declined: false,
@@ -183,7 +188,14 @@ impl Dialogue {
         }
         let limit = self.limit();
         quote.settle_readings(limit);
-        let Some(e) = quote.exposure(party) else { return Ok(false) };
+        let Some(mut e) = quote.exposure(party) else { return Ok(false) };
+        // Only charges on top of something ("plus a $40 fee", "another
+        // $150 when it's done"): on top of the price settled before.
+        let live = || quote.charges.iter().filter(|c| !c.excluded && c.amount > 0.0);
+        if self.committed > 0.0 && live().all(|c| c.additive && !c.total) {
+            e.amount += self.committed;
+            e.low += self.committed;
+        }
         let currency = self.currency().map(str::to_owned);
         let price = |v: f64| money::spoken(v, currency.as_deref());
         let over = e.amount > limit + 0.005 && !self.is_accepted(e.amount);
@@ -217,7 +229,19 @@ impl Dialogue {
                 self.user
             )));
         }
+        // A number nothing marks as money ("2 on staff"), within the limit:
+        // no offer, and nothing agreed.
+        // A bare number right after we asked what it costs is the answer,
+        // and once prices are being talked about, a correction of one.
+        let asked_price = self.committed > 0.0
+            || self.last_said.as_deref().is_some_and(|l| {
+                has_any(&l.to_lowercase(), &["price", "cost", "quote", "how much", "charge", "total", "estimate"])
+            });
+        if !asked_price && quote.charges.iter().filter(|c| !c.excluded).all(|c| c.certainty == heard_money::Certainty::Bare) {
+            return Ok(false);
+        }
         self.asked_about_price = 0;
+        self.committed = e.amount;
         if !self.is_accepted(e.amount) {
             self.accepted.push(e.amount);
             self.agreed.push(format!("a price of {}", price(e.amount)));
@@ -324,6 +348,24 @@ impl Dialogue {
         // A phone menu: the key for the errand, never the same menu forever.
         if !heard.menu.is_empty() {
             return self.on_menu(&heard.menu);
+        }
+        // A recorded notice or a prompt to key in what only the user knows
+        // ("enter your account number"): wait for a person or the options;
+        // asked a third time, ask for a person; then give up.
+        if heard.automated && !heard.question && !heard.greeting {
+            let seen = self.menus.entry("prompt".into()).or_insert(0);
+            *seen += 1;
+            return match *seen {
+                1 | 2 => Action::Silent,
+                3 => {
+                    self.pressed_zero = true;
+                    Action::Digits("0".into())
+                }
+                _ => {
+                    self.phase = Phase::Done;
+                    Action::End("The phone system asked for details only the user has; no way through to a person.".into())
+                }
+            };
         }
         if lower.trim_matches(|c: char| !c.is_alphanumeric()) == "beep" {
             return Action::Silent;
@@ -445,7 +487,7 @@ impl Dialogue {
         }
         // An offered slot or price for a booking, even asked as a question
         // ("I can do Friday at noon, is that okay?"): take it.
-        let offer = when.has_day() || when.time.is_some() || priced;
+        let offer = when.time.is_some() || priced || (when.has_day() && offers_a_day(&lower));
         let bookable = matches!(
             self.plan.task_kind,
             TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Quote | TaskKind::Ordering
@@ -546,6 +588,7 @@ impl Dialogue {
             Some(true) => {
                 self.phase = Phase::Talking;
                 self.accepted.push(amount);
+                self.committed = amount;
                 self.agreed.push(format!("a price of {price}"));
                 Action::Say(format!("Thank you for waiting. {} approves {price}, so please go ahead.", self.user))
             }
@@ -572,6 +615,39 @@ fn exposure_reason(e: &Exposure, amount: &str, limit: &str, task_limit: bool) ->
     let whose = if task_limit { "your limit" } else { "what the assistant may approve on its own" };
     let more = if e.open { " (it may come to more)" } else { "" };
     format!("They quoted {amount}{more}, which is above {whose} of {limit}.")
+}
+
+/// Whether a day named without a time is offered ("we can see you
+/// tomorrow", "Friday's free") rather than mentioned ("we're busy today",
+/// "Tomorrow's no good").
+fn offers_a_day(lower: &str) -> bool {
+    let offered = has_any(
+        lower,
+        &[
+            "can do",
+            "could do",
+            "can see",
+            "could see",
+            "can fit",
+            "could fit",
+            "squeeze",
+            "available",
+            "opening",
+            "free",
+            "open slot",
+            "how about",
+            "what about",
+            "works",
+            "would work",
+            "we have",
+            "i have",
+            "i've got",
+            "we've got",
+            "there's",
+        ],
+    );
+    let not = has_any(lower, &["busy", "no good", "not ", "n't", "no ", "full", "booked up", "closed", "off"]);
+    offered && !not
 }
 
 /// Whether a reply says yes to what we asked ("yes", "that's right").
@@ -748,6 +824,57 @@ mod tests {
     }
 
     #[test]
+    fn a_number_that_is_not_surely_a_price_is_no_offer() {
+        for line in [
+            "We've got 2 hygienists on staff.",
+            "Oh, and one more thing.",
+            "Give me two ticks.",
+            "Hmm, let me see, 3 of us are off.",
+            "We're really busy today.",
+            "Tomorrow's no good, I'm afraid.",
+        ] {
+            let mut d = talking();
+            let action = d.on_human(line);
+            assert!(!says(&action).contains("book it"), "{line}: {action:?}");
+            assert!(d.agreed.is_empty(), "{line}: {:?}", d.agreed);
+        }
+        // Asked what it costs, a bare number is the answer.
+        let mut d = quote_call();
+        assert!(d.last_said.as_deref().is_some_and(|l| l.contains("quote")), "{:?}", d.last_said);
+        assert!(matches!(d.on_human("Two hundred even."), Action::Say(t) if t.contains("book it")));
+        assert_eq!(d.committed, 200.0);
+    }
+
+    #[test]
+    fn a_charge_added_later_counts_with_what_was_already_agreed() {
+        // Within the limit, then a fee on top that takes it past: the user decides.
+        for (first, later, total) in [
+            ("It'd be 220 for the whole job.", "Oh, and there's a $40 call-out fee on top.", 260.0),
+            ("We can do it for $200.", "Plus another 80 for the materials.", 280.0),
+            ("Two hundred dollars even.", "Oh and an extra sixty bucks for disposal.", 260.0),
+            ("$150 to start.", "And another $150 when it's done.", 300.0),
+        ] {
+            let mut d = quote_call();
+            assert!(matches!(d.on_human(first), Action::Say(t) if t.contains("book it")), "{first}");
+            let action = d.on_human(later);
+            assert_eq!(asks_user(&action), Some(total), "{first} / {later}: {action:?}");
+        }
+        // Approved past the limit, then more on top: asked again, for the whole.
+        let mut d = quote_call();
+        assert_eq!(asks_user(&d.on_human("It's $400.")), Some(400.0));
+        assert!(matches!(d.on_decision(Some(true)), Action::Say(_)));
+        assert_eq!(asks_user(&d.on_human("Oh, plus a $60 disposal fee.")), Some(460.0));
+        // A fee that keeps it within the limit is fine; a new price replaces the old.
+        let mut d = quote_call();
+        d.on_human("It'd be 150.");
+        assert!(matches!(d.on_human("Plus a 40 dollar trip fee."), Action::Say(t) if t.contains("book it")));
+        let mut d = quote_call();
+        d.on_human("It'd be 150.");
+        let action = d.on_human("Sorry, my mistake, it's 200 for that.");
+        assert!(matches!(&action, Action::Say(t) if t.contains("book it")), "{action:?}");
+    }
+
+    #[test]
     fn a_rate_or_a_price_with_more_to_come_gets_its_total_first() {
         let mut d = quote_call();
         let Action::Say(ask) = d.on_human("We charge 95 an hour.") else { panic!() };
@@ -891,6 +1018,24 @@ mod tests {
         // A fitting option, in another phrasing.
         let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
         assert_eq!(d.on_human("To schedule an appointment, press three. For billing, press four."), Action::Digits("3".into()));
+        // Options said as "Bookings, option one".
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
+        assert_eq!(d.on_human("Please choose. Cancellations, option two. Bookings, option one."), Action::Digits("1".into()));
+    }
+
+    #[test]
+    fn a_recorded_notice_or_a_prompt_for_the_users_details_is_waited_out() {
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
+        assert_eq!(d.on_human("This call may be recorded for quality and training purposes."), Action::Silent);
+        assert!(d.is_opening(), "nothing said yet");
+        let Action::SayExactly(intro) = d.on_human("Good morning, Bright Smiles, Sarah speaking.") else { panic!() };
+        assert!(intro.contains("AI assistant"), "{intro}");
+        let prompt = "Please enter your account number using your keypad, followed by the hash key.";
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
+        assert_eq!(d.on_human(prompt), Action::Silent);
+        assert_eq!(d.on_human(prompt), Action::Silent);
+        assert_eq!(d.on_human(prompt), Action::Digits("0".into()), "a person, please");
+        assert!(matches!(d.on_human(prompt), Action::End(_)), "and then give up");
     }
 
     #[test]

@@ -196,6 +196,7 @@ pub fn signals(
     let mut facts: Vec<String> = Vec::new();
     let flags = [
         (heard.hold, "they asked us to hold or are checking something"),
+        (heard.automated, "an automated system is talking"),
         (heard.transfer, "they are transferring the call"),
         (heard.greeting, "someone greeted us"),
         (heard.screener, "a call screener asks who we are"),

@@ -6,3 +6,6 @@
 pub mod money;
 pub mod reference;
 pub mod situation;
+
+#[cfg(test)]
+mod fixtures;

@@ -206,7 +206,8 @@ fn count_unit(s: &str) -> Option<Option<&'static str>> {
         | "techs" | "technicians" | "guys" | "men" | "trucks" | "cars" | "bedrooms" | "bedroom" | "bathrooms" | "bathroom"
         | "stories" | "floors" | "steps" | "square" | "sq" | "x" | "percentage" | "points" | "calls" | "rings" | "digits"
         | "letters" | "characters" | "left" | "available" | "degrees" | "am" | "pm" | "a.m" | "p.m" | "o'clock" | "oclock"
-        | "gallons" | "liters" | "litres" | "years-old" => None,
+        | "gallons" | "liters" | "litres" | "years-old" | "more" | "thing" | "things" | "moment" | "sec" | "second"
+        | "question" | "questions" | "last" | "other" | "another" => None,
         _ => return None,
     })
 }
@@ -602,6 +603,10 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
     let mut magnitude_seen = false;
     while let Some(tok) = tokens.get(j).filter(|t| is_word(t)) {
         let w = tok.text;
+        // "Oh, and ..." is no number; "two oh five" is.
+        if j == i && w == "oh" && !tokens.get(j + 1).is_some_and(|n| is_word(n) && small_word(n.text).is_some()) {
+            return None;
+        }
         if let Some(v) = small_word(w) {
             parts.push(v);
             current = Some(current.unwrap_or(0.0) + v);
@@ -1089,6 +1094,8 @@ mod tests {
             "That's 10 percent off the usual.",
             "five five five, oh one two three",
             "between 8 and 10 tomorrow morning",
+            "Oh, and one more thing.",
+            "Oh okay, oh I see.",
         ] {
             let q = read(text);
             assert!(q.charges.iter().all(|c| c.excluded), "{text}: {q:?}");
