@@ -826,10 +826,15 @@ async fn a_conducting_models_tools_are_checked_before_they_are_used() {
                 .collect();
             check(notes.iter().any(|n| n.contains("Noted (hours): Open 9 to 5")), format!("{notes:?}"))
         }),
-        case("the model ends the call", "Heads up, we're moving offices and won't take jobs this month.", None, |c| {
-            check(c.said().last().is_some_and(|l| l.contains("Thanks for letting me know")), c.all_said())?;
-            check(c.ended(), "ended")
-        }),
+        case(
+            "the model ends the call",
+            "Heads up, we're moving offices this month, so it's all a bit chaotic here.",
+            None,
+            |c| {
+                check(c.said().last().is_some_and(|l| l.contains("Thanks for letting me know")), c.all_said())?;
+                check(c.ended(), "ended")
+            },
+        ),
         case("a key pressed with no menu is refused", "Hmm, what do you think?", None, |c| {
             check(c.pressed().is_empty(), format!("{:?}", c.replies))?;
             check(c.said().len() == 2, format!("the rules' line instead: {:?}", c.replies))

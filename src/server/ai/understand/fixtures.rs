@@ -1,16 +1,21 @@
-//! The situation reader against a set of business-side utterances written
-//! without looking at it (`src/server/ai/fixtures/utterances-*.txt`), with an
-//! accuracy per label. `cargo test --features ssr --lib utterance -- --nocapture`
-//! prints it.
+//! The situation reader against sets of business-side utterances written
+//! without looking at it (`src/server/ai/fixtures/utterances-*.txt`, by
+//! four different hands, 1,899 lines, 24 labels), with an accuracy per
+//! label. `cargo test --features ssr --lib utterance -- --nocapture` prints it.
+//!
+//! Each set was measured the moment it arrived, before the reader was tuned
+//! on it: set 1 72.9%, set 2 77.3%, set 3 79.2%, set 4 84.8% (each after
+//! tuning on the sets before it). Those first figures are what to expect of
+//! phrasings nobody has seen; the reader was then tuned on each set.
 
 use super::situation::{Ask, Heard, Voicemail, hear};
 
-/// Two sets, each written blind by a different hand: the first was read
-/// (and the reader tuned on it), the second measured before any tuning.
-const SETS: [(&str, &str); 3] = [
+/// The sets, in the order they were written and measured.
+const SETS: [(&str, &str); 4] = [
     ("set 1", include_str!("../fixtures/utterances-1.txt")),
     ("set 2", include_str!("../fixtures/utterances-2.txt")),
     ("set 3", include_str!("../fixtures/utterances-3.txt")),
+    ("set 4", include_str!("../fixtures/utterances-4.txt")),
 ];
 
 /// Whether `h` reads the moment `label` names. Where the policy does the

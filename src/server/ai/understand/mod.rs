@@ -3,6 +3,7 @@
 //! summariser. Nothing here decides what to do; the engine's policy and
 //! guard do.
 
+pub mod hours;
 pub mod money;
 pub mod reference;
 pub mod situation;

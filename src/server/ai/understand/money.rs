@@ -41,6 +41,8 @@ pub struct Charge {
     /// Named as something else than what would be paid: a former or usual
     /// price next to the current one, a discount, a refund.
     pub excluded: bool,
+    /// Money coming back, not going out: a refund, a credit, a saving.
+    pub money_back: bool,
     /// Comes on top of another charge: a fee, a deposit and the rest, "plus".
     pub additive: bool,
     /// Named as the total ("so $150 in all").
@@ -183,7 +185,10 @@ fn rate_unit(s: &str) -> Option<&'static str> {
         "week" | "weekly" | "wk" => "week",
         "month" | "monthly" | "mo" => "month",
         "year" | "yearly" | "annually" | "yr" => "year",
-        "item" | "piece" | "unit" | "visit" | "session" | "room" | "pie" | "pizza" => "item",
+        "item" | "piece" | "unit" | "visit" | "session" | "room" | "pie" | "pizza" | "tire" | "tyre" | "bag" | "box"
+        | "bottle" | "dozen" | "pair" | "ticket" | "class" | "lesson" | "seat" | "panel" | "window" | "cylinder" | "lock" => {
+            "item"
+        }
         _ => return None,
     })
 }
@@ -206,14 +211,16 @@ fn count_unit(s: &str) -> Option<Option<&'static str>> {
         | "techs" | "technicians" | "guys" | "men" | "trucks" | "cars" | "bedrooms" | "bedroom" | "bathrooms" | "bathroom"
         | "stories" | "floors" | "steps" | "square" | "sq" | "x" | "percentage" | "points" | "calls" | "rings" | "digits"
         | "letters" | "characters" | "left" | "available" | "degrees" | "am" | "pm" | "a.m" | "p.m" | "o'clock" | "oclock"
-        | "gallons" | "liters" | "litres" | "years-old" | "more" | "thing" | "things" | "moment" | "sec" | "second"
-        | "question" | "questions" | "last" | "other" | "another" => None,
+        | "meg" | "megs" | "mb" | "gb" | "gig" | "gigs" | "mbps" | "gallons" | "gallon" | "liter" | "litre" | "liters"
+        | "litres" | "years-old" | "more" | "thing" | "things" | "moment" | "sec" | "second" | "question" | "questions"
+        | "last" | "other" | "another" => None,
         _ => return None,
     })
 }
 
 /// Words right before a number that make it an identifier, not a price.
 const IDENTIFIER_BEFORE: &[&str] = &[
+    "dash",
     "number",
     "no",
     "#",
@@ -316,6 +323,12 @@ const STREET: &[&str] = &[
 
 /// Words that make a bare number near them a price.
 const PRICE_WORDS: &[&str] = &[
+    "that's",
+    "thats",
+    "that'll",
+    "it'll",
+    "call-out",
+    "callout",
     "price",
     "prices",
     "priced",
@@ -471,6 +484,35 @@ const ON_TOP: &[&str] = &[
     "also",
 ];
 
+/// Words after an amount that put it on top of another ("$40 call-out
+/// fee", "$200 now and $200 when we finish").
+const ON_TOP_AFTER: &[&str] = &[
+    "on",
+    "top",
+    "deposit",
+    "upfront",
+    "up-front",
+    "down",
+    "now",
+    "later",
+    "completion",
+    "balance",
+    "fee",
+    "fees",
+    "surcharge",
+    "call-out",
+    "callout",
+    "trip",
+    "tax",
+    "tip",
+    "installment",
+    "instalment",
+    "afterwards",
+    "after",
+    "extra",
+    "more",
+];
+
 /// Words before an amount that name it the total.
 const TOTAL_BEFORE: &[&str] = &["total", "so", "altogether", "overall", "comes", "come", "grand", "all", "that's", "thats", "in"];
 
@@ -587,6 +629,14 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
     if !is_word(t) {
         return None;
     }
+    // "two-oh-nine": hundreds and a single digit.
+    if let Some((a, rest)) = t.text.split_once("-oh-")
+        && let (Some(first), Some(unit)) = (small_word(a), small_word(rest))
+        && (1.0..20.0).contains(&first)
+        && unit < 10.0
+    {
+        return Some((first * 100.0 + unit, Some(first + unit / 100.0), 1));
+    }
     // "two-fifty", "one-twenty": the shorthand in one hyphenated word.
     if let Some((a, b)) = t.text.split_once('-')
         && let (Some(first), Some(rest)) = (small_word(a), small_word(b))
@@ -601,6 +651,9 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
     let mut current: Option<f64> = None;
     let mut parts: Vec<f64> = Vec::new();
     let mut magnitude_seen = false;
+    // "three hundred and seventy-five" ends there: "three hundred and three
+    // seventy-five" is two numbers.
+    let mut after_and = false;
     while let Some(tok) = tokens.get(j).filter(|t| is_word(t)) {
         let w = tok.text;
         // "Oh, and ..." is no number; "two oh five" is.
@@ -608,9 +661,20 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
             return None;
         }
         if let Some(v) = small_word(w) {
+            // "seven seven two", "five five one": digits spelled out, not a sum.
+            if v < 10.0 && parts.last().is_some_and(|p| *p < 10.0) && !magnitude_seen {
+                return None;
+            }
             parts.push(v);
             current = Some(current.unwrap_or(0.0) + v);
             j += 1;
+            // After the "and" one group: "and twenty five", not "and three seventy-five".
+            let tens_then_unit = v >= 20.0
+                && v % 10.0 == 0.0
+                && tokens.get(j).and_then(|n| small_word(n.text)).is_some_and(|u| u > 0.0 && u < 10.0);
+            if after_and && !tens_then_unit {
+                break;
+            }
             continue;
         }
         match w {
@@ -631,7 +695,18 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
                 parts.clear();
                 j += 1;
             }
-            "and" if current.is_some() && tokens.get(j + 1).is_some_and(|n| small_word(n.text).is_some()) => j += 1,
+            // "between three hundred and three seventy-five": the "and" of a
+            // range, the next number a shorthand of its own.
+            "and"
+                if current.is_some()
+                    && magnitude_seen
+                    && tokens.get(j + 1).is_some_and(|n| small_word(n.text).is_some())
+                    && !(tokens.get(j + 1).and_then(|n| small_word(n.text)).is_some_and(|v| v < 20.0)
+                        && tokens.get(j + 2).and_then(|n| small_word(n.text)).is_some_and(|v| v >= 10.0)) =>
+            {
+                after_and = true;
+                j += 1;
+            }
             _ => break,
         }
     }
@@ -731,7 +806,9 @@ fn not_money(tokens: &[Token<'_>], first: usize, last: usize, value: f64) -> Opt
     // "number 4", and "number is 4", "order number: 4".
     let named = if matches!(b1, "is" | ":" | "was" | "will" | "be" | "'s" | "=") { before(2) } else { b1 };
     let named = if named == "be" { before(3) } else { named };
-    if IDENTIFIER_BEFORE.contains(&named) || (b1 == "of" && matches!(before(2), "party" | "group" | "table" | "family")) {
+    if IDENTIFIER_BEFORE.contains(&named)
+        || (b1 == "of" && matches!(before(2), "party" | "group" | "groups" | "table" | "tables" | "family" | "parties"))
+    {
         // "in 3 days" is a count, "in 2026" a year: either way not a price,
         // unless a currency follows ("number 2 is $40" is read at the $).
         return Some(None);
@@ -757,11 +834,49 @@ fn not_money(tokens: &[Token<'_>], first: usize, last: usize, value: f64) -> Opt
                 | "between"
                 | "noon"
         )
-        && !PRICE_WORDS.iter().any(|w| (1..=4).any(|k| before(k) == *w))
+        && !PRICE_WORDS.iter().any(|w| (2..=4).any(|k| before(k) == *w))
+        && count_unit(after(1)).is_none()
     {
         return Some(None);
     }
     if small_hour && matches!(after(1), "in" | "tomorrow" | "tonight" | "today" | "this" | "on") {
+        return Some(None);
+    }
+    // "twenty past eleven": the minutes of a time.
+    if matches!(after(1), "past" | "to" | "after" | "til")
+        && small_word(after(2)).is_some_and(|h| (1.0..=12.0).contains(&h))
+        && value < 60.0
+    {
+        return Some(None);
+    }
+    // "we're at 4410 Geary": where they are.
+    if b1 == "at" && value >= 100.0 && matches!(before(2), "we're" | "located" | "based" | "now" | "is" | "we") {
+        return Some(None);
+    }
+    // "11 a.m.", "eleven p.m."
+    if small_hour && matches!(after(1), "a" | "p") && after(2) == "." && after(3) == "m" {
+        return Some(None);
+    }
+    // Times said in words: "quarter past eight", "twenty to three", "half
+    // five", "nine o'clock", "seven-thirty", "eight fifteen", "at 5.30".
+    if small_hour
+        && ((matches!(b1, "past" | "to" | "after")
+            && matches!(before(2), "quarter" | "half" | "ten" | "twenty" | "five" | "twenty-five"))
+            || b1 == "half"
+            || matches!(after(1), "o'clock" | "oclock"))
+    {
+        return Some(None);
+    }
+    if clock_words(tokens, first, last) {
+        return Some(None);
+    }
+    if t.kind == TokenKind::Number
+        && let Some((h, m)) = t.text.split_once('.')
+        && m.len() == 2
+        && h.parse::<u32>().is_ok_and(|h| (1..=12).contains(&h))
+        && m.parse::<u32>().is_ok_and(|m| m < 60)
+        && matches!(b1, "at" | "by" | "until" | "till" | "til" | "around" | "from" | "after" | "before")
+    {
         return Some(None);
     }
     if (1.0..=31.0).contains(&value) && value.fract() == 0.0 {
@@ -803,12 +918,20 @@ fn not_money(tokens: &[Token<'_>], first: usize, last: usize, value: f64) -> Opt
             return Some(None);
         }
     }
+    // "three and a half hours".
+    if after(1) == "and" && after(2) == "a" && after(3) == "half" && count_unit(after(4)).is_some() {
+        return Some(count_unit(after(4)).flatten());
+    }
     // Counts and measures: "3 hours", "4 people", "10 percent".
     if let Some(unit) = count_unit(after(1)) {
         return Some(unit);
     }
-    if let Some(unit) = count_unit(after(2)).filter(|_| matches!(after(1), "more" | "extra" | "additional" | "full" | "business"))
-    {
+    if let Some(unit) = count_unit(after(2)).filter(|_| {
+        matches!(
+            after(1),
+            "more" | "extra" | "additional" | "full" | "business" | "working" | "linear" | "square" | "cubic" | "-"
+        )
+    }) {
         return Some(unit);
     }
     // Addresses: "400 Main Street".
@@ -816,6 +939,89 @@ fn not_money(tokens: &[Token<'_>], first: usize, last: usize, value: f64) -> Opt
         return Some(None);
     }
     None
+}
+
+/// Whether the words at `first..=last` say a clock time: an hour and its
+/// minutes ("seven-thirty", "eight fifteen", "four-fifteen"). On the
+/// quarter hours always (unless money is talked about right before them);
+/// at other minutes ("ten-forty") when a day, a time of day or "at" is near.
+fn clock_words(tokens: &[Token<'_>], first: usize, last: usize) -> bool {
+    let hour = |w: &str| small_word(w).filter(|h| (1.0..=12.0).contains(h) && h.fract() == 0.0);
+    let minutes = |w: &str| -> Option<f64> {
+        match w.split_once('-') {
+            Some(("oh", u)) => small_word(u).filter(|u| *u < 10.0),
+            Some((t, u)) => Some(small_word(t)? + small_word(u)?).filter(|m| *m > 20.0 && *m < 60.0),
+            None => small_word(w).filter(|m| (10.0..60.0).contains(m)),
+        }
+    };
+    let (h, m) = if first == last {
+        let Some((a, b)) = tokens[first].text.split_once('-') else { return false };
+        match (hour(a), minutes(b)) {
+            (Some(h), Some(m)) => (h, m),
+            _ => return false,
+        }
+    } else if last == first + 1 {
+        match (hour(tokens[first].text), minutes(tokens[last].text)) {
+            (Some(h), Some(m)) => (h, m),
+            _ => return false,
+        }
+    } else {
+        return false;
+    };
+    let _ = h;
+    let before = |k: usize| if first >= k { text_at(tokens, first - k) } else { "" };
+    let priced = (1..=3).any(|k| {
+        matches!(
+            before(k),
+            "cost" | "costs" | "price" | "priced" | "charge" | "pay" | "total" | "fee" | "rate" | "runs" | "comes"
+        )
+    });
+    if priced {
+        return false;
+    }
+    if m % 15.0 == 0.0 {
+        return true;
+    }
+    // "two-oh-nine a night" is a rate.
+    let after = |k: usize| text_at(tokens, last + k);
+    if matches!(after(1), "a" | "an" | "per" | "each") && rate_unit(after(2)).is_some() {
+        return false;
+    }
+    let time_near = tokens.iter().any(|t| {
+        matches!(
+            t.text,
+            "today"
+                | "tomorrow"
+                | "tonight"
+                | "morning"
+                | "afternoon"
+                | "evening"
+                | "monday"
+                | "tuesday"
+                | "wednesday"
+                | "thursday"
+                | "friday"
+                | "saturday"
+                | "sunday"
+                | "am"
+                | "pm"
+                | "o'clock"
+                | "appointment"
+                | "slot"
+                | "january"
+                | "february"
+                | "march"
+                | "april"
+                | "june"
+                | "july"
+                | "august"
+                | "september"
+                | "october"
+                | "november"
+                | "december"
+        ) || (t.text.len() > 4 && t.text.ends_with("th") && t.text.chars().all(|c| c.is_ascii_alphabetic()))
+    });
+    time_near || matches!(before(1), "at" | "around" | "by" | "or" | "till" | "until" | "from")
 }
 
 /// Reads every price in `text`.
@@ -827,7 +1033,19 @@ pub fn read(text: &str) -> Quote {
         || tokens.iter().any(|t| word_currency(t.text).is_some());
     quote.open_addition = OPEN_PRICE.iter().any(|p| crate::server::ai::rules::text::has_word(&lower, p));
     let mut i = 0;
+    let digit = |k: usize| tokens.get(k).is_some_and(|t| is_word(t) && small_word(t.text).is_some_and(|v| v < 10.0));
     while i < tokens.len() {
+        // Digits spelled one by one ("seven seven two", "five, five, one"):
+        // a number being read out, never a price.
+        let next = if tokens.get(i + 1).is_some_and(|t| t.text == ",") { i + 2 } else { i + 1 };
+        if digit(i) && digit(next) {
+            let mut k = next;
+            while digit(k) || (tokens.get(k).is_some_and(|t| t.text == ",") && digit(k + 1)) {
+                k += 1;
+            }
+            i = k;
+            continue;
+        }
         let Some(charge_end) = read_charge(&tokens, i, has_price_words, &mut quote) else {
             i += 1;
             continue;
@@ -838,7 +1056,7 @@ pub fn read(text: &str) -> Quote {
     // when a current one is there.
     let current = quote.charges.iter().filter(|c| !c.excluded).count();
     if current == 0 {
-        for c in &mut quote.charges {
+        for c in quote.charges.iter_mut().filter(|c| !c.money_back) {
             c.excluded = false;
         }
     }
@@ -876,7 +1094,7 @@ fn read_charge(tokens: &[Token<'_>], i: usize, price_talk: bool, quote: &mut Quo
             if matches!(unit_after, "cents" | "cent" | "pence" | "p") {
                 amount += cents / 100.0;
                 last = at + len;
-            } else if at == last + 1 && count_unit(unit_after).is_none() && !matches!(unit_after, "a" | "an" | "per" | "for") {
+            } else if at == last + 1 && count_unit(unit_after).is_none() && !matches!(unit_after, "a" | "an" | "per") {
                 amount += cents / 100.0;
                 last = at + len - 1;
             }
@@ -885,6 +1103,16 @@ fn read_charge(tokens: &[Token<'_>], i: usize, price_talk: bool, quote: &mut Quo
         amount /= 100.0;
         currency = Some("USD");
         last += 1;
+    }
+    // "three and a half hours".
+    if currency.is_none()
+        && text(last + 1) == "and"
+        && text(last + 2) == "a"
+        && text(last + 3) == "half"
+        && count_unit(text(last + 4)).is_some()
+    {
+        amount += 0.5;
+        last += 3;
     }
     let explicit = currency.is_some();
     if !explicit && let Some(unit) = not_money(tokens, first, last, amount) {
@@ -896,14 +1124,23 @@ fn read_charge(tokens: &[Token<'_>], i: usize, price_talk: bool, quote: &mut Quo
     // A range: "200 to 300", "$200-$300", "between 200 and 300", "two to three hundred".
     let joiner = text(last + 1);
     let ranged = matches!(joiner, "to" | "-" | "–" | "or")
-        || (joiner == "and" && tokens[..first].iter().rev().take(3).any(|t| t.text == "between"));
+        || (joiner == "and"
+            && tokens[..first]
+                .iter()
+                .rev()
+                .filter(|t| !matches!(t.text, "uh" | "um" | "er" | "like" | "," | "say" | "i'd" | "you're" | "looking" | "at"))
+                .take(3)
+                .any(|t| t.text == "between"));
     if ranged {
         let next = last + 2;
         let next_start = if symbol_currency(text(next)).is_some() { next + 1 } else { next };
         if let Some((high, _, high_len)) = number_at(tokens, next_start) {
             let mut from = amount;
             // "two to three hundred": the first takes the second's magnitude.
-            if from < 10.0 && high >= 100.0 && high % 100.0 == 0.0 && high / 100.0 < 10.0 {
+            // "thirty-four to thirty-eight hundred": 3,400 to 3,800.
+            let hundreds = from < 10.0 && high >= 100.0 && high % 100.0 == 0.0 && high / 100.0 < 10.0;
+            let thousands = (10.0..100.0).contains(&from) && high >= 1000.0 && high % 100.0 == 0.0 && from * 100.0 <= high;
+            if hundreds || thousands {
                 from *= 100.0;
             }
             let high_last = next_start + high_len - 1;
@@ -937,10 +1174,16 @@ fn read_charge(tokens: &[Token<'_>], i: usize, price_talk: bool, quote: &mut Quo
         per = Some("item");
         last += 1;
     }
-    let window = |from: usize, to: usize| -> Vec<&str> { (from..to.min(tokens.len())).map(|k| tokens[k].text).collect() };
+    let window = |from: usize, to: usize| -> Vec<&str> {
+        (from..to.min(tokens.len())).map(|k| tokens[k].text.trim_end_matches("'s").trim_end_matches("’s")).collect()
+    };
     let before: Vec<&str> = window(first.saturating_sub(4), first);
     let near_after: Vec<&str> = window(last + 1, last + 5);
-    let cued = per.is_some() || before.iter().chain(near_after.iter()).any(|w| PRICE_WORDS.contains(w)) || price_talk;
+    // "18.50", "sixty-four ninety-nine": dollars and cents are money.
+    let cents = amount.fract() != 0.0
+        && tokens[start].kind == TokenKind::Number
+        && tokens[start].text.split_once('.').is_some_and(|(_, c)| c.len() == 2 && !ambiguous);
+    let cued = per.is_some() || cents || before.iter().chain(near_after.iter()).any(|w| PRICE_WORDS.contains(w)) || price_talk;
     let certainty = if currency.is_some() {
         Certainty::Explicit
     } else if cued {
@@ -949,16 +1192,30 @@ fn read_charge(tokens: &[Token<'_>], i: usize, price_talk: bool, quote: &mut Quo
         Certainty::Bare
     };
     let before2: Vec<&str> = window(first.saturating_sub(3), first);
-    let excluded = before2.iter().any(|w| NOT_NOW_BEFORE.contains(w))
-        || matches!(
-            text(last + 1),
-            "off" | "discount" | "cheaper" | "less" | "back" | "credit" | "refund" | "saving" | "savings"
-        );
-    let additive = before2.iter().any(|w| ON_TOP.contains(w)) || near_after.iter().take(3).any(|w| ON_TOP.contains(w));
-    let total = before2.iter().any(|w| TOTAL_BEFORE.contains(w)) && !additive;
+    let money_back = before2.iter().any(|w| {
+        matches!(
+            *w,
+            "refund" | "refunded" | "refunding" | "credit" | "credited" | "back" | "save" | "saving" | "savings" | "discount"
+        )
+    }) || matches!(text(last + 1), "off" | "discount" | "back" | "credit" | "refund" | "saving" | "savings");
+    let excluded =
+        money_back || before2.iter().any(|w| NOT_NOW_BEFORE.contains(w)) || matches!(text(last + 1), "cheaper" | "less");
+    // "plus $40", "another 150" say this one comes on top; "$40 call-out
+    // fee", "$200 now" too. "400 plus tax" does not ("plus" after an
+    // amount adds what follows it).
+    // "... and labor's 140": a second part of the same bill.
+    let another_part = first >= 2
+        && (text(first - 1).ends_with("'s") || matches!(text(first - 1), "is" | "are"))
+        && (first >= 2 && matches!(text(first - 2), "and" | "plus") || first >= 3 && matches!(text(first - 3), "and" | "plus"));
+    let additive =
+        another_part || before2.iter().any(|w| ON_TOP.contains(w)) || near_after.iter().take(3).any(|w| ON_TOP_AFTER.contains(w));
+    // "..., so thirty-six": named the total right before it, whatever came earlier.
+    let total_right_before = first >= 1 && matches!(text(first - 1), "so" | "total" | "altogether" | "overall");
+    let additive = additive && !total_right_before;
+    let total = total_right_before || before2.iter().any(|w| TOTAL_BEFORE.contains(w)) && !additive;
     let floor = before2.iter().any(|w| matches!(*w, "least" | "minimum" | "starting" | "starts" | "from"))
         || matches!((text(last + 1), text(last + 2)), ("and", "up") | ("or", "more") | ("plus", "") | ("minimum", _));
-    quote.charges.push(Charge { amount, low, ambiguous, currency, per, certainty, excluded, additive, total, floor });
+    quote.charges.push(Charge { amount, low, ambiguous, currency, per, certainty, excluded, money_back, additive, total, floor });
     Some(last)
 }
 
@@ -986,6 +1243,8 @@ mod tests {
             ("Total is 89.50", 89.5),
             ("I'll make it 260 for you.", 260.0),
             ("Best I can do is 300.", 300.0),
+            ("That's 18.50.", 18.5),
+            ("The ceramic ones cost sixty-four ninety-nine.", 64.99),
         ] {
             assert_eq!(amount(text), Some(expected), "{text}");
             assert!(exposure(text).unwrap().1, "a price word makes it certain: {text}");
@@ -1005,6 +1264,11 @@ mod tests {
             ("one twenty-five an hour", 125.0),
             ("The fee is twenty-five dollars.", 25.0),
             ("ninety-nine ninety-five for the package", 99.95),
+            ("a hundred and fifty bucks", 150.0),
+            ("a hundred and twenty five for the visit", 125.0),
+            ("two hundred and three, plus tax", 203.0),
+            ("between three hundred and three seventy-five, depends on the oven", 375.0),
+            ("you're looking at between thirty-four and thirty-eight hundred installed", 3800.0),
         ] {
             assert_eq!(amount(text), Some(expected), "{text}");
         }
@@ -1096,6 +1360,19 @@ mod tests {
             "between 8 and 10 tomorrow morning",
             "Oh, and one more thing.",
             "Oh okay, oh I see.",
+            "Seven-thirty I'm full, I can do quarter past eight.",
+            "Okay, four people, December ninth, eight-fifteen, under Nair.",
+            "Monday the fourteenth, four-fifteen.",
+            "We shut at half five.",
+            "See you at nine o'clock.",
+            "see you at 5.30 then",
+            "Friday I have ten-forty or two-fifteen.",
+            "Monday the 30th at twenty past eleven with Dr. Shah.",
+            "Just a reminder we moved, we're at 4410 Geary now, suite 200, second floor.",
+            "Nine-forty on the eighth, then.",
+            "I can put a credit of 25 dollars on the next bill.",
+            "We'll refund the 38.50 to her card.",
+            "It'll take three to five working days.",
         ] {
             let q = read(text);
             assert!(q.charges.iter().all(|c| c.excluded), "{text}: {q:?}");

@@ -153,6 +153,8 @@ const VOICEMAIL: &[&str] = &[
     "voice message",
     "record whatever",
     "know what to do",
+    "after the bip",
+    "at the bip",
 ];
 
 /// A greeting that says nobody is there, and that they will call back.
@@ -183,6 +185,15 @@ const AWAY: &[&str] = &[
     "not by the phone",
     "away from the phone",
     "we're frying",
+    "nobody here to pick up",
+    "not at the phone",
+    "with patients",
+    "nobody here",
+    "no one here to",
+    "no one available",
+    "nobody available",
+    "under a sink",
+    "on a job",
 ];
 const CALL_YOU_BACK: &[&str] = &[
     "ring you back",
@@ -202,6 +213,11 @@ const CALL_YOU_BACK: &[&str] = &[
     "call you straight back",
     "pick it up",
     "holler back",
+    "we call back",
+    "i call you",
+    "call you right back",
+    "will call you",
+    "we'll call you",
 ];
 
 /// Words of a mailbox, and of one that takes no message.
@@ -251,6 +267,7 @@ const MAILBOX_CANNOT: &[&str] = &[
     "packed",
     "not taking",
     "no longer accepting",
+    "jammed",
 ];
 const MAILBOX_UNAVAILABLE: &[&str] = &[
     "cannot accept messages",
@@ -284,6 +301,15 @@ const MAILBOX_UNAVAILABLE: &[&str] = &[
     "will not be able to leave",
     "won't be able to leave",
     "not be able to leave a message",
+    "don't bother recording",
+    "voicemail service for this number is",
+    "voicemail service is currently unavailable",
+    "voicemail service is unavailable",
+    "does not have a voice mailbox",
+    "doesn't have a voice mailbox",
+    "not have voicemail",
+    "does not have voicemail",
+    "not accepting voice messages",
 ];
 
 const HOLD: &[&str] = &[
@@ -292,7 +318,6 @@ const HOLD: &[&str] = &[
     "hold on",
     "hang on",
     "hold the line",
-    "hold for",
     "can you hold",
     "could you hold",
     "one moment",
@@ -374,6 +399,13 @@ const HOLD: &[&str] = &[
     "going to check",
     "go and check",
     "go check",
+    "hang tight",
+    "momentito",
+    "mind waiting",
+    "i'll check the",
+    "let me go and ask",
+    "let me go",
+    "i check",
 ];
 
 const TRANSFER: &[&str] = &[
@@ -435,6 +467,12 @@ const TRANSFER: &[&str] = &[
     "redirecting your call",
     "send you over to",
     "send you through to",
+    "put you to",
+    "connect your call",
+    "get you over to",
+    "switch you to",
+    "put you thru",
+    "thru to",
 ];
 
 const GREETING: &[&str] = &[
@@ -504,6 +542,10 @@ const SCREENER: &[&str] = &[
     "screen her calls",
     "purpose of the call",
     "in connection with",
+    "whats it about",
+    "what's it about",
+    "before i pass you",
+    "before i put you through",
 ];
 
 const REPEAT: &[&str] = &[
@@ -562,6 +604,11 @@ const REPEAT: &[&str] = &[
     "talk am again",
     "say am again",
     "catch a word",
+    "louder",
+    "go back over",
+    "didnt get",
+    "faint",
+    "very low",
 ];
 
 /// Short utterances made only of these words ask us to say it again
@@ -656,6 +703,16 @@ const WRONG_NUMBER: &[&str] = &[
     "this is my cell",
     "my cell phone",
     "my mobile",
+    "common mix-up",
+    "muddled",
+    "never been a",
+    "this line belongs to",
+    "had this number before",
+    "had this number",
+    "don't know a",
+    "don't know any",
+    "no, this is a",
+    "no this is a",
 ];
 
 /// "You want the Thai place next door": the business is elsewhere.
@@ -691,16 +748,6 @@ const CLOSED: &[&str] = &[
     "shut till",
     "about to close",
     "closing up",
-    "call back",
-    "call us back",
-    "call again",
-    "try again later",
-    "try again tomorrow",
-    "try tomorrow",
-    "try us again",
-    "try back",
-    "ring back",
-    "phone back",
     "office is closed",
     "closed at the moment",
     "outside of our",
@@ -709,7 +756,6 @@ const CLOSED: &[&str] = &[
     "out of hours",
     "not open",
     "locking up",
-    "try again first thing",
     "not a good time",
     "phones reopen",
     "reopen",
@@ -722,11 +768,49 @@ const CLOSED: &[&str] = &[
     "doesn't open on",
     "don't open on",
     "not open today",
+    "annual leave",
+    "on leave until",
+    "on holiday until",
+    "shut early",
+    "is close",
+    "has closed for",
+];
+
+/// Asked to call back: unless it is a condition ("call us back if it
+/// rattles"), an open offer ("call us back anytime") or what they do ("we
+/// always call back").
+const CALL_BACK_ASK: &[&str] = &[
+    "call back",
+    "call us back",
+    "call again",
+    "try again later",
+    "try again tomorrow",
+    "try tomorrow",
+    "try us again",
+    "try back",
+    "ring back",
+    "phone back",
+    "try again first thing",
 ];
 
 /// Asking to be called, and when: together, "call back later".
-const CALL_US: &[&str] =
-    &["give us a buzz", "give us a ring", "give us a call", "ring us", "call us", "phone us", "try us", "try again"];
+const CALL_US: &[&str] = &[
+    "give us a buzz",
+    "give us a ring",
+    "give us a call",
+    "ring us",
+    "call us",
+    "phone us",
+    "try us",
+    "try again",
+    "give me a shout",
+    "give us a shout",
+    "call after",
+    "ring again",
+    "contact us",
+    "you call",
+    "call me",
+];
 const LATER: &[&str] = &[
     "after",
     "later",
@@ -762,7 +846,6 @@ const FAREWELL: &[&str] = &[
     "catch ya",
     "catch ya later",
     "catch you later",
-    "later",
     "have a good day",
     "have a great day",
     "have a good one",
@@ -796,6 +879,8 @@ const FAREWELL: &[&str] = &[
     "mind how you go",
     "that's you",
     "that's you sorted",
+    "see you later",
+    "laters",
 ];
 
 const REFUSAL: &[&str] = &[
@@ -861,7 +946,22 @@ const REFUSAL: &[&str] = &[
 ];
 
 /// "Fully booked" refuses; "we're not fully booked" does not.
-const FULL: &[&str] = &["fully booked", "booked solid", "booked up", "no space", "no room", "no spaces", "all booked up"];
+const FULL: &[&str] = &[
+    "fully booked",
+    "booked solid",
+    "booked up",
+    "no space",
+    "no room",
+    "no spaces",
+    "all booked up",
+    "are full",
+    "we're full",
+    "completely full",
+    "totally full",
+    "full up",
+    "no tables",
+    "no table",
+];
 
 /// "We don't deliver", "we can't take bookings", "we're not able to hold
 /// tables": a business saying what it will not do.
@@ -1010,6 +1110,12 @@ const HOSTILE: &[&str] = &[
     "don't phone",
     "no disturb me",
     "are you having a laugh",
+    "clowns",
+    "pathetic",
+    "for crying out loud",
+    "bother someone else",
+    "come find you",
+    "you people",
 ];
 
 /// Words for what a caller might be instead of a person.
@@ -1050,6 +1156,9 @@ const NOT_A_PERSON: &[&str] = &[
     "actual",
     "voice assistant",
     "human being",
+    "chat gpt",
+    "an a i",
+    "a i",
 ];
 /// Who "it" is, in a question about what is calling.
 const ABOUT_THE_CALLER: &[&str] = &[
@@ -1130,6 +1239,8 @@ const WHO_IS_CALLING: &[&str] = &[
     "which office",
     "who're you ringing",
     "ringing on behalf",
+    "are you from",
+    "you from the",
 ];
 
 const NAME: &[&str] = &[
@@ -1175,6 +1286,11 @@ const NAME: &[&str] = &[
     "name is?",
     "client's name",
     "patient's name",
+    "name of customer",
+    "name of the",
+    "passenger's name",
+    "guest's name",
+    "name as it appears",
 ];
 
 const SPELLING: &[&str] = &[
@@ -1194,6 +1310,8 @@ const SPELLING: &[&str] = &[
     "phonetic",
     "letter at a time",
     "one letter",
+    "phonetically",
+    "character at a time",
 ];
 
 const CALLBACK: &[&str] = &[
@@ -1238,6 +1356,9 @@ const CALLBACK: &[&str] = &[
     "get you once",
     "reach you once",
     "number can we",
+    "telephone number",
+    "return your call",
+    "daytime telephone",
 ];
 
 const PARTY: &[&str] = &[
@@ -1281,6 +1402,9 @@ const PARTY: &[&str] = &[
     "in your party",
     "in the party",
     "how many you dey",
+    "how many person",
+    "few of you",
+    "for one person or",
 ];
 
 const WHEN: &[&str] = &[
@@ -1329,6 +1453,10 @@ const WHEN: &[&str] = &[
     "what day were you",
     "were you wanting",
     "day were you",
+    "when is the",
+    "how soon",
+    "which slot",
+    "would you prefer",
 ];
 
 /// Private data: asked for, never given.
@@ -1390,6 +1518,14 @@ const PAYMENT_OR_IDENTITY: &[&str] = &[
     "bvn",
     "card you'll be paying",
     "long number",
+    "what card",
+    "card would you like",
+    "iban",
+    "swift code",
+    "take the card",
+    "how would you like to pay",
+    "how will you be paying",
+    "how are you paying",
 ];
 
 /// The shapes of a request in a statement ("I'll need ...", "can I grab ...").
@@ -1450,10 +1586,10 @@ const ANYTHING_ELSE: &[&str] = &[
     "owt else",
     "that it for you",
     "that it?",
+    "something more",
 ];
 
 const STILL_THERE: &[&str] = &[
-    "still there",
     "you there",
     "are you there",
     "anyone there",
@@ -1481,6 +1617,14 @@ const STILL_THERE: &[&str] = &[
     "still hanging on",
     "hanging on?",
     "on the other end",
+    "did the call cut out",
+    "call drop",
+    "line go dead",
+    "you are there?",
+    "hallo?",
+    "you still there",
+    "are you still there",
+    "still there?",
 ];
 
 const PERMISSION: &[&str] = &[
@@ -1534,6 +1678,12 @@ const PERMISSION: &[&str] = &[
     "write your name down",
     "booking that for",
     "can?",
+    "can i book",
+    "shall i book",
+    "proceed with",
+    "would you like us to",
+    "like us to proceed",
+    "go ahead with",
 ];
 
 const PURPOSE: &[&str] = &[
@@ -1684,8 +1834,13 @@ fn closed(lower: &str) -> bool {
             return false;
         }
         // "Give us a buzz after two", "ring us tomorrow".
-        let call_later = has_any(sentence, CALL_US) && has_any(sentence, LATER);
-        let said = call_later || CLOSED.iter().any(|c| has_any(sentence, &[c]) && !negated(sentence, c));
+        let call_later = has_any(sentence, CALL_US) && has_any(sentence, LATER) && !has_any(sentence, &["if"]);
+        let conditional = has_any(sentence, &["if", "anytime", "any time", "whenever"])
+            || ["we ", "we'll ", "we will ", "always ", "i'll ", "i will ", "you can "]
+                .iter()
+                .any(|who| CALL_BACK_ASK.iter().any(|c| sentence.contains(&format!("{who}{c}"))));
+        let asked_later = !conditional && (call_later || has_any(sentence, CALL_BACK_ASK));
+        let said = asked_later || CLOSED.iter().any(|c| has_any(sentence, &[c]) && !negated(sentence, c));
         let but_offered = sentence.split(" but ").nth(1).is_some_and(|rest| {
             has_any(rest, &["free", "available", "open", "works", "can do", "could do", "have", "got", "is good", "fine"])
         });
@@ -1715,11 +1870,21 @@ fn no_such_person(text: &str) -> bool {
 fn this_is_not(lower: &str) -> bool {
     lower.split(['.', '!', ';', '\n']).any(|sentence| {
         let s = sentence.trim_start_matches(|c: char| !c.is_alphanumeric());
-        let s = ["nope, ", "no, ", "no ", "nah, ", "nah ", "sorry, ", "uh, ", "um, "]
+        let s = ["nope, ", "no, ", "no ", "nah, ", "nah ", "sorry, ", "uh, ", "um, ", "i'm afraid ", "i think "]
             .iter()
             .fold(s, |s, p| s.strip_prefix(p).unwrap_or(s));
-        (s.starts_with("this is ") || s.starts_with("you've rung ") || s.starts_with("you've called "))
-            && (s.contains(", not ") || s.contains(" not the "))
+        let reached = [
+            "this is ",
+            "you've rung ",
+            "you've called ",
+            "you've reached ",
+            "you are calling ",
+            "you're calling ",
+            "ur calling ",
+        ];
+        let we_are_not =
+            (s.starts_with("we're not ") || s.starts_with("we are not ")) && (s.contains(", we're ") || s.contains(", we are "));
+        we_are_not || (reached.iter().any(|r| s.starts_with(r)) && (s.contains(", not ") || s.contains(" not the ")))
     })
 }
 
@@ -1753,7 +1918,8 @@ fn misheard_key(word: &str) -> Option<&'static str> {
     }
 }
 
-const PRESS: &[&str] = &["press", "dial", "push", "select", "enter", "hit", "key", "touch", "option"];
+const PRESS: &[&str] =
+    &["press", "dial", "push", "select", "enter", "hit", "key", "touch", "option", "oprima", "marque", "pulse", "tap"];
 
 /// An automated system talking: a menu's introduction, or a prompt to key
 /// something in ("enter your claim number using your keypad").
@@ -1786,8 +1952,12 @@ const AUTOMATED: &[&str] = &[
     "on your keypad",
     "select from the following",
     "from the following",
+    "dial it at any time",
+    "partys extension",
+    "press the number",
+    "matches your reason",
 ];
-const OPTION_CUE: &[&str] = &["for", "to", "if"];
+const OPTION_CUE: &[&str] = &["for", "to", "if", "para"];
 
 /// The options of a phone menu in `lower`, in any usual phrasing: "press 2
 /// for appointments", "for billing, press 1", "to reach the pharmacy,
@@ -1803,7 +1973,7 @@ pub fn menu_options(lower: &str) -> Vec<MenuOption> {
         for (n, &at) in verbs.iter().enumerate() {
             // "press the pound key", "key in 4".
             let mut k = at + 1;
-            while words.get(k).is_some_and(|w| matches!(*w, "the" | "in" | "number")) {
+            while words.get(k).is_some_and(|w| matches!(*w, "the" | "in" | "number" | "el" | "número" | "numero")) {
                 k += 1;
             }
             let next_verb = verbs.get(n + 1).copied().unwrap_or(words.len());
@@ -1888,7 +2058,12 @@ fn wrong_number(text: &str, l: &str) -> bool {
 }
 
 fn refusal(l: &str) -> bool {
-    has_any(l, REFUSAL) && !REFUSAL.iter().any(|r| negated(l, r))
+    // "Shoes only, sorry love."
+    let only = l.split(['.', '!', ';', '\n']).any(|sentence| {
+        let words = words_of(sentence);
+        words.get(1) == Some(&"only") && has_any(sentence, &["sorry", "afraid"])
+    });
+    only || has_any(l, REFUSAL) && !REFUSAL.iter().any(|r| negated(l, r))
         || FULL.iter().any(|f| has_any(l, &[f]) && !negated(l, f))
         || will_not(l)
 }
@@ -1897,7 +2072,10 @@ fn refusal(l: &str) -> bool {
 /// automated call", "am I talking to an actual person".
 fn asks_if_human(l: &str, question: bool) -> bool {
     l.split(['.', '!', ';', '\n']).any(|sentence| {
-        let asks = sentence.contains('?') || is_question(sentence) || (question && has_any(sentence, &["or"]));
+        let asks = sentence.contains('?')
+            || is_question(sentence)
+            || (question && has_any(sentence, &["or"]))
+            || has_any(sentence, &["are you", "is this", "am i talking", "am i speaking"]);
         asks && has_any(sentence, ABOUT_THE_CALLER) && has_any(sentence, NOT_A_PERSON)
     })
 }
@@ -1923,6 +2101,10 @@ fn asks_spelling(l: &str, question: bool) -> bool {
             && (letter(w[1]) || w[1].len() == 2 && w[1].ends_with('s') && letter(&w[1][..1]))
     });
     let or = words.contains(&"or");
+    let letter_for = words.windows(2).any(|w| letter(w[0]) && matches!(w[1], "for" | "as"));
+    if letter_for && or {
+        return true;
+    }
     (question || or) && (a_letter || counted) || words.iter().any(|w| spelled(w)) && or
 }
 
@@ -1959,11 +2141,20 @@ pub fn hear(text: &str) -> Heard {
     ask(asks_spelling(l, question), Ask::Spelling);
     ask(has_any(l, CALLBACK) && (question || has_any(l, REQUEST) || has_any(l, &["leave"]) || short), Ask::CallbackNumber);
     ask(has_any(l, PARTY) && question, Ask::PartySize);
-    ask(has_any(l, WHEN) && question, Ask::When);
+    ask(
+        has_any(l, WHEN) && question || has_any(l, &["morning or afternoon", "which slot", "what time suits", "what day suits"]),
+        Ask::When,
+    );
     ask(asks_private(l, question), Ask::PaymentOrIdentity);
     ask(has_any(l, ANYTHING_ELSE), Ask::AnythingElse);
     let drawn_out_hello = words.iter().any(|w| w.starts_with("hello") && w.len() > 5 && w[5..].chars().all(|c| c == 'o'));
-    ask(has_any(l, STILL_THERE) || (l.trim_end().ends_with("hello?") && words.len() <= 12) || drawn_out_hello, Ask::StillThere);
+    ask(
+        has_any(l, STILL_THERE)
+            || (l.trim_end().ends_with("hello?") && words.len() <= 12)
+            || drawn_out_hello
+            || (has_any(l, &["still there"]) && (question || words.len() <= 4)),
+        Ask::StillThere,
+    );
     ask(has_any(l, PERMISSION), Ask::Permission);
     ask(has_any(l, PURPOSE), Ask::Purpose);
     let only_repeat_words = !words.is_empty() && words.len() <= 4 && words.iter().all(|w| REPEAT_WORDS.contains(w));
