@@ -2,7 +2,7 @@
 //! plan, the call's date for a summary).
 
 use super::text::{Token, TokenKind, number_words, tokenize};
-use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Weekday};
+use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Timelike, Weekday};
 
 /// What the text says about when.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -88,6 +88,51 @@ fn upcoming(today: NaiveDate, m: u32, d: u32) -> Option<NaiveDate> {
     if this_year >= today { Some(this_year) } else { NaiveDate::from_ymd_opt(today.year() + 1, m, d) }
 }
 
+/// "fourteenth", "twenty-first", "third".
+fn ordinal_word(token: &str) -> Option<u32> {
+    let unit = |w: &str| -> Option<u32> {
+        Some(match w {
+            "first" => 1,
+            "second" => 2,
+            "third" => 3,
+            "fourth" => 4,
+            "fifth" => 5,
+            "sixth" => 6,
+            "seventh" => 7,
+            "eighth" => 8,
+            "ninth" => 9,
+            "tenth" => 10,
+            "eleventh" => 11,
+            "twelfth" => 12,
+            "thirteenth" => 13,
+            "fourteenth" => 14,
+            "fifteenth" => 15,
+            "sixteenth" => 16,
+            "seventeenth" => 17,
+            "eighteenth" => 18,
+            "nineteenth" => 19,
+            "twentieth" => 20,
+            "thirtieth" => 30,
+            _ => return None,
+        })
+    };
+    match token.split_once('-') {
+        Some(("twenty", rest)) => unit(rest).filter(|d| *d < 10).map(|d| 20 + d),
+        Some(("thirty", "first")) => Some(31),
+        Some(_) => None,
+        None => unit(token),
+    }
+}
+
+/// A day of the month as a token: "14th", "14", "fourteenth".
+fn day_of_month(token: &Token<'_>) -> Option<u32> {
+    match token.kind {
+        TokenKind::Number => ordinal_day(token.text),
+        TokenKind::Word => ordinal_word(token.text),
+        _ => None,
+    }
+}
+
 fn ordinal_day(token: &str) -> Option<u32> {
     let digits = token.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &token[digits.len()..];
@@ -131,22 +176,59 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
             while word(k) == "," {
                 k += 1;
             }
+            // "Thursday, December 10th", "Wednesday the 2nd of December".
+            if let Some(m) = month(word(k))
+                && let Some(d) = tokens.get(k + 1).and_then(day_of_month)
+                && let Some(date) = upcoming(today, m, d)
+            {
+                set_day(&mut when, date, format!("{} {d}", capitalize_month(m)));
+                break;
+            }
             let said_the = word(k) == "the";
             if said_the {
                 k += 1;
             }
             // "Friday the 11", "Friday 11th"; not "Friday 3pm".
             let ordinal = |t: &&Token<'_>| said_the || t.text.ends_with(['t', 'd', 'h']);
-            if let Some(d) =
-                tokens.get(k).filter(|t| t.kind == TokenKind::Number).filter(ordinal).and_then(|t| ordinal_day(t.text))
+            if let Some(d) = tokens
+                .get(k)
+                .filter(|t| t.kind == TokenKind::Number || ordinal_word(t.text).is_some())
+                .filter(ordinal)
+                .and_then(day_of_month)
                 && let Some(date) = weekday_with_day(today, day, d)
             {
                 set_day(&mut when, date, format!("{} the {}", w, word(k)));
                 break;
             }
         }
+        // "a week from today", "a week on Friday", "Wednesday week".
+        if w == "week" && matches!(word(i + 1), "from" | "on" | "today" | "tomorrow") {
+            let (base_word, base) = match word(i + 1) {
+                "today" | "tomorrow" => (word(i + 1), i + 1),
+                _ => (word(i + 2), i + 2),
+            };
+            let base_day = match base_word {
+                "today" | "now" => Some(today),
+                "tomorrow" => Some(today + Days::new(1)),
+                other => weekday(other).map(|d| resolve_weekday(today, d, None)),
+            };
+            if let Some(d) = base_day {
+                set_day(&mut when, d + Days::new(7), format!("a week from {}", word(base)));
+                break;
+            }
+        }
+        if let Some(day) = weekday(w)
+            && word(i + 1) == "week"
+            && !matches!(if i > 0 { word(i - 1) } else { "" }, "last" | "every")
+        {
+            set_day(&mut when, resolve_weekday(today, day, None) + Days::new(7), format!("{w} week"));
+            break;
+        }
         match w {
             "today" | "tonight" => set_day(&mut when, today, w.to_owned()),
+            "this" if matches!(word(i + 1), "morning" | "afternoon" | "evening") => {
+                set_day(&mut when, today, format!("this {}", word(i + 1)))
+            }
             "tomorrow" => set_day(&mut when, today + Days::new(1), "tomorrow".into()),
             "day" if word(i + 1) == "after" && word(i + 2) == "tomorrow" => {
                 set_day(&mut when, today + Days::new(2), "the day after tomorrow".into())
@@ -204,8 +286,10 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
         }
         // "on the 11th": the next 11th.
         if w == "the"
-            && let Some(t) = tokens.get(i + 1).filter(|t| t.kind == TokenKind::Number && t.text.ends_with(['t', 'd', 'h']))
-            && let Some(d) = ordinal_day(t.text)
+            && let Some(t) = tokens
+                .get(i + 1)
+                .filter(|t| (t.kind == TokenKind::Number && t.text.ends_with(['t', 'd', 'h'])) || ordinal_word(t.text).is_some())
+            && let Some(d) = day_of_month(t)
             && !month_follows(&tokens, i + 2)
             && let Some(date) = next_day_of_month(today, d)
         {
@@ -227,11 +311,12 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
                 if t.kind == TokenKind::Number || t.text.chars().next().is_some_and(|c| c.is_ascii_digit()) {
                     ordinal_day(t.text)
                 } else {
-                    None
+                    ordinal_word(t.text)
                 }
             });
-            let before = if i >= 1 { ordinal_day(word(i - 1)) } else { None };
-            let before_of = if i >= 2 && word(i - 1) == "of" { ordinal_day(word(i - 2)) } else { None };
+            let before = if i >= 1 { ordinal_day(word(i - 1)).or_else(|| ordinal_word(word(i - 1))) } else { None };
+            let before_of =
+                if i >= 2 && word(i - 1) == "of" { ordinal_day(word(i - 2)).or_else(|| ordinal_word(word(i - 2))) } else { None };
             if let Some(d) = after.or(before).or(before_of)
                 && let Some(date) = upcoming(today, m, d)
             {
@@ -249,7 +334,12 @@ pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
         }
     }
 
-    when.time = find_time(&tokens, &lower);
+    when.time = find_time(&tokens, &lower, when.has_day()).map(|t| {
+        // "Tonight around 9" is 9 pm.
+        let evening =
+            ["tonight", "this evening", "in the evening", "at night", "dinner"].iter().any(|w| super::text::has_word(&lower, w));
+        if evening && (1..12).contains(&t.hour()) { t + chrono::Duration::hours(12) } else { t }
+    });
     when.part_of_day = ["morning", "afternoon", "evening", "night", "lunch", "dinner", "noon"]
         .into_iter()
         .find(|p| super::text::has_word(&lower, p) || super::text::has_word(&lower, &format!("{p}s")));
@@ -316,16 +406,170 @@ fn numeric_date(tokens: &[Token<'_>], i: usize, today: NaiveDate, month_first: b
     upcoming(today, m as u32, d as u32)
 }
 
+/// An hour said as a word ("nine", "twelve").
+fn hour_word(w: &str) -> Option<u32> {
+    Some(match w {
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        _ => return None,
+    })
+}
+
+/// Minutes said as a word after an hour ("fifteen", "forty-five", "oh five").
+fn minute_word(w: &str) -> Option<u32> {
+    let unit = |w: &str| -> Option<u32> {
+        Some(match w {
+            "one" => 1,
+            "two" => 2,
+            "three" => 3,
+            "four" => 4,
+            "five" => 5,
+            "six" => 6,
+            "seven" => 7,
+            "eight" => 8,
+            "nine" => 9,
+            _ => return None,
+        })
+    };
+    let tens = |w: &str| -> Option<u32> {
+        Some(match w {
+            "ten" => 10,
+            "eleven" => 11,
+            "twelve" => 12,
+            "thirteen" => 13,
+            "fourteen" => 14,
+            "fifteen" => 15,
+            "sixteen" => 16,
+            "seventeen" => 17,
+            "eighteen" => 18,
+            "nineteen" => 19,
+            "twenty" => 20,
+            "thirty" => 30,
+            "forty" => 40,
+            "fifty" => 50,
+            _ => return None,
+        })
+    };
+    match w.split_once('-') {
+        Some(("oh", u)) => unit(u),
+        Some((t, u)) => Some(tens(t)? + unit(u)?).filter(|m| *m >= 20),
+        None => tens(w),
+    }
+}
+
+/// Words before a number that make it a time ("at 3", "till six").
+const TIME_BEFORE: &[&str] = &["at", "around", "about", "by", "until", "till", "til", "from", "after", "before", "for"];
+/// Words after a number that make it a count, not a time.
+const COUNTED: &[&str] = &[
+    "people", "persons", "guests", "minutes", "minute", "mins", "hours", "hour", "days", "weeks", "of", "dollars", "bucks",
+    "each", "percent", "items", "pieces", "months", "years", "nights",
+];
+
+/// A clock time from an hour and minutes with no am/pm: hours 1-7 are the
+/// afternoon in everyday speech, unless the morning is named.
+fn everyday(hour: u32, minute: u32, rest: &str) -> Option<NaiveTime> {
+    let rest = rest.trim_start();
+    let morning = rest.starts_with("in the morning") || rest.starts_with("a.m") || rest.starts_with("am ") || rest == "am";
+    let evening =
+        rest.starts_with("in the evening") || rest.starts_with("at night") || rest.starts_with("p.m") || rest.starts_with("pm");
+    let h = match hour {
+        12 if morning => 0,
+        h if h < 12 && evening => h + 12,
+        h @ 1..=7 if !morning => h + 12,
+        h => h,
+    };
+    NaiveTime::from_hms_opt(h, minute, 0)
+}
+
 /// "at 3pm", "3:30 pm", "15:00", "at noon", "at 7" (read as 7 pm: business
-/// hours), "at 10 in the morning".
-fn find_time(tokens: &[Token<'_>], lower: &str) -> Option<NaiveTime> {
+/// hours), "at 10 in the morning", "half five" (5:30), "quarter past four",
+/// "twenty to three", "nine o'clock", "two-fifteen" and "ten forty" (when a
+/// day was named, or a word of time is before it: "twelve fifty" alone is
+/// a price).
+fn find_time(tokens: &[Token<'_>], lower: &str, has_day: bool) -> Option<NaiveTime> {
     let word = |i: usize| tokens.get(i).map(|t| t.text).unwrap_or("");
+    let rest = |i: usize| tokens.get(i).map(|t| &lower[t.start..]).unwrap_or("");
     for i in 0..tokens.len() {
         let w = word(i);
-        if (w == "noon" || w == "midday") && i > 0 && matches!(word(i - 1), "at" | "by" | "around") {
+        let cued = i > 0 && TIME_BEFORE.contains(&word(i - 1));
+        if w == "noon" || w == "midday" {
             return NaiveTime::from_hms_opt(12, 0, 0);
         }
-        if tokens[i].kind != TokenKind::Number || tokens[i].text.contains(['.', ',']) {
+        if w == "midnight" {
+            return NaiveTime::from_hms_opt(0, 0, 0);
+        }
+        // "quarter past four", "half past seven", "twenty to three", "half five".
+        let fraction = match w {
+            "quarter" => Some(15),
+            "half" => Some(30),
+            _ if cued || i == 0 => minute_word(w).filter(|m| *m % 5 == 0 && *m <= 30),
+            _ => None,
+        };
+        if let Some(m) = fraction {
+            let (direction, at) = match word(i + 1) {
+                "past" | "after" => (1, i + 2),
+                "to" | "til" | "till" | "of" if w != "half" => (-1, i + 2),
+                _ if w == "half" => (1, i + 1),
+                _ => (0, i),
+            };
+            if direction != 0
+                && let Some(h) = hour_word(word(at)).or_else(|| word(at).parse::<u32>().ok().filter(|h| (1..=12).contains(h)))
+            {
+                let (h, m) = if direction > 0 { (h, m) } else { (if h == 1 { 12 } else { h - 1 }, 60 - m) };
+                return everyday(h, m, rest(at + 1));
+            }
+        }
+        // Hours in words: "nine o'clock", "at nine", "two-fifteen", "ten forty".
+        if tokens[i].kind == TokenKind::Word {
+            let priced = i > 0 && matches!(word(i - 1), "for" | "costs" | "cost" | "is" | "it's" | "that's" | "$" | "be");
+            if let Some((h, m)) = w.split_once('-').and_then(|(a, b)| Some((hour_word(a)?, minute_word(b)?))) {
+                if (has_day || cued || m % 15 == 0) && m >= 10 && !priced {
+                    return everyday(h, m, rest(i + 1));
+                }
+                continue;
+            }
+            let Some(h) = hour_word(w) else { continue };
+            if let Some(m) = minute_word(word(i + 1)).filter(|m| *m >= 10)
+                && (has_day || cued || m % 15 == 0)
+                && !priced
+                && !COUNTED.contains(&word(i + 2))
+            {
+                return everyday(h, m, rest(i + 2));
+            }
+            let next = word(i + 1);
+            let marked = matches!(next, "o'clock" | "oclock" | "am" | "pm")
+                || (matches!(next, "a" | "p") && word(i + 2) == "." && word(i + 3) == "m")
+                || rest(i + 1).trim_start().starts_with("in the morning")
+                || rest(i + 1).trim_start().starts_with("in the evening");
+            if marked || (cued && !COUNTED.contains(&next) && (word(i - 1) != "for" || has_day)) {
+                return everyday(h, 0, rest(i + 1));
+            }
+            continue;
+        }
+        if tokens[i].kind != TokenKind::Number || tokens[i].text.contains(',') {
+            continue;
+        }
+        // "5.30": a time only where a word of time is before it.
+        if let Some((a, b)) = tokens[i].text.split_once('.') {
+            if let (Ok(h), Ok(m)) = (a.parse::<u32>(), b.parse::<u32>())
+                && cued
+                && b.len() == 2
+                && (1..=12).contains(&h)
+                && m < 60
+                && word(i - 1) != "for"
+            {
+                return everyday(h, m, rest(i + 1));
+            }
             continue;
         }
         let Ok(hour) = tokens[i].text.parse::<u32>() else { continue };
@@ -337,7 +581,7 @@ fn find_time(tokens: &[Token<'_>], lower: &str) -> Option<NaiveTime> {
         } else {
             (0, i + 1)
         };
-        // "3pm", "3 p.m.", "3 o'clock"
+        // "3pm", "3 p.m.", "3 o'clock", "10:30am"
         let suffix = word(next);
         let meridiem = match suffix {
             "am" | "a" if suffix == "am" || (word(next + 1) == "." && word(next + 2) == "m") => Some(false),
@@ -347,12 +591,10 @@ fn find_time(tokens: &[Token<'_>], lower: &str) -> Option<NaiveTime> {
         if meridiem.is_some() {
             next += 1;
         }
-        let at_before = i > 0 && matches!(word(i - 1), "at" | "around" | "by" | "until" | "till");
+        let oclock = matches!(suffix, "o'clock" | "oclock");
         let clock = word(i + 1) == ":";
-        if !(meridiem.is_some()
-            || clock
-            || (at_before && hour <= 12 && !matches!(word(next), "people" | "persons" | "guests" | "minutes" | "hours" | "days")))
-        {
+        let at_before = i > 0 && matches!(word(i - 1), "at" | "around" | "by" | "until" | "till" | "til");
+        if !(meridiem.is_some() || clock || oclock || (at_before && hour <= 12 && !COUNTED.contains(&word(next)))) {
             continue;
         }
         let mut h = hour;
@@ -360,9 +602,8 @@ fn find_time(tokens: &[Token<'_>], lower: &str) -> Option<NaiveTime> {
             Some(true) if h < 12 => h += 12,
             Some(false) if h == 12 => h = 0,
             None if !clock || h < 12 => {
-                // No am/pm: hours 1–7 are afternoon/evening in everyday speech,
-                // unless "in the morning" follows.
-                let morning = lower[tokens[i].end..].trim_start().starts_with("in the morning");
+                let end = tokens.get(next.saturating_sub(1)).map_or(tokens[i].end, |t| t.end.max(tokens[i].end));
+                let morning = lower[end..].trim_start().starts_with("in the morning");
                 if (1..=7).contains(&h) && !morning {
                     h += 12;
                 }
@@ -458,5 +699,70 @@ mod tests {
         assert_eq!(t("a table for 4 people"), None);
         assert_eq!(t("under $100"), None);
         assert_eq!(find_when("tomorrow afternoon", today(), true).part_of_day, Some("afternoon"));
+    }
+
+    #[test]
+    fn times_as_people_say_them() {
+        let t = |s: &str| find_when(s, today(), true).time.map(|t| t.format("%H:%M").to_string());
+        for (text, time) in [
+            ("Friday I have ten-forty or two-fifteen.", "10:40"),
+            ("Okay, Friday the 27th, two-fifteen.", "14:15"),
+            ("Monday the fourteenth, four-fifteen.", "16:15"),
+            ("Tomorrow we open at nine and shut at half five.", "09:00"),
+            ("We shut at half five.", "17:30"),
+            ("December fourteenth at quarter past four, please.", "16:15"),
+            ("Can you come at quarter to five?", "16:45"),
+            ("Half past seven on Saturday.", "19:30"),
+            ("Next Monday I got a nine o'clock.", "09:00"),
+            ("See you at eleven o'clock.", "11:00"),
+            ("around seven-thirty in the evening", "19:30"),
+            ("nine a.m. with Carla", "09:00"),
+            ("see you at 5.30 then", "17:30"),
+            ("I can be there tomorrow at one.", "13:00"),
+            ("tomorrow at 10:30am", "10:30"),
+            ("Thursday at twenty past two", "14:20"),
+            ("the fifteenth at ten", "10:00"),
+            ("Friday at noon", "12:00"),
+            ("Friday noon works", "12:00"),
+            ("Twelve forty-five works.", "12:45"),
+            ("Okay, Thursday, December 10th, 3 p.m.", "15:00"),
+            ("drop-off at 7:30 in the morning?", "07:30"),
+            ("a tow tonight around 9", "21:00"),
+        ] {
+            assert_eq!(t(text).as_deref(), Some(time), "{text}");
+        }
+        for text in [
+            "It's twelve fifty for the cut.",
+            "two-fifty for the visit",
+            "a table for four",
+            "ready in ten minutes",
+            "that'll be 9.95",
+            "about three hours",
+            "I have nine of them in stock.",
+        ] {
+            assert_eq!(t(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn days_as_people_say_them() {
+        for (text, date) in [
+            ("earliest is a week from today", "2026-12-01"),
+            ("a week from Friday", "2026-12-04"),
+            ("a week on Friday", "2026-12-04"),
+            ("Wednesday week at two", "2026-12-02"),
+            ("Monday week", "2026-12-07"),
+            ("Monday the fourteenth, four-fifteen", "2026-12-14"),
+            ("December ninth around seven-thirty", "2026-12-09"),
+            ("the fifteenth at ten", "2026-12-15"),
+            ("on the twenty-first", "2026-12-21"),
+            ("this evening at 8", "2026-11-24"),
+            ("this afternoon if you like", "2026-11-24"),
+            ("the 3rd of December", "2026-12-03"),
+            ("Okay, Thursday, December 10th, 3 p.m.", "2026-12-10"),
+            ("Wednesday December 2nd, drop-off at 7:30", "2026-12-02"),
+        ] {
+            assert_eq!(day(text).as_deref(), Some(date), "{text}");
+        }
     }
 }

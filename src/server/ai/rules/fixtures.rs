@@ -665,3 +665,111 @@ fn summary_accuracy_over_the_transcript_set() {
     let overall = report(&[achieved, price, appt, conf]);
     assert!(overall >= 0.95, "summary accuracy {:.1}% is below 95%", overall * 100.0);
 }
+
+/// One call of a transcript file: the task, the lines, and what the
+/// summary must say.
+struct FileCall {
+    name: String,
+    task: String,
+    lines: Vec<Line>,
+    achieved: bool,
+    price: Option<f64>,
+    appointment: Option<(String, Option<String>)>,
+    reference: Option<String>,
+    hours: bool,
+}
+
+/// Reads the transcript file format (`== name`, `task:`, `them:`, `us:`,
+/// `note:`, then the expectations).
+fn read_calls(text: &str) -> Vec<FileCall> {
+    let mut calls: Vec<FileCall> = Vec::new();
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix("== ") {
+            calls.push(FileCall {
+                name: name.trim().to_owned(),
+                task: String::new(),
+                lines: Vec::new(),
+                achieved: false,
+                price: None,
+                appointment: None,
+                reference: None,
+                hours: false,
+            });
+            continue;
+        }
+        let call = calls.last_mut().unwrap_or_else(|| panic!("a line before the first call: {line}"));
+        let (key, value) = line.split_once(':').unwrap_or_else(|| panic!("{}: no key in {line}", call.name));
+        let value = value.trim();
+        let none = value == "none";
+        match key {
+            "task" => call.task = value.to_owned(),
+            "them" => call.lines.push(h(value)),
+            "us" => call.lines.push(a(value)),
+            "note" => call.lines.push(sys(value)),
+            "achieved" => call.achieved = value == "yes",
+            "price" => call.price = (!none).then(|| value.parse().unwrap_or_else(|_| panic!("{}: price {value}", call.name))),
+            "appointment" => {
+                call.appointment = (!none).then(|| {
+                    let mut parts = value.split_whitespace();
+                    (parts.next().unwrap().to_owned(), parts.next().map(str::to_owned))
+                })
+            }
+            "reference" => call.reference = (!none).then(|| value.to_owned()),
+            "hours" => call.hours = value == "yes",
+            other => panic!("{}: unknown key {other}", call.name),
+        }
+    }
+    calls
+}
+
+/// A reference as letters and digits only ("G-58" and "G58" are the same
+/// reference read back).
+fn plain_reference(r: &str) -> String {
+    r.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_uppercase()
+}
+
+/// Call transcripts written blind by others, each set measured before the
+/// summariser was tuned on it.
+const CALL_SETS: [(&str, &str); 2] =
+    [("calls set 1", include_str!("../fixtures/calls-1.txt")), ("calls set 2", include_str!("../fixtures/calls-2.txt"))];
+
+#[test]
+fn summary_accuracy_over_the_held_out_calls() {
+    let ctx = PlanContext { today: today(), region: "US", contacts: &[] };
+    let mut worst: f64 = 1.0;
+    for (set, text) in CALL_SETS {
+        let calls = read_calls(text);
+        let mut achieved = Tally::new("goal achieved");
+        let mut price = Tally::new("price");
+        let mut appt = Tally::new("appointment");
+        let mut reference = Tally::new("reference");
+        let mut hours = Tally::new("hours");
+        for c in &calls {
+            let p = plan(&c.task, &ctx).plan;
+            let s = summarize(&c.lines, Some(&p), today(), true);
+            let get = |t: DataType| s.extracted_data.iter().find(|i| i.data_type == t).map(|i| i.extracted_value.clone());
+            let name: &'static str = Box::leak(c.name.clone().into_boxed_str());
+            achieved.check(name, s.goal_achieved, c.achieved);
+            price.check(name, get(DataType::Price).and_then(|v| v["amount"].as_f64()), c.price);
+            appt.check(
+                name,
+                get(DataType::Appointment)
+                    .map(|v| (v["date"].as_str().unwrap_or("").to_owned(), v["time"].as_str().map(str::to_owned))),
+                c.appointment.clone(),
+            );
+            reference.check(
+                name,
+                get(DataType::ConfirmationNumber).and_then(|v| v["value"].as_str().map(plain_reference)),
+                c.reference.as_deref().map(plain_reference),
+            );
+            hours.check(name, get(DataType::Hours).is_some(), c.hours);
+        }
+        println!("{set}: {} calls", calls.len());
+        worst = worst.min(report(&[achieved, price, appt, reference, hours]));
+    }
+    assert!(worst >= 0.95, "summary accuracy {:.1}% is below 95%", worst * 100.0);
+}
