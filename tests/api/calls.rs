@@ -452,3 +452,36 @@ async fn quotes_without_a_currency_or_by_the_hour_wait_for_the_user() {
     assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
     app.stop().await;
 }
+
+/// The sandbox's off-script businesses: a salon receptionist who asks
+/// whether we are a robot and for a card, offers a slot with the price in
+/// words and spells the confirmation; a vet whose screener puts us through
+/// to a person. Both end booked, with nothing sensitive spoken.
+#[tokio::test]
+async fn off_script_sandbox_businesses_end_booked() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (task, id) = app.call(&ada, "Call Sunset Salon at 415-555-0112 and book a haircut this week, under $80").await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    let assistant = said(&s, "assistant");
+    assert!(assistant[0].contains("AI assistant"), "{assistant:?}");
+    assert!(assistant.iter().any(|l| l.contains("It's for ada")), "{assistant:?}");
+    assert!(assistant.iter().any(|l| l.contains("not able to share payment")), "{assistant:?}");
+    assert!(s["approval"].is_null(), "sixty is within $80: {s:#}");
+    let reference = extracted(&s, "confirmation_number").and_then(|r| r["value"].as_str().map(str::to_owned));
+    assert!(reference.as_deref().is_some_and(|r| r.starts_with('K') && r.len() == 4), "{s:#}");
+    assert_eq!(extracted(&s, "price").and_then(|p| p["amount"].as_f64()), Some(60.0), "{s:#}");
+    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
+    assert_eq!(task_status(&app, &ada, &task).await, "completed");
+
+    let (task, id) =
+        app.call(&ada, "Call Northside Vet at 415-555-0113 and book a check-up for my dog Rex this week, max $100").await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    let assistant = said(&s, "assistant");
+    let introductions = assistant.iter().filter(|l| l.contains("AI assistant calling on behalf of ada")).count();
+    assert!(introductions >= 2, "introduced to the screener and again to Priya: {assistant:?}");
+    assert!(extracted(&s, "confirmation_number").is_some_and(|r| r["value"].as_str().unwrap().starts_with("NV-")), "{s:#}");
+    assert_eq!(extracted(&s, "appointment").and_then(|a| a["time"].as_str().map(str::to_owned)).as_deref(), Some("10:30"));
+    assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
+    app.stop().await;
+}

@@ -77,6 +77,9 @@ pub struct Dialogue {
     machine: bool,
     /// After a transfer or hold, whoever speaks next may not know why we call.
     new_person_expected: bool,
+    /// The slot we said yes to, for the read-back when the confirmation
+    /// does not repeat it ("Lovely, that's booked").
+    offered_slot: Option<String>,
     /// How often each phone menu (by its keys) was heard.
     menus: std::collections::HashMap<String, u32>,
     /// Whether 0 was pressed to reach a person.
@@ -116,6 +119,7 @@ impl Dialogue {
             last_said: None,
             machine: false,
             new_person_expected: false,
+            offered_slot: None,
             menus: std::collections::HashMap::new(),
             pressed_zero: false,
         }
@@ -380,6 +384,8 @@ impl Dialogue {
             if self.phase == Phase::Opening {
                 self.phase = Phase::Talking;
             }
+            // A screener passes us on: whoever picks up next hears why we call.
+            self.new_person_expected |= heard.screener;
             return Action::SayExactly(self.script.introduction.clone());
         }
         if heard.transfer || (heard.hold && !heard.question) {
@@ -477,7 +483,7 @@ impl Dialogue {
             if let Some(reference) = reference::find(text) {
                 self.agreed.push(format!("reference {reference}"));
             }
-            if let Some(slot) = slot_text(&when) {
+            if let Some(slot) = slot_text(&when).or(self.offered_slot.take()) {
                 self.agreed.insert(0, slot);
             }
             return self.read_back();
@@ -493,6 +499,9 @@ impl Dialogue {
             TaskKind::Booking | TaskKind::Reservation | TaskKind::Reschedule | TaskKind::Quote | TaskKind::Ordering
         );
         if offer && bookable && (heard.asks(Ask::Permission) || !heard.question) {
+            if let Some(slot) = slot_text(&when) {
+                self.offered_slot = Some(slot);
+            }
             return Action::Say("That works. Please go ahead and book it.".into());
         }
         if heard.asks(Ask::Spelling) {
@@ -714,6 +723,25 @@ mod tests {
         };
         assert!(bye.contains("Tuesday, December 1 at 2:30 PM") && bye.contains("DC-4821") && bye.contains("$85"), "{bye}");
         assert!(d.is_done());
+    }
+
+    /// A screener, then the person it puts us through to; a confirmation
+    /// that does not repeat the slot still has it read back.
+    #[test]
+    fn a_screened_call_introduces_us_twice_and_reads_back_the_slot_we_took() {
+        let mut d = dialogue("Call Northside Vet at 415-555-0113 and book a check-up for my dog this week, max $100");
+        let Action::SayExactly(first) =
+            d.on_human("This call is being screened. Please state your name and the reason for your call.")
+        else {
+            panic!()
+        };
+        assert!(first.contains("AI assistant calling on behalf of Ada"), "{first}");
+        let Action::SayExactly(again) = d.on_human("Northside Vet, this is Priya. How can I help?") else { panic!() };
+        assert!(again.contains("AI assistant calling on behalf of Ada"), "{again}");
+        let Action::Say(accept) = d.on_human("We could see him Wednesday at 10:30. The exam is seventy-five.") else { panic!() };
+        assert!(accept.contains("book it"), "{accept}");
+        let Action::Final(bye) = d.on_human("Lovely, that's booked. Your reference is NV-2473.") else { panic!() };
+        assert!(bye.contains("Wednesday, November 25 at 10:30 AM") && bye.contains("NV-2473"), "{bye}");
     }
 
     #[test]

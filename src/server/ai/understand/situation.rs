@@ -694,6 +694,10 @@ const WRONG_NUMBER: &[&str] = &[
     "misdialled",
     "dialed the wrong",
     "dialled the wrong",
+    "dialed wrong",
+    "dialled wrong",
+    "rang the wrong",
+    "called the wrong",
     "ain't no",
     "lines crossed",
     "after someone else",
@@ -1700,6 +1704,27 @@ const PURPOSE: &[&str] = &[
     "what do you want",
     "what's up",
     "go ahead",
+    "what was it for",
+    "what is it for",
+    "what's it for",
+    "what was that for",
+    "what did you need",
+    "what was it you needed",
+    "what is it you need",
+    "what's this about",
+    "what is this about",
+    "what's this regarding",
+    "what is this regarding",
+    "what's this in regard",
+    "what is this in regard",
+    "what's it about",
+    "what was it about",
+    "what were you after",
+    "what are you after",
+    "what's the call about",
+    "what is the call about",
+    "what was the call about",
+    "remind me what",
 ];
 
 // ---- the shapes of speech ----------------------------------------------------
@@ -2055,6 +2080,51 @@ fn wrong_number(text: &str, l: &str) -> bool {
         || (has_any(l, ELSEWHERE_WHO) && has_any(l, ELSEWHERE_WHERE) && !l.contains('?'))
         || no_such_person(text)
         || this_is_not(l)
+        || no_such_business_here(l)
+}
+
+/// "There's no dentist here, mate": what we called is not at this number.
+/// Not "there's no one here right now" (away), nor "there's no parking
+/// here" (a remark).
+fn no_such_business_here(l: &str) -> bool {
+    const NOT_A_BUSINESS: &[&str] = &[
+        "one",
+        "body",
+        "anyone",
+        "anybody",
+        "staff",
+        "parking",
+        "room",
+        "space",
+        "need",
+        "point",
+        "rush",
+        "problem",
+        "worries",
+        "charge",
+        "fee",
+        "availability",
+        "appointments",
+        "slots",
+        "signal",
+        "reception",
+        "wait",
+    ];
+    l.split(['.', '!', ';', '?', '\n']).any(|sentence| {
+        let words = words_of(sentence);
+        let not_now =
+            has_any(sentence, &["right now", "at the moment", "today", "tonight", "until", "till", "this week", "anymore"]);
+        let said = words.iter().enumerate().any(|(i, w)| {
+            let there_is = i == 0
+                || matches!(words[i - 1], "there's" | "sorry" | "nah" | "nope" | "uh" | "um" | "oh")
+                || (i >= 2 && words[i - 2] == "there" && words[i - 1] == "is");
+            *w == "no"
+                && there_is
+                && words.get(i + 1).is_some_and(|t| !NOT_A_BUSINESS.contains(t))
+                && words[i + 1..].iter().take(3).any(|x| *x == "here")
+        });
+        said && !not_now
+    })
 }
 
 fn refusal(l: &str) -> bool {
@@ -2219,6 +2289,8 @@ mod tests {
             "You've reached Mike, I can't come to the phone right now, leave your name and number and I'll call you back.",
             "Hello, this is the voicemail of Sunrise Bakery.",
             "We're unable to take your call, we'll get back to you as soon as possible.",
+            "You've reached the office of Dr. Patel. We can't take your call right now, please leave a message.",
+            "Sorry we missed your call! Leave your name and number and we'll get back to you.",
         ] {
             assert_eq!(hear(text).voicemail, Some(Voicemail::CanLeave), "{text}");
         }
@@ -2243,6 +2315,13 @@ mod tests {
             ("Pardon?", |h| h.repeat),
             ("I think you've got the wrong number, this is a private residence.", |h| h.wrong_number),
             ("There's no one here called Bright Smiles.", |h| h.wrong_number),
+            ("There's no dentist here, mate, you must have dialed wrong.", |h| h.wrong_number),
+            ("There is no bakery here, love.", |h| h.wrong_number),
+            ("Sorry, no plumber here, this is a flower shop.", |h| h.wrong_number),
+            ("There's no parking here, you'll need to use the lot.", |h| !h.wrong_number),
+            ("There's no one here right now, call back at two.", |h| !h.wrong_number),
+            ("Okay, I'm back. What was it for?", |h| h.asks(Ask::Purpose)),
+            ("Right, sorry, what did you need again?", |h| h.asks(Ask::Purpose)),
             ("We're closed until 5, call back then.", |h| h.closed),
             ("Office is closed, try again tomorrow.", |h| h.closed),
             ("We open at nine and close at five.", |h| !h.closed),

@@ -20,6 +20,12 @@ pub enum Business {
     Handyman,
     /// Movers who charge by the hour and give a total only when asked.
     Movers,
+    /// A busy salon receptionist off any script: asks whether we are a
+    /// robot and for a card, offers a slot with a price in words, spells the
+    /// confirmation phonetically.
+    Salon,
+    /// A vet whose line screens calls, then puts us through to a person.
+    Vet,
     /// The load-test line (`555-0150`): asks something every turn for a
     /// while, then says goodbye.
     LoadTest,
@@ -50,6 +56,8 @@ impl Business {
             "09" => Business::Refusal,
             "10" => Business::Handyman,
             "11" => Business::Movers,
+            "12" => Business::Salon,
+            "13" => Business::Vet,
             "50" => Business::LoadTest,
             _ => Business::Rehearsal,
         }
@@ -170,6 +178,8 @@ impl Sim {
             Business::Refusal => Reaction::SayAndHangUp(vec!["We're not interested. Stop calling us!".into()]),
             Business::Handyman => say("Handy Home Repairs, this is Mike."),
             Business::Movers => say("Quick Movers, Dana speaking. What can I do for you?"),
+            Business::Salon => say("Sunset Salon, hang on. Okay, sorry, who's this? Am I talking to a robot?"),
+            Business::Vet => say("This call is being screened. Please state your name and the reason for your call."),
             Business::Rehearsal => say("Hello, thanks for calling. How can I help you today?"),
             Business::LoadTest => say("Load test line, hello?"),
             Business::Busy | Business::NoAnswer => Reaction::Listen,
@@ -285,6 +295,42 @@ impl Sim {
                     }
                     _ => Reaction::Say(vec!["Anything else I can help with?".into()]),
                 }
+            }
+            Business::Salon => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["Okay, see you then, bye!".into()]);
+                }
+                if has(text, ACCEPT) || (self.stage > 3 && has(text, &["works", "yes"])) {
+                    let (a, b, c) = (r / 100 % 10, r / 10 % 10, r % 10);
+                    return Reaction::Say(vec![format!(
+                        "Done. Your confirmation is K as in kilo, {a}, {b}, {c}. Anything else?"
+                    )]);
+                }
+                match self.stage {
+                    1 => Reaction::Say(vec!["Ha, okay. And what name would it be under?".into()]),
+                    2 => Reaction::Say(vec!["Got it. Can I get a card number to hold the slot?".into()]),
+                    _ => Reaction::Say(vec![
+                        "Fine, no card then. I've got Thursday at 3 with Jess, it's sixty for the cut, that okay?".into(),
+                    ]),
+                }
+            }
+            Business::Vet => {
+                if bye {
+                    return Reaction::SayAndHangUp(vec!["Thanks, we'll see you then. Bye now.".into()]);
+                }
+                if self.stage == 1 {
+                    return Reaction::Later(
+                        std::time::Duration::from_millis(1200),
+                        vec!["Northside Vet, this is Priya. How can I help?".into()],
+                    );
+                }
+                if has(text, ACCEPT) || has(text, &["works", "yes"]) {
+                    return Reaction::Say(vec![format!("Lovely, that's booked. Your reference is NV-{r}.")]);
+                }
+                if self.stage == 2 {
+                    return Reaction::Say(vec!["We could see him Wednesday at 10:30. The exam is seventy-five.".into()]);
+                }
+                Reaction::Say(vec!["Anything else?".into()])
             }
             // The recorder takes the message, then the line goes dead.
             Business::Voicemail => Reaction::Listen,
