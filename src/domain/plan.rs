@@ -229,15 +229,3 @@ pub struct CallSummary {
     pub follow_up_required: bool,
     pub follow_up_tasks: Vec<String>,
 }
-
-/// Whether the user must approve what the other side just proposed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ApprovalCheck {
-    pub required: bool,
-    pub reason: Option<String>,
-    /// The amount quoted, when there was one.
-    pub amount: Option<f64>,
-    /// The limit it was compared with.
-    pub limit: Option<f64>,
-}

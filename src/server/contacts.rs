@@ -50,6 +50,7 @@ async fn normalise(conn: &mut PgConnection, mut fields: ContactFields) -> ApiRes
     if let Some(raw) = &fields.phone_number {
         let region = super::settings::load(conn).await?.default_region;
         fields.phone_number = Some(super::phone::parse("phone_number", raw, &region)?.as_str().to_owned());
+        super::ai::refuse_undialable("phone_number", fields.phone_number.as_deref())?;
     }
     Ok(fields)
 }

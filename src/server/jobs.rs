@@ -5,12 +5,14 @@
 //! known here: the handler is passed in (`server::start` wires it).
 
 use super::db::Db;
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult, ErrorCode};
 use crate::domain::schedule::retry_delay;
 use chrono::{DateTime, Utc};
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -76,8 +78,9 @@ pub async fn cancel(conn: &mut PgConnection, job: &Job) -> Result<(), sqlx::Erro
 }
 
 /// Runs jobs with `handler` until the process stops. A job whose handler
-/// fails with a retryable error is queued again after a backoff, up to its
-/// attempts; any other failure ends it as failed.
+/// fails with a retryable error, or panics, is queued again after a
+/// backoff, up to its attempts; any other failure ends it as failed. The
+/// worker itself never stops on a job.
 pub async fn run_worker<H, F>(db: Db, worker: String, handler: H)
 where
     H: Fn(Job) -> F,
@@ -86,7 +89,18 @@ where
     loop {
         match claim(&db, &worker).await {
             Ok(Some(claimed)) => {
-                let outcome = handler(claimed.job).await;
+                let outcome = match AssertUnwindSafe(handler(claimed.job)).catch_unwind().await {
+                    Ok(outcome) => outcome,
+                    Err(panic) => {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| (*s).to_owned())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "no message".into());
+                        tracing::error!(id = claimed.id, panic = %what, "a job panicked");
+                        Err(ApiError::new(ErrorCode::Internal, format!("the job panicked: {what}")))
+                    }
+                };
                 if let Err(e) = finish(&db, claimed.id, outcome, claimed.attempts, claimed.max_attempts).await {
                     tracing::warn!(error = %e, "cannot record a job's outcome");
                 }
@@ -117,10 +131,17 @@ struct ClaimedRow {
 }
 
 async fn claim(db: &Db, worker: &str) -> Result<Option<Claimed>, sqlx::Error> {
-    // Jobs whose worker died go back to the queue.
-    sqlx::query("UPDATE jobs SET status = 'queued', locked_by = NULL WHERE status = 'running' AND locked_until < now()")
-        .execute(db.system())
-        .await?;
+    // Jobs whose worker died go back to the queue, or are parked when that
+    // was their last attempt (a job that kills its process must not kill
+    // every process after it).
+    sqlx::query(
+        "UPDATE jobs SET locked_by = NULL,
+           status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+           last_error = 'its worker stopped while running it'
+         WHERE status = 'running' AND locked_until < now()",
+    )
+    .execute(db.system())
+    .await?;
     let row: Option<ClaimedRow> = sqlx::query_as(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
          WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
@@ -130,13 +151,19 @@ async fn claim(db: &Db, worker: &str) -> Result<Option<Claimed>, sqlx::Error> {
     .bind(LEASE_SECS as f64)
     .fetch_optional(db.system())
     .await?;
-    Ok(row.and_then(|row| match serde_json::from_value(row.payload) {
-        Ok(job) => Some(Claimed { id: row.id, job, attempts: row.attempts, max_attempts: row.max_attempts }),
+    let Some(row) = row else { return Ok(None) };
+    match serde_json::from_value(row.payload) {
+        Ok(job) => Ok(Some(Claimed { id: row.id, job, attempts: row.attempts, max_attempts: row.max_attempts })),
         Err(e) => {
             tracing::error!(id = row.id, error = %e, "unreadable job");
-            None
+            sqlx::query("UPDATE jobs SET status = 'failed', locked_by = NULL, last_error = $2 WHERE id = $1")
+                .bind(row.id)
+                .bind(format!("unreadable job: {e}"))
+                .execute(db.system())
+                .await?;
+            Ok(None)
         }
-    }))
+    }
 }
 
 async fn finish(db: &Db, id: i64, outcome: ApiResult<()>, attempts: i32, max_attempts: i32) -> Result<(), sqlx::Error> {

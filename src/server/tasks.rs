@@ -173,6 +173,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
         Some(raw) => Some(super::phone::parse("target_phone_number", raw, &ctx.region)?.as_str().to_owned()),
         None => None,
     };
+    super::ai::refuse_undialable("target_phone_number", explicit_phone.as_deref())?;
     let chosen_contact = match input.contact_id {
         Some(id) => Some(
             ctx.contacts
@@ -212,6 +213,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     let phone = explicit_phone
         .or_else(|| chosen_contact.as_ref().and_then(|c| c.phone_number.clone()))
         .or_else(|| outcome.plan.target_phone_number.clone());
+    super::ai::refuse_undialable("target_phone_number", phone.as_deref())?;
     outcome.plan.target_phone_number = phone.clone();
     refresh_missing(&mut outcome.plan, phone.is_some(), &Map::new());
     let status = if outcome.plan.requires_clarification { TaskStatus::WaitingForUser } else { TaskStatus::ReadyToCall };
@@ -488,6 +490,9 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
             }
         };
         changed.push("status");
+    }
+    if phone != task.target_phone_number {
+        super::ai::refuse_undialable("target_phone_number", phone.as_deref())?;
     }
     let detail_change = changed.iter().any(|f| matches!(*f, "target_phone_number" | "user_clarifications"));
     let cancelling_now = patch.status == Some(TaskStatus::Cancelled) && task.status != TaskStatus::Cancelled;

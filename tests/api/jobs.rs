@@ -254,6 +254,50 @@ mod queue {
         db.drop_db().await;
     }
 
+    /// A job that panics is a failure like any other: recorded, retried up
+    /// to its attempts, then parked; the worker goes on with the next job.
+    /// A job whose worker died during its last attempt is parked, not
+    /// claimed forever; a job nobody can read is parked at once.
+    #[tokio::test]
+    async fn a_panicking_job_is_parked_and_the_worker_goes_on() {
+        let (db, pool) = queue_db().await;
+        enqueue(&db, &job(1), 0).await;
+        set(&db, "UPDATE jobs SET max_attempts = 2").await;
+        let worker = tokio::spawn(jobs::run_worker(pool.clone(), "w1".into(), |job: Job| async move {
+            match job {
+                Job::ProcessCall { session_id } if session_id.as_u128() == 1 => {
+                    let text = "Call \u{212A}\u{212A} now";
+                    // A slice across a character, as the planner once did.
+                    let _ = &text[..7];
+                    Ok(())
+                }
+                _ => Ok(()),
+            }
+        }));
+        let r = until(&db, "the first panic", |r| r[0].attempts == 1 && r[0].status == "queued").await;
+        assert!(r[0].last_error.as_deref().is_some_and(|e| e.contains("panicked") && e.contains("char boundary")), "{r:?}");
+        set(&db, "UPDATE jobs SET run_at = now() WHERE status = 'queued'").await;
+        let r = until(&db, "parking", |r| r[0].status == "failed").await;
+        assert_eq!(r[0].attempts, 2);
+        // The worker is alive: the next job runs.
+        enqueue(&db, &job(2), 0).await;
+        until(&db, "the next job", |r| r.len() == 2 && r[1].status == "done").await;
+        worker.abort();
+
+        // Its worker died during the last attempt (the lease ran out): parked.
+        enqueue(&db, &job(3), 0).await;
+        set(&db, "UPDATE jobs SET status = 'running', attempts = max_attempts, locked_by = 'gone', locked_until = now() - interval '1 second' WHERE status = 'queued'").await;
+        // Unreadable: parked with the reason.
+        set(&db, "INSERT INTO jobs (kind, payload, run_at) VALUES ('process_call', '{\"kind\": \"no_such_job\"}', now())").await;
+        let worker = tokio::spawn(jobs::run_worker(pool.clone(), "w2".into(), |_job: Job| async { Ok(()) }));
+        let r = until(&db, "both parked", |r| r.len() == 4 && r[2].status == "failed" && r[3].status == "failed").await;
+        assert!(r[2].last_error.as_deref().is_some_and(|e| e.contains("stopped")), "{r:?}");
+        assert!(r[3].last_error.as_deref().is_some_and(|e| e.contains("unreadable")), "{r:?}");
+        worker.abort();
+        pool.close().await;
+        db.drop_db().await;
+    }
+
     #[tokio::test]
     async fn a_waiting_job_is_moved_not_doubled_and_can_be_cancelled() {
         let (db, pool) = queue_db().await;

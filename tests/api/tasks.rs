@@ -555,3 +555,74 @@ async fn a_language_the_engine_cannot_speak_is_said_at_planning_and_never_called
     );
     app.stop().await;
 }
+
+/// Text whose lower-case form has another byte length once dropped the
+/// connection at planning; now it plans like any other.
+#[tokio::test]
+async fn instructions_in_awkward_unicode_are_planned_not_crashed_on() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    for instruction in [
+        "Call \u{212A}\u{212A} at 415-555-0100 and ask their hours",
+        "Call İstanbul Kebab at 415-555-0100 and book a table for İki, max ẞ50",
+        "Call Joe’s Diner at 415-555-0100 and ask if they’re open \u{202E}today",
+    ] {
+        let res = app
+            .as_user(&ada, Method::POST, "/api/plan-preview")
+            .json(&json!({"raw_instruction": instruction}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{instruction}");
+        let preview = body(res).await;
+        assert_eq!(preview["ai_plan"]["targetPhoneNumber"], "+14155550100", "{preview}");
+        let (status, created) = app.create_task(&ada, json!({"raw_instruction": instruction})).await;
+        assert_eq!(status, 201, "{created}");
+    }
+    app.stop().await;
+}
+
+/// A premium-rate number never reaches the dialler, however it is given:
+/// in the instruction, as the explicit target, as a contact's number, as a
+/// clarification or in a PATCH. Each is refused with the risk verdict.
+#[tokio::test]
+async fn a_premium_rate_number_is_refused_wherever_it_comes_from() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let premium = "+19002345678";
+    let refused = |v: &Value| {
+        v["error"]["code"] == "risk_blocked"
+            && v["error"]["details"]["risk"]["concerns"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["category"] == "premium_rate"))
+    };
+    // The instruction, and the explicit target.
+    let (status, v) = app.create_task(&ada, json!({"raw_instruction": format!("Call {premium} and ask their hours")})).await;
+    assert_eq!(status, 422, "{v}");
+    assert!(refused(&v), "{v}");
+    let (status, v) = app
+        .create_task(&ada, json!({"raw_instruction": "Call them and ask their opening hours", "target_phone_number": premium}))
+        .await;
+    assert_eq!(status, 422, "{v}");
+    assert!(refused(&v), "{v}");
+    // A contact.
+    let res = app
+        .as_user(&ada, Method::POST, "/api/contacts")
+        .json(&json!({"name": "Psychic Hotline", "phone_number": premium}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(refused(&body(res).await));
+    // A clarification and a PATCH of a task that had no number.
+    let (status, v) = app.create_task(&ada, json!({"raw_instruction": "Call the bakery and ask their opening hours"})).await;
+    assert_eq!(status, 201, "{v}");
+    let task = v["call_task"]["id"].as_str().unwrap().to_owned();
+    for patch in [json!({"user_clarifications": {"target_phone_number": premium}}), json!({"target_phone_number": premium})] {
+        let res = app.as_user(&ada, Method::PATCH, &format!("/api/call-tasks/{task}")).json(&patch).send().await.unwrap();
+        assert_eq!(res.status(), 422, "{patch}");
+        assert!(refused(&body(res).await), "{patch}");
+    }
+    assert!(app.task(&ada, &task).await["call_task"]["target_phone_number"].is_null(), "nothing was stored");
+    app.stop().await;
+}

@@ -111,6 +111,25 @@ fn model_error(e: ModelError) -> ApiError {
     ApiError::new(code, format!("The AI model could not help: {e}. Try again, or set AI_FALLBACK=rules."))
 }
 
+/// Refuses a number the assistant must never dial (premium-rate lines,
+/// emergency services), with the same error and verdict as a refused
+/// instruction (422): one policy for every way a number reaches the
+/// dialler (the instruction, an explicit target, a contact, a
+/// clarification, a change), checked again right before dialling.
+pub fn refuse_undialable(field: &str, e164: Option<&str>) -> Result<(), ApiError> {
+    let Some(number) = e164 else { return Ok(()) };
+    let premium = crate::server::phone::is_premium_rate(&crate::domain::phone::E164::from_normalised(number.to_owned()));
+    let risk = rules::risk::assess("", Some(number), premium);
+    if !risk.blocked {
+        return Ok(());
+    }
+    let reasons: Vec<&str> = risk.concerns.iter().filter(|c| c.blocking).map(|c| c.message.as_str()).collect();
+    let mut e = ApiError::new(ErrorCode::RiskBlocked, reasons.join(" "));
+    e.field = Some(field.to_owned());
+    e.details = Some(serde_json::json!({ "risk": risk }));
+    Err(e)
+}
+
 /// Adds the rules engine's risk verdict (always computed in code).
 fn with_risk(
     instruction: &str,

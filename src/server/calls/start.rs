@@ -57,6 +57,8 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     let phone = state.cipher.decrypt_opt(task.target_phone_number.as_deref()).map_err(bad_stored)?.ok_or_else(|| {
         ApiError::new(ErrorCode::InvalidTransition, "This task has no phone number yet. Add one, then start the call.")
     })?;
+    // Once more right before dialling, whatever was stored before the policy.
+    crate::server::ai::refuse_undialable("target_phone_number", Some(&phone))?;
     let mut plan: AiPlan =
         serde_json::from_value(task.ai_plan.ok_or_else(|| bad_stored("task without plan"))?).map_err(bad_stored)?;
     plan.target_phone_number = Some(phone.clone());

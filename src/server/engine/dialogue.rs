@@ -7,6 +7,7 @@ use crate::domain::money;
 use crate::domain::plan::{AiPlan, CallScript, TaskKind};
 use crate::server::ai::rules::dates::find_when;
 use crate::server::ai::rules::script::closing;
+use crate::server::ai::rules::text::Fold;
 use crate::server::ai::rules::text::has_any;
 use crate::server::ai::understand::money::{self as heard_money, Exposure, Quote};
 use crate::server::ai::understand::reference;
@@ -238,9 +239,10 @@ impl Dialogue {
         // A bare number right after we asked what it costs is the answer,
         // and once prices are being talked about, a correction of one.
         let asked_price = self.committed > 0.0
-            || self.last_said.as_deref().is_some_and(|l| {
-                has_any(&l.to_lowercase(), &["price", "cost", "quote", "how much", "charge", "total", "estimate"])
-            });
+            || self
+                .last_said
+                .as_deref()
+                .is_some_and(|l| has_any(&l.folded(), &["price", "cost", "quote", "how much", "charge", "total", "estimate"]));
         if !asked_price && quote.charges.iter().filter(|c| !c.excluded).all(|c| c.certainty == heard_money::Certainty::Bare) {
             return Ok(false);
         }
@@ -326,7 +328,7 @@ impl Dialogue {
     }
 
     fn decide(&mut self, text: &str) -> Action {
-        let lower = text.to_lowercase();
+        let lower = text.folded();
         if self.phase == Phase::Done {
             return Action::Silent;
         }

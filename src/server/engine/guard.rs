@@ -4,6 +4,7 @@
 //! bank, identity or password data; a denial of being an AI. Every reply
 //! passes [`check`] before a token of it is spoken.
 
+use crate::server::ai::rules::text::Fold;
 use crate::server::ai::rules::text::has_any;
 
 /// Where the call stands on money, as the guard needs it.
@@ -291,7 +292,7 @@ fn agrees(lower: &str) -> bool {
 /// Whether `reply` may be spoken. `allowed_numbers` are numbers the agent
 /// may say (the user's callback number, say).
 pub fn check(reply: &str, standing: &Standing, allowed_numbers: &[String]) -> Result<(), Blocked> {
-    let lower = reply.to_lowercase();
+    let lower = reply.folded();
     if carries_private_data(&lower, allowed_numbers) {
         return Err(Blocked::PrivateData);
     }

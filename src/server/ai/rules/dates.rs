@@ -1,6 +1,7 @@
 //! Dates and times in text, resolved against a reference day (today for a
 //! plan, the call's date for a summary).
 
+use super::text::Fold;
 use super::text::{Token, TokenKind, number_words, tokenize};
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Timelike, Weekday};
 
@@ -145,7 +146,7 @@ fn ordinal_day(token: &str) -> Option<u32> {
 /// Finds when, in `text`, relative to `today`. `month_first` reads `5/12`
 /// as May 12 (US) instead of 5 December.
 pub fn find_when(text: &str, today: NaiveDate, month_first: bool) -> When {
-    let lower = text.to_lowercase();
+    let lower = text.folded();
     let tokens = tokenize(&lower);
     let mut when = When::default();
     let word = |i: usize| tokens.get(i).map(|t| t.text).unwrap_or("");

@@ -1,5 +1,6 @@
 //! What kind of errand an instruction is.
 
+use super::text::Fold;
 use super::text::has_any;
 use crate::domain::plan::TaskKind;
 
@@ -156,7 +157,7 @@ const CUES: &[(TaskKind, &[&str])] = &[
 ];
 
 pub fn classify(instruction: &str) -> TaskKind {
-    let lower = instruction.to_lowercase();
+    let lower = instruction.folded();
     CUES.iter().find(|(_, cues)| has_any(&lower, cues)).map(|(kind, _)| *kind).unwrap_or(TaskKind::Enquiry)
 }
 

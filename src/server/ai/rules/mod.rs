@@ -1,6 +1,5 @@
 //! The built-in offline engine: deterministic, sub-millisecond, no network.
 
-pub mod approval;
 pub mod dates;
 pub mod kind;
 pub mod money;
@@ -13,3 +12,5 @@ pub mod text;
 
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod robustness;

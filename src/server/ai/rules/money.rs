@@ -1,5 +1,6 @@
 //! Amounts of money in text, and which of them the user meant as a limit.
 
+use super::text::Fold;
 use super::text::{Token, TokenKind, ends_before, number_value, number_words, starts_with, tokenize};
 
 /// An amount of money found in text.
@@ -53,7 +54,7 @@ fn period(s: &str) -> Option<&'static str> {
 
 /// Every amount of money in `text` (lower-cased by the caller or not).
 pub fn find_amounts(text: &str) -> Vec<Amount> {
-    let lower = text.to_lowercase();
+    let lower = text.folded();
     let tokens = tokenize(&lower);
     let mut found = Vec::new();
     let mut i = 0;
@@ -201,7 +202,7 @@ const NEGATIONS: &[&str] = &["don't", "dont", "do not", "won't", "not", "never",
 /// than 50 dollars", "$200 max", "budget of 200"). Amounts that are facts
 /// ("dispute a $45.99 charge") are not limits.
 pub fn find_limit(text: &str) -> Option<Amount> {
-    let lower = text.to_lowercase();
+    let lower = text.folded();
     let tokens = tokenize(&lower);
     let amounts = {
         let mut v = Vec::new();

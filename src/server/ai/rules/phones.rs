@@ -1,5 +1,7 @@
 //! Phone numbers written inside free text.
 
+use super::text::Fold;
+
 /// A run of text that looks like a phone number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneSpan {
@@ -56,7 +58,7 @@ pub fn find_phone_spans(text: &str) -> Vec<PhoneSpan> {
                 "nd ", "rd ", "th ",
             ]
             .iter()
-            .any(|w| next.trim_start().to_lowercase().starts_with(w))
+            .any(|w| next.trim_start().folded().starts_with(w))
             || next.starts_with(':');
         if digits.len() >= 3 && !money_or_unit {
             spans.push(PhoneSpan { raw, digits, start, end });

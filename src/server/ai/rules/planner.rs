@@ -6,6 +6,7 @@ use super::kind::classify;
 use super::money::{Amount, find_limit};
 use super::phones::find_phone_spans;
 use super::risk::redact_sensitive;
+use super::text::Fold;
 use super::text::{capitalize, has_word, number_words, tokenize};
 use crate::domain::money;
 use crate::domain::plan::{AiPlan, HardConstraints, MissingItem, TaskKind};
@@ -43,7 +44,7 @@ pub struct Planned {
 
 pub fn plan(instruction: &str, ctx: &PlanContext<'_>) -> Planned {
     let text = redact_sensitive(instruction.trim());
-    let lower = text.to_lowercase();
+    let lower = text.folded();
     let kind = classify(&text);
 
     // The number to call: the first one written that parses.
@@ -160,7 +161,7 @@ const CALL_VERBS: &[&str] = &["call", "phone", "ring", "contact", "dial", "telep
 
 /// Who is being called, as written: "my dentist", "Pizza Hut", "the plumber".
 fn business_phrase(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
+    let lower = text.folded();
     let body = lower.trim_start_matches("please ").trim_start_matches("can you ").trim_start_matches("could you ");
     let offset = lower.len() - body.len();
     for verb in CALL_VERBS {
@@ -197,7 +198,7 @@ fn business_phrase(text: &str) -> Option<String> {
     // "... at Luigi's", "... with Dr. Lee", "... from Ace Movers": capitalised names.
     let words: Vec<&str> = text.split_whitespace().collect();
     for (i, w) in words.iter().enumerate() {
-        if matches!(w.to_lowercase().as_str(), "at" | "with" | "from") {
+        if matches!(w.folded().as_str(), "at" | "with" | "from") {
             let name: Vec<&str> = words[i + 1..]
                 .iter()
                 .take_while(|n| {
@@ -220,20 +221,20 @@ fn business_phrase(text: &str) -> Option<String> {
 
 /// The first four letters of a word, for loose matching ("dentist"/"dental").
 fn stem(word: &str) -> String {
-    word.chars().filter(|c| c.is_alphanumeric()).take(4).collect::<String>().to_lowercase()
+    word.chars().filter(|c| c.is_alphanumeric()).take(4).collect::<String>().folded()
 }
 
 /// A contact named in the instruction, or matching who is called ("my dentist").
 fn match_contact<'c>(lower: &str, business: Option<&str>, contacts: &'c [ContactRef]) -> Option<&'c ContactRef> {
     let named = contacts.iter().find(|c| {
-        let name = c.name.to_lowercase();
+        let name = c.name.folded();
         let company = c.company_name.as_deref().map(str::to_lowercase);
         (name.len() >= 3 && has_word(lower, &name)) || company.is_some_and(|co| co.len() >= 3 && has_word(lower, &co))
     });
     if named.is_some() {
         return named;
     }
-    let business = business?.to_lowercase();
+    let business = business?.folded();
     let words: Vec<String> = business
         .split_whitespace()
         .filter(|w| !matches!(*w, "my" | "the" | "a" | "our" | "local"))
@@ -357,14 +358,14 @@ fn action_clause(text: &str, limit: Option<&Amount>) -> String {
             "cap of",
             "limit of",
         ];
-        let lower_head = head.to_lowercase();
+        let lower_head = head.folded();
         let cut = cues
             .iter()
             .filter(|c| lower_head.trim_end().ends_with(*c))
             .map(|c| lower_head.trim_end().len() - c.len())
             .min()
             .unwrap_or(a.start);
-        let tail_lower = s[a.end..].to_lowercase();
+        let tail_lower = s[a.end..].folded();
         let after = ["max", "maximum", "tops", "or less", "or under", "at most"]
             .iter()
             .find(|w| tail_lower.trim_start().starts_with(*w))
@@ -378,10 +379,10 @@ fn action_clause(text: &str, limit: Option<&Amount>) -> String {
         let head = head.strip_suffix(" at").or_else(|| head.strip_suffix(" on")).unwrap_or(head);
         s = format!("{}{}", head, &s[span.end..]);
     }
-    let lower = s.to_lowercase();
+    let lower = s.folded();
     let body_start = ["please ", "can you ", "could you "].iter().find(|p| lower.starts_with(*p)).map(|p| p.len()).unwrap_or(0);
     let body = &s[body_start..];
-    let body_lower = body.to_lowercase();
+    let body_lower = body.folded();
     let mut action = body.to_owned();
     if CALL_VERBS.iter().any(|v| body_lower.starts_with(&format!("{v} "))) {
         if let Some(i) = body_lower.find(" and ") {
@@ -409,7 +410,7 @@ fn title_of(action: &str) -> String {
 fn goal_of(action: &str, kind: TaskKind, business: Option<&str>, c: &HardConstraints) -> String {
     let mut goal = capitalize(action);
     if let Some(b) = business
-        && !action.to_lowercase().contains(&b.to_lowercase())
+        && !action.folded().contains(&b.folded())
     {
         let prep = match kind {
             TaskKind::Ordering | TaskKind::Quote | TaskKind::Enquiry => "from",
@@ -551,7 +552,7 @@ fn with_indefinite(thing: &str) -> String {
 /// "ask the pharmacy what time they close today" → "Could you tell me what
 /// time you close today?"
 fn enquiry_question(action: &str) -> String {
-    let lower = action.to_lowercase();
+    let lower = action.folded();
     let mut rest = lower.as_str();
     for lead in ["ask ", "find out ", "check ", "enquire ", "inquire "] {
         if let Some(r) = rest.strip_prefix(lead) {

@@ -2,6 +2,7 @@
 //! risk rules always run, whichever engine plans the call.
 
 use super::phones::find_phone_spans;
+use super::text::Fold;
 use super::text::has_any;
 use crate::domain::plan::{RiskAssessment, RiskCategory, RiskConcern};
 
@@ -315,7 +316,7 @@ const ACCESS: &[&str] = &["account", "password", "pin", "verification code", "re
 
 /// The verdict on an instruction (and the number it would dial).
 pub fn assess(instruction: &str, target_e164: Option<&str>, is_premium_rate: bool) -> RiskAssessment {
-    let lower = instruction.to_lowercase();
+    let lower = instruction.folded();
     let mut concerns = Vec::new();
     let mut block =
         |category, message: &str| concerns.push(RiskConcern { category, message: message.to_owned(), blocking: true });

@@ -3,6 +3,7 @@
 //! overall sentiment, whether the goal was achieved, and follow-ups.
 
 use super::dates::find_when;
+use super::text::Fold;
 use super::text::has_any;
 use crate::domain::enums::{DataType, Sentiment, Speaker};
 use crate::domain::money;
@@ -478,10 +479,10 @@ fn firm_part(sentence: &str) -> &str {
 /// `month_first` reads "12/5" as December 5.
 pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, month_first: bool) -> CallSummary {
     let them: Vec<&str> = lines.iter().filter(|l| l.speaker == Speaker::Human).map(|l| l.content.as_str()).collect();
-    let all_lower = lines.iter().map(|l| l.content.to_lowercase()).collect::<Vec<_>>().join("\n");
-    let them_lower = them.iter().map(|l| l.to_lowercase()).collect::<Vec<_>>().join("\n");
+    let all_lower = lines.iter().map(|l| l.content.folded()).collect::<Vec<_>>().join("\n");
+    let them_lower = them.iter().map(|l| l.folded()).collect::<Vec<_>>().join("\n");
     let kind = plan.map(|p| p.task_kind).unwrap_or_default();
-    let notes: Vec<String> = lines.iter().filter(|l| l.speaker == Speaker::System).map(|l| l.content.to_lowercase()).collect();
+    let notes: Vec<String> = lines.iter().filter(|l| l.speaker == Speaker::System).map(|l| l.content.folded()).collect();
     let noted = |what: &str| notes.iter().any(|n| n.contains(what));
     let heard: Vec<Option<Heard>> =
         lines.iter().map(|l| (l.speaker == Speaker::Human).then(|| understand::situation::hear(&l.content))).collect();
@@ -544,7 +545,7 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     let mut blocked_at: Option<usize> = None;
     for (i, l) in lines.iter().enumerate() {
         let Some(h) = &heard[i] else { continue };
-        let lower = l.content.to_lowercase().replace('’', "'");
+        let lower = l.content.folded().replace('’', "'");
         let conditional = |phrases: &[&str]| {
             sentences(&lower).iter().any(|s| has_any(s, phrases) && !has_any(s, &["if", "when", "unless", "in case"]))
         };
@@ -572,7 +573,7 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
             let ours = find_when(&lines[p].content, call_date, month_first);
             let theirs = find_when(&l.content, call_date, month_first);
             let accepted = has_any(
-                &lines[p].content.to_lowercase(),
+                &lines[p].content.folded(),
                 &[
                     "works",
                     "yes",
@@ -597,10 +598,8 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
         // We said yes to a slot and they acknowledged it ("Thursday at half
         // seven works." - "Beauty. Full service is 389.").
         let acknowledged = previous_ours.is_some_and(|p| {
-            has_any(
-                &lines[p].content.to_lowercase(),
-                &["works", "that's fine", "sounds good", "please book", "book it", "go ahead"],
-            ) && slots[p].is_some()
+            has_any(&lines[p].content.folded(), &["works", "that's fine", "sounds good", "please book", "book it", "go ahead"])
+                && slots[p].is_some()
                 && !h.question
         }) && has_any(
             &lower,
@@ -712,7 +711,7 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
         }
     }
     for line in &them {
-        let lower = line.to_lowercase();
+        let lower = line.folded();
         if has_any(
             &lower,
             &[
@@ -867,7 +866,7 @@ fn sentences(line: &str) -> Vec<&str> {
 
 /// "Thanks for calling Bright Smiles Dental", "You've reached Tony's Pizzeria".
 fn business_name(line: &str) -> Option<String> {
-    let lower = line.to_lowercase();
+    let lower = line.folded();
     for lead in ["thank you for calling ", "thanks for calling ", "you've reached ", "you have reached ", "welcome to "] {
         if let Some(i) = lower.find(lead) {
             let rest = &line[i + lead.len()..];
@@ -885,7 +884,7 @@ fn business_name(line: &str) -> Option<String> {
 /// "my name is Sarah", "this is Mike speaking", "ask for Dr. Patel",
 /// "you'll be seeing Dr. Lee".
 fn person_name(line: &str) -> Option<(String, Option<&'static str>)> {
-    let lower = line.to_lowercase();
+    let lower = line.folded();
     let leads: [(&str, Option<&'static str>); 6] = [
         ("my name is ", Some("staff")),
         ("this is ", Some("staff")),

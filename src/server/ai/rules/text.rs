@@ -1,5 +1,34 @@
 //! Tokens with their byte offsets, and numbers written as digits or words.
 
+/// `text` in lower case, byte for byte where `text` is: a character whose
+/// lower-case form is longer or shorter in UTF-8 (the Kelvin sign, `İ`,
+/// `ẞ`) or more than one character stays as it is. Every offset found in
+/// the result is therefore an offset, on a character boundary, in `text`.
+/// All readers of human text lower-case through this, never through
+/// `str::to_lowercase`.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`fold`] as a method: `line.folded()`.
+pub trait Fold {
+    fn folded(&self) -> String;
+}
+
+impl Fold for str {
+    fn folded(&self) -> String {
+        fold(self)
+    }
+}
+
 /// A word, a number or a symbol of lower-cased text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token<'a> {
@@ -210,6 +239,26 @@ pub fn capitalize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_keeps_every_offset() {
+        for text in ["Call \u{212A}\u{212A} at 415", "İyi günler. The repair is €50.", "STRAẞE Σίσυφος ǅ", "ABC def"]
+        {
+            let folded = fold(text);
+            assert_eq!(folded.len(), text.len(), "{text}");
+            assert!(folded.char_indices().all(|(i, _)| text.is_char_boundary(i)), "{text}");
+        }
+        assert_eq!(fold("Call ME at FIVE"), "call me at five");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_any_text_keeps_its_length_and_boundaries(text in "\\PC{0,200}") {
+            let folded = fold(&text);
+            proptest::prop_assert_eq!(folded.len(), text.len());
+            proptest::prop_assert!(folded.char_indices().all(|(i, _)| text.is_char_boundary(i)));
+        }
+    }
 
     fn words(s: &str) -> Vec<&str> {
         tokenize(s).into_iter().map(|t| t.text).collect()

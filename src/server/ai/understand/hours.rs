@@ -4,6 +4,7 @@
 //! five Monday to Friday". Not a slot ("I have an opening at 3", "December
 //! 3rd at 10, that's open") and not a wait ("ready in 20 minutes").
 
+use crate::server::ai::rules::text::Fold;
 use crate::server::ai::rules::text::has_any;
 
 /// Words that say the business is open or closed at a time.
@@ -125,7 +126,7 @@ fn clock_word(w: &str) -> bool {
 
 /// Whether `sentence` states opening hours.
 pub fn states_hours(sentence: &str) -> bool {
-    let lower = sentence.to_lowercase().replace('’', "'");
+    let lower = sentence.folded().replace('’', "'");
     let words: Vec<&str> = lower
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '!' | '?' | '(' | ')'))
         .map(|w| w.trim_end_matches('.'))

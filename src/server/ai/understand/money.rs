@@ -9,6 +9,7 @@
 //! possible price (never as nothing), and says so (`certain: false`), so
 //! that the policy asks rather than agrees.
 
+use crate::server::ai::rules::text::Fold;
 use crate::server::ai::rules::text::{Token, TokenKind, number_value, tokenize};
 
 /// How sure a reading is money.
@@ -1041,7 +1042,7 @@ fn clock_words(tokens: &[Token<'_>], first: usize, last: usize) -> bool {
 
 /// Reads every price in `text`.
 pub fn read(text: &str) -> Quote {
-    let lower = text.to_lowercase();
+    let lower = text.folded();
     let tokens = tokenize(&lower);
     let mut quote = Quote::default();
     let has_price_words = tokens.iter().any(|t| PRICE_WORDS.contains(&t.text) || symbol_currency(t.text).is_some())

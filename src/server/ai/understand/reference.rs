@@ -3,6 +3,8 @@
 //! on the phone ("K as in kilo, 5, 5, 1", "G dash 58", "alpha bravo 7 7 2",
 //! "X-ray 9 double 4").
 
+use crate::server::ai::rules::text::Fold;
+
 /// Words that announce a reference, and the words that may sit between
 /// them and it ("your confirmation number is ...").
 const KEYS: &[&str] = &[
@@ -112,7 +114,7 @@ fn digit_word(word: &str) -> Option<char> {
 fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for raw in text.replace('#', " # ").split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '"' | '(' | ')')) {
-        let w = raw.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | '\'' | '’')).to_lowercase();
+        let w = raw.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | '\'' | '’')).folded();
         if !w.is_empty() {
             out.push(w);
         }

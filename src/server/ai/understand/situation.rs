@@ -5,6 +5,7 @@
 //! about who we are, the user's name, a callback number, details of the
 //! errand, or payment and identity data.
 
+use crate::server::ai::rules::text::Fold;
 use crate::server::ai::rules::text::has_any;
 
 /// A voicemail greeting.
@@ -1877,8 +1878,7 @@ fn closed(lower: &str) -> bool {
 /// (capitalised in `text`) nobody there answers to.
 fn no_such_person(text: &str) -> bool {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let lower: Vec<String> =
-        words.iter().map(|w| w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric()).to_owned()).collect();
+    let lower: Vec<String> = words.iter().map(|w| w.folded().trim_matches(|c: char| !c.is_alphanumeric()).to_owned()).collect();
     (0..words.len()).any(|i| {
         let lead = matches!(lower[i].as_str(), "no" | "a" | "any")
             && i >= 1
@@ -2189,7 +2189,7 @@ fn asks_private(l: &str, question: bool) -> bool {
 
 /// Reads the situation of one utterance.
 pub fn hear(text: &str) -> Heard {
-    let lower = text.to_lowercase();
+    let lower = text.folded();
     let lower = lower.replace('’', "'");
     let l = lower.as_str();
     let question = is_question(l);
@@ -2259,7 +2259,7 @@ mod tests {
     use super::*;
 
     fn keys(text: &str) -> Vec<(String, String)> {
-        menu_options(&text.to_lowercase()).into_iter().map(|o| (o.key, o.label)).collect()
+        menu_options(&text.folded()).into_iter().map(|o| (o.key, o.label)).collect()
     }
 
     #[test]
