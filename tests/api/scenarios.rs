@@ -224,7 +224,7 @@ async fn play(app: &TestApp, twilio: &FakeTwilio, user: &Session, scenario: &Sce
         let amd = pairs(&[("CallSid", &sid), ("AnsweredBy", answered_by)]);
         assert_eq!(signed_post(&param(&form, "AsyncAmdStatusCallback"), &amd).await.status(), 204);
     }
-    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
     let mut request = relay.as_str().into_client_request().unwrap();
     request.headers_mut().insert("x-twilio-signature", sign(TOKEN, &relay, &[]).parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
@@ -1126,4 +1126,85 @@ async fn every_scenario_with_a_model_wording_the_replies() {
 #[tokio::test]
 async fn every_scenario_with_a_misbehaving_model_holds_the_guards() {
     run_all(Engine::Misbehaving).await;
+}
+
+/// The relay websocket is bound to its call: a signature captured for one
+/// call's URL opens no other, a URL with another call's key is refused, a
+/// setup that names another call or another CallSid is refused before
+/// anything is said or stored, and a finished call's URL opens nothing.
+#[tokio::test]
+async fn the_relay_is_bound_to_its_call() {
+    let (app, twilio) = twilio_app(&[]).await;
+    let ada = app.signup("ada").await;
+    // Two calls, each up to its TwiML: (session, sid, relay URL, status URL).
+    let mut calls = Vec::new();
+    for instruction in [QUOTE, DENTIST] {
+        let created =
+            json_of(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction}))).await;
+        let task = created["call_task"]["id"].as_str().unwrap().to_owned();
+        let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
+        let session = started["call_session"]["id"].as_str().unwrap().to_owned();
+        let sid = started["call_session"]["provider_call_sid"].as_str().unwrap().to_owned();
+        let form = twilio.calls.lock().unwrap().iter().find(|f| param(f, "Url").contains(&session)).cloned().unwrap();
+        let xml = signed_post(&param(&form, "Url"), &pairs(&[("CallSid", &sid), ("CallStatus", "in-progress")]))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+        assert!(relay.contains(&format!("session={session}")) && relay.contains("key="), "{relay}");
+        calls.push((session, sid, relay, param(&form, "StatusCallback")));
+    }
+    let open = |url: &str, signed_for: &str| {
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert("x-twilio-signature", sign(TOKEN, signed_for, &[]).parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let refused = |r: Result<_, tokio_tungstenite::tungstenite::Error>| match r {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => res.status() == 403,
+        _ => false,
+    };
+    let (a, b) = (&calls[0], &calls[1]);
+    // A's signature on B's URL; B's session with A's key, correctly signed.
+    assert!(refused(open(&b.2, &a.2).await), "one call's signature opened another");
+    let swapped = b.2.split("&key=").next().unwrap().to_owned() + "&key=" + a.2.split("&key=").nth(1).unwrap();
+    assert!(refused(open(&swapped, &swapped).await), "another call's key was taken");
+    // The bare relay URL, signed as it once was: no call named, refused.
+    let bare = app.base.replace("http://", "ws://") + "/api/relay";
+    assert!(refused(open(&bare, &bare).await), "a URL naming no call was taken");
+
+    // A's own URL, but a setup naming B, or A with another CallSid: closed, nothing said or stored.
+    for (session, call_sid) in [(&b.0, &b.1), (&a.0, &"CA00000000000000000000000000000bad".to_owned())] {
+        let (mut ws, _) = open(&a.2, &a.2).await.expect("A's own URL opens");
+        let setup = json!({"type": "setup", "sessionId": "VX1", "callSid": call_sid, "accountSid": SID,
+                           "customParameters": {"session_id": session}});
+        ws.send(Message::Text(setup.to_string().into())).await.unwrap();
+        let prompt = json!({"type": "prompt", "voicePrompt": "Hello, Fenceworks.", "lang": "en-US", "last": true});
+        let _ = ws.send(Message::Text(prompt.to_string().into())).await;
+        assert_eq!(reply(&mut ws, Duration::from_secs(3)).await, Reply::Ended, "refused: {session} {call_sid}");
+    }
+    for (session, ..) in [a, b] {
+        let s = app.session(&ada, session).await;
+        assert!(s["segments"].as_array().unwrap().is_empty(), "nothing stored: {s:#}");
+    }
+
+    // A finished call's URL opens nothing, even signed.
+    let completed = pairs(&[("CallSid", &a.1), ("CallStatus", "completed"), ("SequenceNumber", "9"), ("CallDuration", "3")]);
+    assert_eq!(signed_post(&a.3, &completed).await.status(), 204);
+    let (mut ws, _) = open(&a.2, &a.2).await.expect("the upgrade itself is signed");
+    let setup =
+        json!({"type": "setup", "sessionId": "VX1", "callSid": a.1, "accountSid": SID, "customParameters": {"session_id": a.0}});
+    ws.send(Message::Text(setup.to_string().into())).await.unwrap();
+    assert_eq!(reply(&mut ws, Duration::from_secs(3)).await, Reply::Ended);
+    assert!(app.log().contains("not live"), "the refusal is logged");
+
+    // B, as the network would: the introduction.
+    let (mut ws, _) = open(&b.2, &b.2).await.unwrap();
+    let setup =
+        json!({"type": "setup", "sessionId": "VX2", "callSid": b.1, "accountSid": SID, "customParameters": {"session_id": b.0}});
+    ws.send(Message::Text(setup.to_string().into())).await.unwrap();
+    let prompt = json!({"type": "prompt", "voicePrompt": "Bright Smiles Dental, this is Sarah.", "lang": "en-US", "last": true});
+    ws.send(Message::Text(prompt.to_string().into())).await.unwrap();
+    assert!(matches!(reply(&mut ws, Duration::from_secs(5)).await, Reply::Said(t) if t.contains("AI assistant")));
+    app.stop().await;
 }

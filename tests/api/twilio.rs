@@ -169,7 +169,7 @@ async fn a_real_twilio_call_end_to_end() {
     // Answered: Twilio fetches the TwiML and opens the relay.
     let voice = form(&[("CallSid", sid), ("CallStatus", "in-progress")]);
     let xml = signed_post(&voice_url, &voice).await.text().await.unwrap();
-    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
     assert!(relay.starts_with("ws://127.0.0.1:"), "{xml}");
     assert!(xml.contains(&format!("<Parameter name=\"session_id\" value=\"{session}\"/>")));
     assert_eq!(
@@ -360,7 +360,7 @@ async fn barge_in_drops_the_rest_of_a_streamed_reply() {
     let voice_url = param(&call, "Url")[0].to_owned();
     let sid = "CAfeedfacefeedfacefeedfacefeedface";
     let xml = signed_post(&voice_url, &form(&[("CallSid", sid)])).await.text().await.unwrap();
-    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
     let mut request = relay.as_str().into_client_request().unwrap();
     request.headers_mut().insert("x-twilio-signature", sign(TOKEN, &relay, &[]).parse().unwrap());
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();

@@ -30,6 +30,10 @@ pub struct LiveContext {
     pub today: chrono::NaiveDate,
     /// The language the call is held in (`language_preference`, e.g. `en-US`).
     pub language: String,
+    /// The session's status and the provider's id of the call, to check a
+    /// relay connection against.
+    pub status: String,
+    pub provider_call_sid: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -44,6 +48,8 @@ struct LiveRow {
     max_auto_approve_amount: f64,
     time_zone: String,
     language_preference: String,
+    status: String,
+    provider_call_sid: Option<String>,
 }
 
 /// Everything about a session the engine needs, in one query.
@@ -51,7 +57,7 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
     let row: Option<LiveRow> = sqlx::query_as(
         "SELECT t.id AS task_id, t.user_id, t.ai_plan, s.ai_call_script, t.target_phone_number, r.id AS transcript_id,
                 u.display_name, a.max_auto_approve_amount::float8 AS max_auto_approve_amount, a.time_zone,
-                a.language_preference
+                a.language_preference, s.status, s.provider_call_sid
          FROM call_sessions s
          JOIN call_tasks t ON t.id = s.call_task_id
          JOIN call_transcripts r ON r.call_session_id = s.id
@@ -78,6 +84,8 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
         max_auto_approve: row.max_auto_approve_amount,
         today: Utc::now().with_timezone(&time_zone).date_naive(),
         language: row.language_preference,
+        status: row.status,
+        provider_call_sid: row.provider_call_sid,
     })
 }
 

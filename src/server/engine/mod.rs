@@ -29,12 +29,12 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Holds one call: reads the network's frames, answers through `sink`,
 /// until the call ends (by either side, or its time limit).
-pub async fn run<F, K>(state: AppState, frames: F, sink: K) -> Result<(), CallError>
+pub async fn run<F, K>(state: AppState, session_id: Uuid, frames: F, sink: K) -> Result<(), CallError>
 where
     F: Stream<Item = Result<Inbound, CallError>> + Unpin,
     K: Sink<Outbound, Error = CallError> + Unpin,
 {
-    TURN.scope(std::cell::Cell::new(None), converse(state, frames, sink)).await
+    TURN.scope(std::cell::Cell::new(None), converse(state, session_id, frames, sink)).await
 }
 
 tokio::task_local! {
@@ -370,7 +370,7 @@ fn call_numbers(ctx: &LiveContext) -> Vec<String> {
 }
 
 /// Waits for the `setup` frame and returns the session it names.
-async fn await_setup<F>(frames: &mut F) -> Result<Uuid, CallError>
+async fn await_setup<F>(frames: &mut F) -> Result<(Uuid, String), CallError>
 where
     F: Stream<Item = Result<Inbound, CallError>> + Unpin,
 {
@@ -384,20 +384,33 @@ where
     })
     .await
     .map_err(|_| CallError::Socket("no setup frame in time".into()))??;
-    setup
+    let session = setup
         .custom_parameters
         .get("session_id")
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| CallError::Socket("setup without a session_id parameter".into()))
+        .ok_or_else(|| CallError::Socket("setup without a session_id parameter".into()))?;
+    Ok((session, setup.call_sid))
 }
 
-async fn converse<F, K>(state: AppState, mut frames: F, sink: K) -> Result<(), CallError>
+async fn converse<F, K>(state: AppState, expected: Uuid, mut frames: F, sink: K) -> Result<(), CallError>
 where
     F: Stream<Item = Result<Inbound, CallError>> + Unpin,
     K: Sink<Outbound, Error = CallError> + Unpin,
 {
-    let session_id = await_setup(&mut frames).await?;
+    // The connection was opened for one call: its setup must name that
+    // call, live, with the CallSid the network reported. Anything else is
+    // refused before anything is said or stored.
+    let (session_id, call_sid) = await_setup(&mut frames).await?;
+    if session_id != expected {
+        return Err(CallError::Socket("the setup names another call than the relay URL".into()));
+    }
     let ctx = calls::live_context(&state, session_id).await?;
+    if !matches!(ctx.status.as_str(), "initiated" | "ringing" | "connected") {
+        return Err(CallError::Socket(format!("the call is {}, not live", ctx.status)));
+    }
+    if ctx.provider_call_sid.as_deref().is_some_and(|sid| sid != call_sid) {
+        return Err(CallError::Socket("the setup's CallSid is not the call's".into()));
+    }
     let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
     let _ = calls::heartbeat(&state, session_id).await;
     let mut beat = tokio::time::interval(calls::heartbeat_interval(&state));

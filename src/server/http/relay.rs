@@ -1,30 +1,68 @@
-//! `GET /api/relay`: the network opens a call's ConversationRelay websocket
-//! here. The upgrade must carry a valid `X-Twilio-Signature` for the public
-//! URL (403 otherwise); the socket's text frames are then read and written
-//! as typed relay frames and the engine holds the call.
+//! `GET /api/relay?session=&key=`: the network opens a call's
+//! ConversationRelay websocket here, at the URL the call's TwiML named. The
+//! upgrade must carry a valid `X-Twilio-Signature` for that whole URL, and
+//! the key must be the one derived for that session (403 otherwise), so a
+//! signature captured for one call opens no other. The engine then takes
+//! only a `setup` naming the same session, live, with the CallSid the
+//! network reported. The socket's text frames are read and written as
+//! typed relay frames and the engine holds the call.
 
+use crate::server::crypto::token_digest;
 use crate::server::engine;
 use crate::server::state::AppState;
 use crate::server::telephony::relay::{self, CallError, FRAME_BUFFER, Inbound, Outbound};
-use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt, future};
 use tokio_tungstenite::tungstenite;
+use uuid::Uuid;
 
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
-    let url = relay::relay_url(&state.public_url);
+#[derive(serde::Deserialize)]
+pub struct RelayQuery {
+    session: Option<Uuid>,
+    key: Option<String>,
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    Query(query): Query<RelayQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let forbidden = |why: &'static str| (StatusCode::FORBIDDEN, why).into_response();
+    let (Some(session_id), Some(key)) = (query.session, query.key) else {
+        return forbidden("this relay URL names no call");
+    };
+    let url = match uri.query() {
+        Some(q) => format!("{}?{q}", relay::relay_url(&state.public_url)),
+        None => relay::relay_url(&state.public_url),
+    };
     let signed =
         headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).is_some_and(|sig| state.telephony.signed(&url, &[], sig));
     if !signed {
-        return (StatusCode::FORBIDDEN, "invalid signature").into_response();
+        return forbidden("invalid signature");
+    }
+    // Compared as digests: the time taken says nothing about the key.
+    let expected = state.cipher.derive_secret(&relay::key_purpose(session_id));
+    if token_digest(&expected) != token_digest(&key) {
+        return forbidden("this relay URL is not the call's");
     }
     // Relay frames are small JSON texts: small buffers keep a live call light.
-    upgrade.read_buffer_size(FRAME_BUFFER).write_buffer_size(FRAME_BUFFER).on_upgrade(move |socket| hold(socket, state))
+    upgrade
+        .read_buffer_size(FRAME_BUFFER)
+        .write_buffer_size(FRAME_BUFFER)
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| hold(socket, state, session_id))
 }
 
-async fn hold(socket: WebSocket, state: AppState) {
+/// The largest relay frame taken: an utterance is a few hundred bytes.
+const MAX_FRAME: usize = 64 * 1024;
+
+async fn hold(socket: WebSocket, state: AppState, session_id: Uuid) {
     let (sink, stream) = socket.split();
     let frames = stream.filter_map(|message| future::ready(read_frame(message)));
     let sink = sink.sink_map_err(socket_error).with(|frame: Outbound| {
@@ -34,7 +72,7 @@ async fn hold(socket: WebSocket, state: AppState) {
                 .map_err(|e| CallError::Socket(format!("cannot write a frame: {e}"))),
         )
     });
-    match engine::run(state, frames, sink).await {
+    match engine::run(state, session_id, frames, sink).await {
         Ok(()) => {}
         // The other side hanging up while we speak is an ordinary end of a call.
         Err(CallError::HungUp) => tracing::debug!("the other side hung up"),

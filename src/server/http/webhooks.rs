@@ -61,7 +61,8 @@ pub async fn voice(State(state): State<AppState>, uri: OriginalUri, Signed(_): S
     let mut conn = state.db.system().acquire().await?;
     let settings = settings::for_session(&mut conn, session_id).await?.settings;
     drop(conn);
-    let relay = relay::relay_url(&state.public_url);
+    let key = state.cipher.derive_secret(&relay::key_purpose(session_id));
+    let relay = relay::call_url(&state.public_url, session_id, &key);
     let action = format!("{}/api/webhooks/relay-ended?session_id={session_id}", state.public_url);
     let voice = twiml::voice_for(&settings.voice_preference, &settings.language_preference);
     let xml = twiml::conversation_relay(&twiml::Relay {

@@ -26,6 +26,18 @@ pub fn relay_url(public_url: &str) -> String {
     format!("{ws}{RELAY_PATH}")
 }
 
+/// The relay URL of one call: the session and a key derived for it
+/// (`secret_for` gives the key), so a signature captured for one call opens
+/// no other, and the key cannot be guessed from the session id.
+pub fn call_url(public_url: &str, session_id: uuid::Uuid, key: &str) -> String {
+    format!("{}?session={session_id}&key={key}", relay_url(public_url))
+}
+
+/// What the key of a call's relay URL is derived for.
+pub fn key_purpose(session_id: uuid::Uuid) -> String {
+    format!("relay:{session_id}")
+}
+
 /// A frame from Twilio to the app.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
