@@ -12,6 +12,7 @@ pub async fn sign_up(email: String, password: String, display_name: String) -> R
     sf::respond(
         async {
             let state = sf::state()?;
+            sf::same_site(&state)?;
             let ua = sf::header("user-agent");
             let signed =
                 crate::server::accounts::service::signup(&state, &email, &password, &display_name, ua.as_deref()).await?;
@@ -32,6 +33,7 @@ pub async fn sign_in(email: String, password: String) -> Result<User, ApiError> 
     sf::respond(
         async {
             let state = sf::state()?;
+            sf::same_site(&state)?;
             let ua = sf::header("user-agent");
             let signed = crate::server::accounts::service::login(&state, &email, &password, ua.as_deref()).await?;
             sf::set_response_header(
@@ -56,6 +58,25 @@ pub async fn sign_out() -> Result<(), ApiError> {
                 Err(e) if e.code == crate::domain::error::ErrorCode::Unauthorized => {}
                 Err(e) => return Err(e),
             }
+            sf::set_response_header(
+                axum::http::header::SET_COOKIE,
+                crate::server::accounts::auth::clear_session_cookie(&state.public_url),
+            );
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Signs out every session of the user, this one included, and clears the
+/// cookie.
+#[server(prefix = "/api/fn", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), ApiError> {
+    use crate::server::http::server_fn as sf;
+    sf::respond(
+        async {
+            let (state, user) = sf::user().await?;
+            crate::server::accounts::service::logout_everywhere(&state, &user).await?;
             sf::set_response_header(
                 axum::http::header::SET_COOKIE,
                 crate::server::accounts::auth::clear_session_cookie(&state.public_url),

@@ -556,6 +556,7 @@ async fn the_openapi_document_describes_the_real_api() {
         ("/api/auth/signup", &["post"]),
         ("/api/auth/login", &["post"]),
         ("/api/auth/logout", &["post"]),
+        ("/api/auth/logout-all", &["post"]),
         ("/api/auth/me", &["get"]),
         ("/api/auth/tokens", &["get", "post"]),
         ("/api/auth/tokens/{id}", &["delete"]),
@@ -612,5 +613,120 @@ async fn the_openapi_document_describes_the_real_api() {
     if let Ok(path) = std::env::var("CALLWRIGHT_OPENAPI_OUT") {
         std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     }
+    app.stop().await;
+}
+
+/// Login CSRF and cross-site websocket hijacking: a page on another site
+/// can neither sign a visitor in (into the attacker's account) through the
+/// sign-in and sign-up forms, nor open the live events socket with the
+/// user's cookie. The same requests from this site work.
+#[tokio::test]
+async fn another_site_can_neither_sign_in_a_visitor_nor_read_the_live_events() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let client = http();
+    for (path, form) in [
+        ("/api/fn/sign_in", vec![("email", "ada@example.com"), ("password", "correct horse battery")]),
+        ("/api/fn/sign_up", vec![("email", "mallory@example.com"), ("password", "correct horse battery"), ("display_name", "M")]),
+    ] {
+        for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
+            let res = client.post(app.url(path)).header(name, value).form(&form).send().await.unwrap();
+            assert_eq!(res.status(), 403, "{path} with {name}: {value}");
+            assert!(res.headers().get("set-cookie").is_none(), "{path}: no session for another site");
+        }
+    }
+    // REST sign-in from another site's page: refused as well.
+    let res = client
+        .post(app.url("/api/auth/login"))
+        .header("origin", "https://evil.example")
+        .json(&json!({"email": "ada@example.com", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // The events socket: another site's Origin with the cookie is refused; ours works.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = app.base.replace("http://", "ws://") + "/ws";
+    let mut request = url.as_str().into_client_request().unwrap();
+    request.headers_mut().insert("cookie", format!("cw_session={}", ada.cookie).parse().unwrap());
+    request.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+        other => panic!("a cross-site socket was opened: {:?}", other.map(|_| ())),
+    }
+    let mut request = url.as_str().into_client_request().unwrap();
+    request.headers_mut().insert("cookie", format!("cw_session={}", ada.cookie).parse().unwrap());
+    request.headers_mut().insert("origin", app.base.parse().unwrap());
+    let (mut ours, _) = tokio_tungstenite::connect_async(request).await.expect("our own page opens it");
+
+    // At most 8 sockets per user: the ninth is told to wait.
+    let mut open = Vec::new();
+    for _ in 0..7 {
+        open.push(app.events_socket(&ada).await);
+    }
+    let mut request = url.as_str().into_client_request().unwrap();
+    request.headers_mut().insert("cookie", format!("cw_session={}", ada.cookie).parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 429),
+        other => panic!("a ninth socket was opened: {:?}", other.map(|_| ())),
+    }
+    drop(open);
+
+    // Signed out: the socket opened with that session ends.
+    let res = app.as_user(&ada, Method::POST, "/api/auth/logout").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    use futures::StreamExt;
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            match ours.next().await {
+                None | Some(Err(_)) | Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived the sign-out");
+    app.stop().await;
+}
+
+/// A leaked API token cannot mint more tokens, list or revoke them, or
+/// sign the owner out; "sign out everywhere" from a browser ends every
+/// session of the user (another browser's too) and leaves other users'.
+#[tokio::test]
+async fn tokens_are_managed_from_a_browser_and_sign_out_everywhere_ends_every_session() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let bob = app.signup("bob").await;
+    let created =
+        body(app.as_user(&ada, Method::POST, "/api/auth/tokens").json(&json!({"name": "cli"})).send().await.unwrap()).await;
+    let secret = created["token"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+    let client = http();
+    let with_token = |m: Method, path: &str| client.request(m, app.url(path)).bearer_auth(&secret);
+    let res = with_token(Method::POST, "/api/auth/tokens").json(&json!({"name": "more"})).send().await.unwrap();
+    assert_eq!(res.status(), 403, "a token minted a token");
+    assert_eq!(with_token(Method::GET, "/api/auth/tokens").send().await.unwrap().status(), 403);
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(with_token(Method::DELETE, &format!("/api/auth/tokens/{id}")).send().await.unwrap().status(), 403);
+    assert_eq!(with_token(Method::POST, "/api/auth/logout-all").send().await.unwrap().status(), 403);
+
+    // A second browser for ada; sign out everywhere from the first.
+    let login = client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"email": ada.email, "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let second = crate::support::session_cookie(&login).expect("a second session");
+    let res = app.as_user(&ada, Method::POST, "/api/auth/logout-all").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-cookie").is_some_and(|c| c.to_str().unwrap().contains("Max-Age=0")));
+    for cookie in [&ada.cookie, &second] {
+        let me = client.get(app.url("/api/auth/me")).header("cookie", format!("cw_session={cookie}")).send().await.unwrap();
+        assert_eq!(me.status(), 401, "a session outlived sign out everywhere");
+    }
+    assert_eq!(app.as_user(&bob, Method::GET, "/api/auth/me").send().await.unwrap().status(), 200, "bob is untouched");
+    assert_eq!(with_token(Method::GET, "/api/contacts").send().await.unwrap().status(), 200, "tokens are revoked one by one");
     app.stop().await;
 }

@@ -46,6 +46,27 @@ impl CurrentUser {
     }
 }
 
+/// Whether what a long-lived connection was authenticated with still
+/// holds: the session not signed out or expired, the token not revoked.
+pub async fn still_valid(state: &AppState, via: &AuthVia) -> ApiResult<bool> {
+    let valid: Option<bool> = match via {
+        AuthVia::Session { session_id } => {
+            sqlx::query_scalar("SELECT revoked_at IS NULL AND expires_at > now() FROM auth_sessions WHERE id = $1")
+                .bind(session_id)
+                .fetch_optional(state.db.system())
+                .await?
+        }
+        AuthVia::Token { token_id } => {
+            sqlx::query_scalar("SELECT revoked_at IS NULL FROM api_tokens WHERE id = $1")
+                .bind(token_id)
+                .fetch_optional(state.db.system())
+                .await?
+        }
+        AuthVia::Job => Some(true),
+    };
+    Ok(valid.unwrap_or(false))
+}
+
 /// Authenticates a request from its method and headers.
 pub async fn authenticate(state: &AppState, method: &Method, headers: &HeaderMap) -> ApiResult<CurrentUser> {
     let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);

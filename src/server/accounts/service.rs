@@ -154,7 +154,33 @@ pub async fn me(state: &AppState, user: &CurrentUser) -> ApiResult<User> {
 }
 
 /// A new API token; its secret is returned once and never again.
+/// Signs out every session of the user, in every browser and device, this
+/// one included: for a lost laptop or a shared computer. API tokens are
+/// revoked one by one.
+pub async fn logout_everywhere(state: &AppState, user: &CurrentUser) -> ApiResult<u64> {
+    browser_session_only(user)?;
+    let mut tx = state.db.begin_as(user.id).await?;
+    let ended = sqlx::query("UPDATE auth_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    audit::record(&mut tx, user.audit("session.revoke_all", "auth_session", None, json!({ "sessions": ended }))).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Tokens and sessions are managed from a signed-in browser, never with a
+/// token: a leaked token cannot mint more tokens or sign the owner out.
+fn browser_session_only(user: &CurrentUser) -> ApiResult<()> {
+    match user.via {
+        AuthVia::Session { .. } => Ok(()),
+        _ => Err(ApiError::forbidden("API tokens and sign-ins are managed from a signed-in browser, not with an API token.")),
+    }
+}
+
 pub async fn create_token(state: &AppState, user: &CurrentUser, name: &str) -> ApiResult<(ApiTokenInfo, String)> {
+    browser_session_only(user)?;
     let name = required_text("name", name, MAX_TOKEN_NAME_CHARS)?;
     let secret = random_token("cw_");
     let mut tx = state.db.begin_as(user.id).await?;
@@ -173,6 +199,7 @@ pub async fn create_token(state: &AppState, user: &CurrentUser, name: &str) -> A
 }
 
 pub async fn list_tokens(state: &AppState, user: &CurrentUser) -> ApiResult<Vec<ApiTokenInfo>> {
+    browser_session_only(user)?;
     let mut tx = state.db.begin_as(user.id).await?;
     let tokens = sqlx::query_as(
         "SELECT id, name, created_at, last_used_at FROM api_tokens
@@ -186,6 +213,7 @@ pub async fn list_tokens(state: &AppState, user: &CurrentUser) -> ApiResult<Vec<
 
 /// Revokes a token at once: the next request bearing it gets 401.
 pub async fn revoke_token(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<()> {
+    browser_session_only(user)?;
     let mut tx = state.db.begin_as(user.id).await?;
     let done = sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
         .bind(id)

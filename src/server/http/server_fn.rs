@@ -27,6 +27,13 @@ pub async fn user() -> Result<(AppState, CurrentUser), ApiError> {
     Ok((state, user))
 }
 
+/// Refuses a request sent from another site's page: signing in and
+/// signing up set the session cookie, and must not do it for another site
+/// (login CSRF). The same check as every other cookie write.
+pub fn same_site(state: &AppState) -> Result<(), ApiError> {
+    crate::server::accounts::auth::check_same_origin(&parts()?.headers, &state.public_url)
+}
+
 /// The request's headers (e.g. for the user agent).
 pub fn header(name: &str) -> Option<String> {
     parts().ok()?.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)

@@ -1,14 +1,18 @@
 //! The assistant's settings, every one of them, checked as the user edits
 //! (by the same rules the server applies) and saved together.
 
+use crate::api::accounts::SignOutEverywhere;
 use crate::api::settings::{UpdateSettings, get_settings};
 use crate::domain::error::ApiError;
 use crate::domain::settings::{AssistantSettings, MAX_AUTO_APPROVE, MAX_RETRY_ATTEMPTS, Registry, SettingsPatch, TONES, VOICES};
 use crate::ui::components::feedback::{Loading, load_failure};
 use crate::ui::components::page_header::PageHeader;
+use crate::ui::post_form::dispatch_on_submit;
 use crate::ui::style::{ALERT, BUTTON, CARD, INPUT, MUTED, words};
-use crate::ui::viewer::{AuthVersion, Viewer, when_signed_in};
+use crate::ui::viewer::{AuthVersion, Viewer, now_signed_in_as, when_signed_in};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_navigate;
 
 /// Regions and time zones are looked up by the server (libphonenumber and
 /// the zone database are not shipped to the browser); here only their shape.
@@ -33,9 +37,35 @@ pub fn SettingsPage() -> impl IntoView {
         <Loading fallback=|| view! { <p class="mt-6 text-slate-500">"Loading settings…"</p> }>
             {move || settings.get().map(|found| match found {
                 Err(e) => load_failure(e, "change your settings", None),
-                Ok(current) => view! { <SettingsForm current/> }.into_any(),
+                Ok(current) => view! { <SettingsForm current/> <SignOutEverywhereCard/> }.into_any(),
             })}
         </Loading>
+    }
+}
+
+/// Ends every sign-in of the account (a lost laptop, a shared computer),
+/// this browser's too. Works without JavaScript as a plain form post.
+#[component]
+fn SignOutEverywhereCard() -> impl IntoView {
+    let action = ServerAction::<SignOutEverywhere>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            now_signed_in_as(None);
+            navigate("/signin", Default::default());
+        }
+    });
+    view! {
+        <section class=format!("{CARD} mt-6") aria-labelledby="security-heading">
+            <h2 id="security-heading" class="text-lg font-semibold">"Sign-ins"</h2>
+            <p class=MUTED>"Signed in on a computer you no longer use? Sign out on every browser and device at once, this one included. API tokens keep working until you revoke them."</p>
+            <form method="post" action=SignOutEverywhere::url() class="mt-3" on:submit=dispatch_on_submit(action, |_| SignOutEverywhere {})>
+                <button type="submit" class=BUTTON id="sign-out-everywhere" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing out…" } else { "Sign out everywhere" }}
+                </button>
+            </form>
+            {move || action.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
+        </section>
     }
 }
 

@@ -3,7 +3,7 @@
 use super::schema::{ErrorBody, Ok, TokenCreatedBody, TokenListBody, UserBody};
 use crate::domain::account::{CreateTokenRequest, LoginRequest, SignupRequest};
 use crate::domain::error::ErrorCode;
-use crate::server::accounts::auth::{authenticate, clear_session_cookie, set_session_cookie};
+use crate::server::accounts::auth::{authenticate, check_same_origin, clear_session_cookie, set_session_cookie};
 use crate::server::accounts::{CurrentUser, service};
 use crate::server::error::ApiResult;
 use crate::server::http::extract::{ApiJson, IdPath};
@@ -28,7 +28,7 @@ fn signed_in(state: &AppState, status: StatusCode, signed: service::SignedIn) ->
     responses(
         (status = 201, description = "Account created and signed in", body = UserBody),
         (status = 400, description = "Invalid field (e.g. password shorter than 8)", body = ErrorBody),
-        (status = 403, description = "Sign-up is closed on this server", body = ErrorBody),
+        (status = 403, description = "Sign-up is closed on this server, or a cross-site request", body = ErrorBody),
         (status = 409, description = "Email already registered", body = ErrorBody),
     ))]
 pub async fn signup(
@@ -36,6 +36,7 @@ pub async fn signup(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> ApiResult<Response> {
+    check_same_origin(&headers, &state.public_url)?;
     let signed = service::signup(&state, &body.email, &body.password, &body.display_name, user_agent(&headers)).await?;
     Ok(signed_in(&state, StatusCode::CREATED, signed))
 }
@@ -46,6 +47,7 @@ pub async fn signup(
         (status = 200, description = "Signed in", body = UserBody),
         (status = 400, description = "Missing field", body = ErrorBody),
         (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 403, description = "Cross-site request refused", body = ErrorBody),
         (status = 429, description = "Too many attempts; see Retry-After", body = ErrorBody),
     ))]
 pub async fn login(
@@ -53,6 +55,7 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
+    check_same_origin(&headers, &state.public_url)?;
     let signed = service::login(&state, &body.email, &body.password, user_agent(&headers)).await?;
     Ok(signed_in(&state, StatusCode::OK, signed))
 }
@@ -73,6 +76,21 @@ pub async fn logout(State(state): State<AppState>, method: Method, headers: Head
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "success": true }))).into_response())
 }
 
+/// Sign out everywhere: revokes every session of the user (all browsers and
+/// devices, this one included) and clears the cookie. Only from a signed-in
+/// browser session.
+#[utoipa::path(post, path = "/api/auth/logout-all", tag = "auth",
+    responses(
+        (status = 200, description = "Every session signed out", body = Ok),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Cross-site request, or an API token instead of a browser session", body = ErrorBody),
+    ))]
+pub async fn logout_all(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Response> {
+    service::logout_everywhere(&state, &user).await?;
+    let cookie = clear_session_cookie(&state.public_url);
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({ "success": true }))).into_response())
+}
+
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth",
     responses((status = 200, body = UserBody), (status = 401, description = "Not signed in", body = ErrorBody)))]
@@ -87,6 +105,7 @@ pub async fn me(State(state): State<AppState>, user: CurrentUser) -> ApiResult<J
         (status = 201, body = TokenCreatedBody),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "Only from a signed-in browser session, not with an API token", body = ErrorBody),
     ))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -100,7 +119,7 @@ pub async fn create_token(
 
 /// The user's active API tokens (never their secrets).
 #[utoipa::path(get, path = "/api/auth/tokens", tag = "auth",
-    responses((status = 200, body = TokenListBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = TokenListBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_tokens(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Json<serde_json::Value>> {
     let tokens = service::list_tokens(&state, &user).await?;
     Ok(Json(json!({ "success": true, "tokens": tokens })))
@@ -109,7 +128,7 @@ pub async fn list_tokens(State(state): State<AppState>, user: CurrentUser) -> Ap
 /// Revoke an API token; it stops working at once.
 #[utoipa::path(delete, path = "/api/auth/tokens/{id}", tag = "auth",
     params(("id" = uuid::Uuid, Path, description = "Token id")),
-    responses((status = 200, body = Ok), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Ok), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     user: CurrentUser,

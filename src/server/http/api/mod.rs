@@ -74,6 +74,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(auth::signup))
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_all))
         .routes(routes!(auth::me))
         .routes(routes!(auth::create_token, auth::list_tokens))
         .routes(routes!(auth::revoke_token))
