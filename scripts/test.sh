@@ -42,6 +42,8 @@ log="$workdir/server.log"
 (
   cd "$workdir"
   # Simulated businesses speak at a brisk human pace, so transcripts arrive line by line.
+  # Every browser test signs up from 127.0.0.1: the per-client limits are tested elsewhere.
+  RATE_LIMIT_SIGNUPS_PER_CLIENT_HOUR=1000 RATE_LIMIT_LOGINS_PER_CLIENT_15_MIN=1000 \
   DATABASE_URL="$E2E_DATABASE_URL" LEPTOS_SITE_ADDR=127.0.0.1:0 LEPTOS_SITE_ROOT="$OLDPWD/target/site" SANDBOX_SPEECH_MS_PER_CHAR=12 \
     CALLWRIGHT_DATA_DIR="$workdir/data" exec "$target_dir/debug/callwright" serve
 ) >"$workdir/stdout" 2>"$log" &

@@ -14,8 +14,9 @@ pub async fn sign_up(email: String, password: String, display_name: String) -> R
             let state = sf::state()?;
             sf::same_site(&state)?;
             let ua = sf::header("user-agent");
-            let signed =
-                crate::server::accounts::service::signup(&state, &email, &password, &display_name, ua.as_deref()).await?;
+            let addr = sf::client_addr(&state)?;
+            let client = crate::server::accounts::service::Client { addr: &addr, user_agent: ua.as_deref() };
+            let signed = crate::server::accounts::service::signup(&state, &client, &email, &password, &display_name).await?;
             sf::set_response_header(
                 axum::http::header::SET_COOKIE,
                 crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.public_url),
@@ -35,7 +36,9 @@ pub async fn sign_in(email: String, password: String) -> Result<User, ApiError> 
             let state = sf::state()?;
             sf::same_site(&state)?;
             let ua = sf::header("user-agent");
-            let signed = crate::server::accounts::service::login(&state, &email, &password, ua.as_deref()).await?;
+            let addr = sf::client_addr(&state)?;
+            let client = crate::server::accounts::service::Client { addr: &addr, user_agent: ua.as_deref() };
+            let signed = crate::server::accounts::service::login(&state, &client, &email, &password).await?;
             sf::set_response_header(
                 axum::http::header::SET_COOKIE,
                 crate::server::accounts::auth::set_session_cookie(&signed.session_token, &state.public_url),

@@ -64,7 +64,15 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
 
 async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> {
     let state = &running.state;
-    let signed = service::signup(state, "bench@example.com", "benchmark-password", "Bench", None).await.map_err(|e| e.message)?;
+    let signed = service::signup(
+        state,
+        &service::Client { addr: "bench", user_agent: None },
+        "bench@example.com",
+        "benchmark-password",
+        "Bench",
+    )
+    .await
+    .map_err(|e| e.message)?;
     let user = CurrentUser { id: signed.user.id, via: AuthVia::Job, request_id: None };
 
     // A browser following every event of the user.
@@ -177,7 +185,15 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
 /// one after another (after a warm-up), and reports the latency percentiles.
 async fn task_page(running: &super::Running, tasks: usize, requests: usize) -> Result<Value, String> {
     let state = &running.state;
-    let signed = service::signup(state, "bench@example.com", "benchmark-password", "Bench", None).await.map_err(|e| e.message)?;
+    let signed = service::signup(
+        state,
+        &service::Client { addr: "bench", user_agent: None },
+        "bench@example.com",
+        "benchmark-password",
+        "Bench",
+    )
+    .await
+    .map_err(|e| e.message)?;
     let user = CurrentUser { id: signed.user.id, via: AuthVia::Job, request_id: None };
     const KINDS: [&str; 4] = [
         "Call my dentist at 415-555-0100 and book a cleaning next week under $100",

@@ -84,6 +84,9 @@ pub struct Config {
     /// Whether anyone may sign up. When false, only the first account can be
     /// created (the owner of a self-hosted instance).
     pub allow_signup: bool,
+    /// Whether the client's address is the last `X-Forwarded-For` entry (set
+    /// only behind a reverse proxy that writes it), else the socket's peer.
+    pub trust_proxy_headers: bool,
     pub limits: Limits,
     pub calls: CallSettings,
     /// Connections per database pool (there are two: requests and system work).
@@ -129,13 +132,24 @@ impl Default for CallSettings {
 pub struct Limits {
     pub tasks_per_minute: u32,
     pub calls_per_day: u32,
-    /// Failed and successful sign-in attempts per e-mail per 15 minutes.
+    /// Failed and successful sign-in attempts per e-mail and client address
+    /// per 15 minutes (a stranger's guesses never lock the owner out).
     pub logins_per_quarter_hour: u32,
+    /// Sign-in attempts per client address per 15 minutes, whatever e-mail.
+    pub logins_per_client: u32,
+    /// Sign-ups per client address per hour.
+    pub signups_per_hour: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { tasks_per_minute: 10, calls_per_day: 50, logins_per_quarter_hour: 10 }
+        Limits {
+            tasks_per_minute: 10,
+            calls_per_day: 50,
+            logins_per_quarter_hour: 10,
+            logins_per_client: 30,
+            signups_per_hour: 20,
+        }
     }
 }
 
@@ -247,6 +261,16 @@ impl Config {
                 get("RATE_LIMIT_LOGINS_PER_15_MIN"),
                 defaults.logins_per_quarter_hour,
             )?,
+            logins_per_client: parse_limit(
+                "RATE_LIMIT_LOGINS_PER_CLIENT_15_MIN",
+                get("RATE_LIMIT_LOGINS_PER_CLIENT_15_MIN"),
+                defaults.logins_per_client,
+            )?,
+            signups_per_hour: parse_limit(
+                "RATE_LIMIT_SIGNUPS_PER_CLIENT_HOUR",
+                get("RATE_LIMIT_SIGNUPS_PER_CLIENT_HOUR"),
+                defaults.signups_per_hour,
+            )?,
         };
 
         let call_defaults = CallSettings::default();
@@ -296,6 +320,7 @@ impl Config {
             data_dir,
             data_key,
             allow_signup,
+            trust_proxy_headers: parse_bool("TRUST_PROXY_HEADERS", get("TRUST_PROXY_HEADERS"), false)?,
             limits,
             calls,
             pool_size: parse_limit("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), 16)?,

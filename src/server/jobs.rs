@@ -71,6 +71,18 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Forgets jobs that ended long ago: done after a week, failed (parked)
+/// after a month, kept that long to read what went wrong.
+pub async fn purge_finished(db: &Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM jobs WHERE (status = 'done' AND run_at < now() - interval '7 days')
+                             OR (status = 'failed' AND run_at < now() - interval '30 days')",
+    )
+    .execute(db.system())
+    .await?
+    .rows_affected())
+}
+
 /// Drops a waiting job (e.g. a schedule that was cleared).
 pub async fn cancel(conn: &mut PgConnection, job: &Job) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM jobs WHERE dedupe_key = $1 AND status = 'queued'").bind(job.dedupe_key()).execute(conn).await?;

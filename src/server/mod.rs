@@ -119,11 +119,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
     let worker = tokio::spawn(jobs::run_worker(state.db.clone(), instance.to_string(), job_handler(state.clone())));
     let sweeper = tokio::spawn(calls::run_sweeper(state.clone()));
+    let retention = tokio::spawn(run_retention(state.db.clone()));
     let app = http::router(state.clone());
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serve = tokio::spawn(async move {
         let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = stopped.await;
             tracing::info!("shutting down: draining in-flight requests");
@@ -142,10 +144,36 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
         Ok(())
     });
-    Ok(Running { addr, state, serve, background: vec![event_listener, worker, sweeper], stop })
+    Ok(Running { addr, state, serve, background: vec![event_listener, worker, sweeper, retention], stop })
 }
 
 /// What each kind of queued job does.
+/// How often old rows are forgotten.
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Forgets what is no longer needed: old rate-limit counters, ended
+/// sessions, finished jobs. Once at start, then every ten minutes.
+async fn run_retention(db: Db) {
+    let mut every = tokio::time::interval(RETENTION_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(e) = retention(&db).await {
+            tracing::warn!(error = %e, "retention failed; trying again later");
+        }
+    }
+}
+
+/// One round of retention: how many rows of each were forgotten.
+pub async fn retention(db: &Db) -> Result<(u64, u64, u64), sqlx::Error> {
+    let counters = rate_limit::purge(db).await?;
+    let sessions = accounts::service::purge_sessions(db).await?;
+    let jobs = jobs::purge_finished(db).await?;
+    if counters + sessions + jobs > 0 {
+        tracing::info!(counters, sessions, jobs, "forgot old rows");
+    }
+    Ok((counters, sessions, jobs))
+}
+
 fn job_handler(state: AppState) -> impl Fn(jobs::Job) -> futures::future::BoxFuture<'static, error::ApiResult<()>> {
     move |job| {
         let state = state.clone();

@@ -11,8 +11,12 @@ pub enum Bucket {
     TaskCreate,
     /// Calls placed, per user per day.
     CallStart,
-    /// Sign-in attempts, per e-mail address per 15 minutes.
+    /// Sign-in attempts, per e-mail address and client per 15 minutes.
     Login,
+    /// Sign-in attempts, per client address per 15 minutes.
+    LoginClient,
+    /// Sign-ups, per client address per hour.
+    Signup,
 }
 
 impl Bucket {
@@ -21,6 +25,8 @@ impl Bucket {
             Bucket::TaskCreate => "task_create",
             Bucket::CallStart => "call_start",
             Bucket::Login => "login",
+            Bucket::LoginClient => "login_client",
+            Bucket::Signup => "signup",
         }
     }
 
@@ -28,7 +34,8 @@ impl Bucket {
         match self {
             Bucket::TaskCreate => "1 minute",
             Bucket::CallStart => "1 day",
-            Bucket::Login => "15 minutes",
+            Bucket::Login | Bucket::LoginClient => "15 minutes",
+            Bucket::Signup => "1 hour",
         }
     }
 
@@ -37,8 +44,19 @@ impl Bucket {
             Bucket::TaskCreate => "You are creating tasks too quickly.",
             Bucket::CallStart => "You have reached today's limit of calls.",
             Bucket::Login => "Too many sign-in attempts for this account.",
+            Bucket::LoginClient => "Too many sign-in attempts from your network.",
+            Bucket::Signup => "Too many accounts created from your network.",
         }
     }
+}
+
+/// Forgets counters whose window ended a day ago or more (the longest
+/// window is a day), so subjects seen once leave no row behind.
+pub async fn purge(db: &Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM rate_limit_counters WHERE window_start < now() - interval '2 days'")
+        .execute(db.system())
+        .await?
+        .rows_affected())
 }
 
 /// Counts one hit for `subject`; refuses with 429 and `Retry-After` once the

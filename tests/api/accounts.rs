@@ -730,3 +730,85 @@ async fn tokens_are_managed_from_a_browser_and_sign_out_everywhere_ends_every_se
     assert_eq!(with_token(Method::GET, "/api/contacts").send().await.unwrap().status(), 200, "tokens are revoked one by one");
     app.stop().await;
 }
+
+/// Throttled by client address as well as by account: a flood of sign-ins
+/// from one address is refused (429, Retry-After) whatever e-mails it
+/// tries, while the owner signs in from another address; a stranger's
+/// wrong guesses never lock the owner out; sign-ups are limited per
+/// address; a closed server refuses a sign-up before hashing anything;
+/// an absurd e-mail is a 400.
+#[tokio::test]
+async fn sign_in_and_sign_up_floods_are_throttled_per_client_without_locking_the_owner_out() {
+    let app = TestApp::spawn_with(
+        TestDb::new(),
+        &[
+            ("TRUST_PROXY_HEADERS", "true"),
+            ("RATE_LIMIT_LOGINS_PER_CLIENT_15_MIN", "12"),
+            ("RATE_LIMIT_LOGINS_PER_15_MIN", "5"),
+            ("RATE_LIMIT_SIGNUPS_PER_CLIENT_HOUR", "3"),
+        ],
+    )
+    .await;
+    let ada = app.signup("ada").await;
+    let client = http();
+    let login = |from: &'static str, email: String, password: &'static str| {
+        client
+            .post(app.url("/api/auth/login"))
+            .header("x-forwarded-for", format!("203.0.113.77, {from}"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    // A stranger at 198.51.100.9 guesses ada's password, then sprays other e-mails.
+    let mut codes = Vec::new();
+    for i in 0..14 {
+        let email = if i < 7 { ada.email.clone() } else { format!("nobody{i}@example.com") };
+        codes.push(login("198.51.100.9", email, "wrong password!").await.unwrap().status().as_u16());
+    }
+    assert_eq!(&codes[..5], &[401; 5], "{codes:?}");
+    assert_eq!(codes[5], 429, "ada's e-mail from that address is throttled: {codes:?}");
+    assert_eq!(codes[13], 429, "the address is throttled whatever e-mail: {codes:?}");
+    let res = login("198.51.100.9", ada.email.clone(), "correct horse battery").await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    // The owner, from home: fine.
+    let res = login("192.0.2.44", ada.email.clone(), "correct horse battery").await.unwrap();
+    assert_eq!(res.status(), 200, "the owner was locked out by a stranger");
+
+    // Sign-ups: three an hour from one address.
+    let signup = |from: &'static str, n: u32| {
+        client
+            .post(app.url("/api/auth/signup"))
+            .header("x-forwarded-for", from)
+            .json(
+                &json!({"email": format!("new{n}-{from}@example.com"), "password": "correct horse battery", "display_name": "N"}),
+            )
+            .send()
+    };
+    let mut codes = Vec::new();
+    for n in 0..4 {
+        codes.push(signup("198.51.100.20", n).await.unwrap().status().as_u16());
+    }
+    assert_eq!(codes, [201, 201, 201, 429]);
+    assert_eq!(signup("198.51.100.21", 0).await.unwrap().status(), 201, "another address may");
+
+    // An absurd e-mail is refused at the edge.
+    let res = login("192.0.2.44", format!("{}@example.com", "a".repeat(5000)), "x").await.unwrap();
+    assert_eq!(res.status(), 400);
+    app.stop().await;
+
+    // A closed server refuses at once, before any password is hashed.
+    let closed = TestApp::spawn_with(TestDb::new(), &[("ALLOW_SIGNUP", "false")]).await;
+    closed.signup("owner").await;
+    let started = std::time::Instant::now();
+    let refusals = futures::future::join_all((0..20).map(|n| {
+        http()
+            .post(closed.url("/api/auth/signup"))
+            .json(&json!({"email": format!("x{n}@example.com"), "password": "correct horse battery", "display_name": "X"}))
+            .send()
+    }))
+    .await;
+    assert!(refusals.iter().all(|r| r.as_ref().unwrap().status() == 403));
+    // Twenty argon2 hashes take seconds on two cores; twenty refusals do not.
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    closed.stop().await;
+}

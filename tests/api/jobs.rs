@@ -298,6 +298,41 @@ mod queue {
         db.drop_db().await;
     }
 
+    /// Retention forgets old counters, long-ended sessions and old finished
+    /// jobs, and nothing that is still needed.
+    #[tokio::test]
+    async fn retention_forgets_old_rows_and_keeps_the_rest() {
+        let (db, pool) = queue_db().await;
+        set(
+            &db,
+            "INSERT INTO rate_limit_counters (bucket, subject, window_start, hits) VALUES
+               ('login', 'old@example.com 1.2.3.4', now() - interval '3 days', 4),
+               ('login', 'new@example.com 1.2.3.4', now(), 1);
+             INSERT INTO users (id, email, password_hash, display_name)
+               VALUES ('00000000-0000-0000-0000-00000000000a', 'r@example.com', 'x', 'R');
+             INSERT INTO auth_sessions (user_id, token_hash, expires_at) VALUES
+               ('00000000-0000-0000-0000-00000000000a', 'ended', now() - interval '40 days'),
+               ('00000000-0000-0000-0000-00000000000a', 'live', now() + interval '10 days');
+             INSERT INTO jobs (kind, payload, status, run_at) VALUES
+               ('process_call', '{}', 'done', now() - interval '8 days'),
+               ('process_call', '{}', 'done', now() - interval '1 day'),
+               ('process_call', '{}', 'failed', now() - interval '8 days'),
+               ('process_call', '{}', 'queued', now() - interval '90 days');",
+        )
+        .await;
+        let (counters, sessions, jobs) = callwright::server::retention(&pool).await.unwrap();
+        assert_eq!((counters, sessions, jobs), (1, 1, 1));
+        let left: (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM rate_limit_counters), (SELECT count(*) FROM auth_sessions), (SELECT count(*) FROM jobs)",
+        )
+        .fetch_one(&mut owner(&db).await)
+        .await
+        .unwrap();
+        assert_eq!(left, (1, 1, 3), "the live session, the recent and the waiting jobs stay");
+        pool.close().await;
+        db.drop_db().await;
+    }
+
     #[tokio::test]
     async fn a_waiting_job_is_moved_not_doubled_and_can_be_cancelled() {
         let (db, pool) = queue_db().await;

@@ -3,7 +3,8 @@
 use super::auth::{AuthVia, CurrentUser, SESSION_DAYS};
 use super::password;
 use crate::domain::account::{
-    ApiTokenInfo, MAX_DISPLAY_NAME_CHARS, MAX_TOKEN_NAME_CHARS, User, check_password, parse_email, required_text,
+    ApiTokenInfo, MAX_DISPLAY_NAME_CHARS, MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS, MAX_TOKEN_NAME_CHARS, User, check_password,
+    parse_email, required_text,
 };
 use crate::domain::error::ErrorCode;
 use crate::server::audit::{self, Entry};
@@ -21,17 +22,42 @@ pub struct SignedIn {
     pub session_token: String,
 }
 
+/// The server is busy hashing passwords: come back in a few seconds.
+fn busy() -> ApiError {
+    ApiError::rate_limited(password::BUSY_RETRY_SECS, "The server is busy checking passwords. Try again in a few seconds.")
+}
+
+/// Where a sign-up or sign-in comes from and with what browser.
+pub struct Client<'a> {
+    /// The client's address, for throttling.
+    pub addr: &'a str,
+    pub user_agent: Option<&'a str>,
+}
+
 pub async fn signup(
     state: &AppState,
+    client: &Client<'_>,
     email: &str,
     password: &str,
     display_name: &str,
-    user_agent: Option<&str>,
 ) -> ApiResult<SignedIn> {
+    // Cheap refusals first: no password is hashed for a closed server or a flood.
+    if !state.config.allow_signup {
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)").fetch_one(state.db.system()).await?;
+        if any {
+            return Err(ApiError::forbidden("Sign-up is closed on this server. Ask its owner for an account."));
+        }
+    }
     let email = parse_email(email)?;
     check_password(password)?;
     let display_name = required_text("display_name", display_name, MAX_DISPLAY_NAME_CHARS)?;
-    let hash = password::hash(password.to_owned()).await.map_err(|e| internal("password hashing failed", e))?;
+    rate_limit::hit(&state.db, Bucket::Signup, client.addr, state.config.limits.signups_per_hour).await?;
+    let hash = match password::hash(password.to_owned()).await {
+        Ok(hash) => hash,
+        Err(e) if e == "busy" => return Err(busy()),
+        Err(e) => return Err(internal("password hashing failed", e)),
+    };
+    let user_agent = client.user_agent;
 
     let mut tx = state.db.system().begin().await?;
     if !state.config.allow_signup {
@@ -75,15 +101,26 @@ pub async fn signup(
     Ok(SignedIn { user, session_token })
 }
 
-pub async fn login(state: &AppState, email: &str, password: &str, user_agent: Option<&str>) -> ApiResult<SignedIn> {
+pub async fn login(state: &AppState, client: &Client<'_>, email: &str, password: &str) -> ApiResult<SignedIn> {
     let email = email.trim().to_lowercase();
     if email.is_empty() {
         return Err(ApiError::validation("email", "email is required"));
     }
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(ApiError::validation("email", format!("email must be at most {MAX_EMAIL_CHARS} characters")));
+    }
     if password.is_empty() {
         return Err(ApiError::validation("password", "password is required"));
     }
-    rate_limit::hit(&state.db, Bucket::Login, &email, state.config.limits.logins_per_quarter_hour).await?;
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(ApiError::validation("password", format!("password must be at most {MAX_PASSWORD_CHARS} characters")));
+    }
+    // Per client, whatever e-mail; and per e-mail from that client, so a
+    // stranger's guesses never lock the owner out from their own devices.
+    let limits = &state.config.limits;
+    rate_limit::hit(&state.db, Bucket::LoginClient, client.addr, limits.logins_per_client).await?;
+    rate_limit::hit(&state.db, Bucket::Login, &format!("{email} {}", client.addr), limits.logins_per_quarter_hour).await?;
+    let user_agent = client.user_agent;
 
     let row: Option<(Uuid, String, String, chrono::DateTime<chrono::Utc>, String)> =
         sqlx::query_as("SELECT id, email, display_name, created_at, password_hash FROM users WHERE lower(email) = $1")
@@ -91,7 +128,7 @@ pub async fn login(state: &AppState, email: &str, password: &str, user_agent: Op
             .fetch_optional(state.db.system())
             .await?;
     let stored = row.as_ref().map(|r| r.4.clone());
-    if !password::verify(password.to_owned(), stored).await {
+    if !password::verify(password.to_owned(), stored).await.map_err(|_| busy())? {
         return Err(ApiError::new(ErrorCode::Unauthorized, "Email or password is incorrect."));
     }
     let (id, email, display_name, created_at, _) = row.expect("verified passwords belong to a user");
@@ -128,6 +165,16 @@ async fn insert_session(conn: &mut sqlx::PgConnection, user_id: Uuid, user_agent
     .execute(conn)
     .await?;
     Ok(token)
+}
+
+/// Forgets sessions that ended (expired or signed out) over 30 days ago.
+pub async fn purge_sessions(state_db: &crate::server::db::Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "DELETE FROM auth_sessions WHERE expires_at < now() - interval '30 days' OR revoked_at < now() - interval '30 days'",
+    )
+    .execute(state_db.system())
+    .await?
+    .rows_affected())
 }
 
 /// Revokes the session the request came with (a token-authenticated request

@@ -126,6 +126,45 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// The address of the client (for throttling): the socket's peer, or,
+/// with `TRUST_PROXY_HEADERS`, the last `X-Forwarded-For` entry (the one the
+/// trusted proxy wrote; earlier entries are the client's own claim).
+pub struct ClientAddr(pub String);
+
+impl ClientAddr {
+    pub fn of(parts: &Parts, trust_proxy_headers: bool) -> ClientAddr {
+        let forwarded = trust_proxy_headers
+            .then(|| {
+                parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .map(str::trim)
+                    .rfind(|v| !v.is_empty())
+                    .map(|v| v.chars().take(64).collect::<String>())
+            })
+            .flatten();
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".to_owned())
+        };
+        ClientAddr(forwarded.unwrap_or_else(peer))
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(ClientAddr::of(parts, state.config.trust_proxy_headers))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

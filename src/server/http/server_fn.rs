@@ -34,6 +34,11 @@ pub fn same_site(state: &AppState) -> Result<(), ApiError> {
     crate::server::accounts::auth::check_same_origin(&parts()?.headers, &state.public_url)
 }
 
+/// The client's address, for throttling (see [`ClientAddr`]).
+pub fn client_addr(state: &AppState) -> Result<String, ApiError> {
+    Ok(super::extract::ClientAddr::of(&parts()?, state.config.trust_proxy_headers).0)
+}
+
 /// The request's headers (e.g. for the user agent).
 pub fn header(name: &str) -> Option<String> {
     parts().ok()?.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)

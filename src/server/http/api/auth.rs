@@ -6,7 +6,7 @@ use crate::domain::error::ErrorCode;
 use crate::server::accounts::auth::{authenticate, check_same_origin, clear_session_cookie, set_session_cookie};
 use crate::server::accounts::{CurrentUser, service};
 use crate::server::error::ApiResult;
-use crate::server::http::extract::{ApiJson, IdPath};
+use crate::server::http::extract::{ApiJson, ClientAddr, IdPath};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -34,10 +34,12 @@ fn signed_in(state: &AppState, status: StatusCode, signed: service::SignedIn) ->
 pub async fn signup(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> ApiResult<Response> {
     check_same_origin(&headers, &state.public_url)?;
-    let signed = service::signup(&state, &body.email, &body.password, &body.display_name, user_agent(&headers)).await?;
+    let client = service::Client { addr: &addr, user_agent: user_agent(&headers) };
+    let signed = service::signup(&state, &client, &body.email, &body.password, &body.display_name).await?;
     Ok(signed_in(&state, StatusCode::CREATED, signed))
 }
 
@@ -53,10 +55,12 @@ pub async fn signup(
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientAddr(addr): ClientAddr,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     check_same_origin(&headers, &state.public_url)?;
-    let signed = service::login(&state, &body.email, &body.password, user_agent(&headers)).await?;
+    let client = service::Client { addr: &addr, user_agent: user_agent(&headers) };
+    let signed = service::login(&state, &client, &body.email, &body.password).await?;
     Ok(signed_in(&state, StatusCode::OK, signed))
 }
 
