@@ -1208,3 +1208,27 @@ async fn the_relay_is_bound_to_its_call() {
     assert!(matches!(reply(&mut ws, Duration::from_secs(5)).await, Reply::Said(t) if t.contains("AI assistant")));
     app.stop().await;
 }
+
+/// Parallel start-calls cannot pass the concurrent-call limit together:
+/// with a limit of 2 and ten starts at once, two calls start and the rest
+/// are told to wait (429).
+#[tokio::test]
+async fn parallel_starts_never_exceed_the_concurrent_call_limit() {
+    let (app, twilio) = twilio_app(&[("MAX_CONCURRENT_CALLS", "2")]).await;
+    let ada = app.signup("ada").await;
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let created =
+            json_of(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": DENTIST}))).await;
+        tasks.push(created["call_task"]["id"].as_str().unwrap().to_owned());
+    }
+    let starts = futures::future::join_all(
+        tasks.iter().map(|t| app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{t}/start-call")).send()),
+    )
+    .await;
+    let mut codes: Vec<u16> = starts.iter().map(|r| r.as_ref().unwrap().status().as_u16()).collect();
+    codes.sort_unstable();
+    assert_eq!(codes, [200, 200, 429, 429, 429, 429, 429, 429, 429, 429]);
+    assert_eq!(twilio.calls.lock().unwrap().len(), 2, "only two calls were dialled");
+    app.stop().await;
+}

@@ -62,19 +62,8 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     let mut plan: AiPlan =
         serde_json::from_value(task.ai_plan.ok_or_else(|| bad_stored("task without plan"))?).map_err(bad_stored)?;
     plan.target_phone_number = Some(phone.clone());
-    let live: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
-         WHERE s.status IN ('initiated', 'ringing', 'connected')",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
     let at_once = state.config.calls.max_concurrent_per_user;
-    if live >= at_once as i64 {
-        return Err(ApiError::rate_limited(
-            30,
-            format!("You already have {live} calls in progress; wait for one to finish (at most {at_once} at once)."),
-        ));
-    }
+    room_for_a_call(&mut *tx, at_once).await?;
     let settings = settings::load(&mut tx).await?;
     if let Some(message) = unspeakable_language(state, &settings.language_preference) {
         return Err(ApiError::validation("language_preference", message));
@@ -85,6 +74,13 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
 
     let call_script = script(&plan, &ScriptContext { user_name: &user_name, tone: &settings.default_tone });
     let mut tx = state.db.begin_as(user.id).await?;
+    // Counted again where the session is inserted, one start at a time per
+    // user: starts racing in parallel cannot pass the limit together.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("live_calls:{}", user.id))
+        .execute(&mut *tx)
+        .await?;
+    room_for_a_call(&mut *tx, at_once).await?;
     let moved = sqlx::query("UPDATE call_tasks SET status = $3 WHERE id = $1 AND status = $2 AND updated_at = $4")
         .bind(task_id)
         .bind(from.as_str())
@@ -165,6 +161,23 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     let summary = session_summary(&mut tx, &state.cipher, session_id).await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Refuses (429) when the user already has `at_once` calls live.
+async fn room_for_a_call(tx: &mut sqlx::PgConnection, at_once: u32) -> ApiResult<()> {
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
+         WHERE s.status IN ('initiated', 'ringing', 'connected')",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if live >= at_once as i64 {
+        return Err(ApiError::rate_limited(
+            30,
+            format!("You already have {live} calls in progress; wait for one to finish (at most {at_once} at once)."),
+        ));
+    }
+    Ok(())
 }
 
 /// Why a call cannot be held in `language`, if it cannot: the offline
