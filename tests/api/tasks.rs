@@ -626,3 +626,40 @@ async fn a_premium_rate_number_is_refused_wherever_it_comes_from() {
     assert!(app.task(&ada, &task).await["call_task"]["target_phone_number"].is_null(), "nothing was stored");
     app.stop().await;
 }
+
+/// A control character in any text that comes in is a 400 naming the
+/// field, never a 500 from PostgreSQL (a NUL) or a stored escape sequence:
+/// REST bodies, server-function bodies and query strings alike.
+#[tokio::test]
+async fn control_characters_are_refused_at_the_edge_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let cases = [
+        (Method::POST, "/api/contacts", json!({"name": "Bob\u{0}by"}), "name"),
+        (Method::POST, "/api/contacts", json!({"name": "Bob", "notes": "ring \u{7}twice"}), "notes"),
+        (Method::POST, "/api/call-tasks", json!({"raw_instruction": "Call 415-555-0100 \u{1b}[2J and ask"}), "raw_instruction"),
+        (Method::PATCH, "/api/settings", json!({"time_zone": "Europe/Berlin\u{85}"}), "time_zone"),
+    ];
+    for (method, path, payload, field) in cases {
+        let res = app.as_user(&ada, method, path).json(&payload).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{path} {payload}");
+        let v = body(res).await;
+        assert_eq!(v["error"]["field"], field, "{v}");
+    }
+    // Line breaks and tabs in notes are text, not control.
+    let res =
+        app.as_user(&ada, Method::POST, "/api/contacts").json(&json!({"name": "Bob", "notes": "a\nb\tc"})).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    // A server function's form body, and a query string.
+    let res = app
+        .as_user(&ada, Method::POST, "/api/fn/preview_plan")
+        .form(&[("raw_instruction", "Call\u{0} 415-555-0100")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = app.as_user(&ada, Method::GET, "/api/call-tasks?status=ready_to_call%00").send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(body(res).await["error"]["field"], "status");
+    app.stop().await;
+}

@@ -63,7 +63,7 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
         serde_json::from_value(task.ai_plan.ok_or_else(|| bad_stored("task without plan"))?).map_err(bad_stored)?;
     plan.target_phone_number = Some(phone.clone());
     let at_once = state.config.calls.max_concurrent_per_user;
-    room_for_a_call(&mut *tx, at_once).await?;
+    room_for_a_call(&mut tx, at_once).await?;
     let settings = settings::load(&mut tx).await?;
     if let Some(message) = unspeakable_language(state, &settings.language_preference) {
         return Err(ApiError::validation("language_preference", message));
@@ -80,7 +80,7 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
         .bind(format!("live_calls:{}", user.id))
         .execute(&mut *tx)
         .await?;
-    room_for_a_call(&mut *tx, at_once).await?;
+    room_for_a_call(&mut tx, at_once).await?;
     let moved = sqlx::query("UPDATE call_tasks SET status = $3 WHERE id = $1 AND status = $2 AND updated_at = $4")
         .bind(task_id)
         .bind(from.as_str())

@@ -165,9 +165,93 @@ impl FromRequestParts<AppState> for ClientAddr {
     }
 }
 
+/// Whether `c` may not appear in text sent to us: control characters
+/// (NUL, escape, bell, the C1 range ...), except tab and line breaks.
+fn forbidden_char(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// The first field of a JSON value holding a forbidden character, with it.
+fn control_in_json(value: &serde_json::Value, path: &str) -> Option<(String, char)> {
+    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        serde_json::Value::String(s) => s.chars().find(|c| forbidden_char(*c)).map(|c| (path.to_owned(), c)),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| control_in_json(v, &format!("{path}[{i}]")))
+        }
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| match k.chars().find(|c| forbidden_char(*c)) {
+            Some(c) => Some((join(k), c)),
+            None => control_in_json(v, &join(k)),
+        }),
+        _ => None,
+    }
+}
+
+/// The first field of form or query pairs holding a forbidden character.
+fn control_in_pairs(encoded: &[u8]) -> Option<(String, char)> {
+    form_urlencoded::parse(encoded)
+        .find_map(|(k, v)| k.chars().chain(v.chars()).find(|c| forbidden_char(*c)).map(|c| (k.into_owned(), c)))
+}
+
+fn control_refusal(field: &str, c: char) -> ApiError {
+    let name = if field.is_empty() { "the request" } else { field };
+    ApiError::validation(
+        field.to_owned(),
+        format!("{name} contains a control character (U+{:04X}); remove it and try again.", c as u32),
+    )
+}
+
+/// Refuses text with control characters where it comes in (REST bodies,
+/// server-function bodies, query strings), with a 400 naming the field,
+/// before any handler sees it: a NUL would otherwise reach PostgreSQL and
+/// fail as a 500. Signed webhooks are Twilio's and are left as sent.
+pub async fn refuse_control_characters(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/webhooks/") {
+        return next.run(req).await;
+    }
+    if let Some((field, c)) = req.uri().query().and_then(|q| control_in_pairs(q.as_bytes())) {
+        return control_refusal(&field, c).into_response();
+    }
+    let content_type =
+        req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let json = content_type.starts_with("application/json") || content_type.contains("+json");
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    if !json && !form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::server::http::api::BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => return too_large().into_response(),
+    };
+    let found = if json {
+        // Malformed JSON is left to the handler, which says what is wrong.
+        serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| control_in_json(&v, ""))
+    } else {
+        control_in_pairs(&bytes)
+    };
+    if let Some((field, c)) = found {
+        return control_refusal(&field, c).into_response();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_found_with_their_field() {
+        let v = serde_json::json!({"name": "Bob\u{0}", "notes": "line one\nline two\ttab"});
+        assert_eq!(control_in_json(&v, ""), Some(("name".into(), '\0')));
+        let v = serde_json::json!({"user_clarifications": {"day": ["ok", "\u{1b}[31m"]}});
+        assert_eq!(control_in_json(&v, ""), Some(("user_clarifications.day[1]".into(), '\u{1b}')));
+        assert_eq!(control_in_json(&serde_json::json!({"notes": "fine\r\n", "n": 3}), ""), None);
+        assert_eq!(control_in_pairs(b"id=1&name=a%00b"), Some(("name".into(), '\0')));
+        assert_eq!(control_in_pairs(b"name=Caf%C3%A9+%F0%9F%A6%B7"), None);
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[allow(dead_code)]

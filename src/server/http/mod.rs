@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
+        .layer(middleware::from_fn(extract::refuse_control_characters))
         .layer(middleware::from_fn(refuse_large_bodies))
         .layer(
             ServiceBuilder::new()
