@@ -1232,3 +1232,71 @@ async fn parallel_starts_never_exceed_the_concurrent_call_limit() {
     assert_eq!(twilio.calls.lock().unwrap().len(), 2, "only two calls were dialled");
     app.stop().await;
 }
+
+/// A model that stalls: before its first word the rules' line is said
+/// instead; after a few words what it said stands and the rules finish the
+/// turn. Either way the call goes on within seconds, never frozen.
+#[tokio::test]
+async fn a_stalled_model_gives_way_to_the_rules() {
+    async fn stalling(Json(request): Json<Value>) -> axum::response::Response {
+        if request["stream"] != true {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": {"message": "rules plan here", "type": "invalid_request_error"}})),
+            )
+                .into_response();
+        }
+        let heard = request["messages"]
+            .as_array()
+            .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+            .map(|m| m["content"].to_string());
+        let chunk = |word: &str| {
+            let c = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                           "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": null}]});
+            Ok::<_, std::io::Error>(axum::body::Bytes::from(format!("data: {c}\n\n")))
+        };
+        // Mid-reply: a few words (a number among them, held back), then nothing.
+        let opening: Vec<Result<axum::body::Bytes, std::io::Error>> = if heard.is_some_and(|h| h.contains("what day")) {
+            vec![chunk("Thanks for asking. "), chunk("Any day "), chunk("works, "), chunk("say "), chunk("the 1")]
+        } else {
+            Vec::new()
+        };
+        let body = axum::body::Body::from_stream(futures::stream::iter(opening).chain(futures::stream::pending()));
+        ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let model_url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(
+        async move { axum::serve(listener, Router::new().route("/v1/chat/completions", post(stalling))).await.unwrap() },
+    );
+    let (app, twilio) = twilio_app(&[("AI_BACKEND", "openai"), ("OPENAI_BASE_URL", &model_url), ("OPENAI_API_KEY", "k")]).await;
+    let ada = app.signup("ada").await;
+    use Turn::Say;
+    let scenario = Scenario {
+        name: "a stalled model",
+        instruction: DENTIST.into(),
+        answered_by: None,
+        turns: vec![
+            Say("Bright Smiles Dental, this is Sarah."),
+            Say("Sure. Do you have insurance with us?"),
+            Say("Okay. And what day suits you?"),
+        ],
+        decide: None,
+        judge: |_| Ok(()),
+    };
+    let started = std::time::Instant::now();
+    let call = play(&app, &twilio, &ada, &scenario).await;
+    let said = call.said();
+    assert_eq!(said.len(), 4, "every turn was answered: {:?}", call.replies);
+    assert!(said[1].contains("I don't have that information"), "the rules' line at once: {}", said[1]);
+    assert!(
+        said[2].starts_with("Thanks for asking") && !said[2].contains("the 1"),
+        "what it said stands, the half number does not: {}",
+        said[2]
+    );
+    assert!(said[3].contains("Next week"), "the rules finish the turn: {}", said[3]);
+    assert!(started.elapsed() < Duration::from_secs(40), "{:?}", started.elapsed());
+    let log = app.log();
+    assert!(log.contains("stalled mid-turn"), "the stalls are logged");
+    app.stop().await;
+}

@@ -154,13 +154,22 @@ where
         let Some(model) = self.state.ai.conversation_model() else { return Ok(None) };
         let at = self.elapsed_ms();
         let tools = model::tools();
-        let mut stream = match model.turn_stream(brief(&self.ctx, signals), history, &tools).await {
-            Ok(s) => s,
-            Err(e) => {
+        // A stalled model must not freeze the call: it has MODEL_STALL to
+        // start and between pieces, MODEL_TURN in all.
+        let turn_ends = tokio::time::Instant::now() + MODEL_TURN;
+        let opened = tokio::time::timeout(MODEL_STALL, model.turn_stream(brief(&self.ctx, signals), history, &tools)).await;
+        let mut stream = match opened {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
                 tracing::warn!(error = %e, "model turn failed; the rules' line instead");
                 return Ok(None);
             }
+            Err(_) => {
+                tracing::warn!(session = %self.ctx.session_id, "the model did not answer in time; the rules' line instead");
+                return Ok(None);
+            }
         };
+        let mut stalled = false;
         let mut spoken = String::new();
         let mut pending = String::new();
         let mut interrupted = false;
@@ -171,7 +180,14 @@ where
             // Frames keep arriving while the model writes: an `interrupt`
             // (barge-in) drops the rest of the reply; others wait their turn.
             let piece = tokio::select! {
-                piece = stream.next() => piece,
+                piece = tokio::time::timeout_at((tokio::time::Instant::now() + MODEL_STALL).min(turn_ends), stream.next()) => match piece {
+                    Ok(piece) => piece,
+                    Err(_) => {
+                        tracing::warn!(session = %self.ctx.session_id, "the model stalled mid-turn; the rules take over");
+                        stalled = true;
+                        None
+                    }
+                },
                 frame = self.frames.next() => {
                     match frame {
                         Some(Ok(frame @ Inbound::Interrupt { .. })) => {
@@ -207,6 +223,11 @@ where
                 }
                 None => true,
             };
+            if stalled {
+                // What was held back (the last words, a number still being
+                // written) stays unsaid: it may be half of something.
+                break;
+            }
             if let Err(blocked) = guard::check_model(&format!("{spoken}{pending}"), &self.standing, &self.sayable) {
                 stopped = Some(blocked);
                 break;
@@ -229,6 +250,10 @@ where
         if let Some(blocked) = stopped {
             tracing::warn!(session = %self.ctx.session_id, why = blocked.as_str(), "the guard stopped the model's reply");
         }
+        if stalled && spoken.trim().is_empty() {
+            // Nothing said yet: the rules' line, as if there were no model.
+            return Ok(None);
+        }
         let text = spoken.trim().to_owned();
         if !text.is_empty() {
             if !interrupted {
@@ -238,7 +263,7 @@ where
             self.store(Speaker::Assistant, &text, at).await?;
         }
         // Stopped in the middle of a sentence: the words so far are not left hanging.
-        let cut_short = stopped.is_some() && !text.is_empty() && !text.ends_with(['.', '!', '?']);
+        let cut_short = (stopped.is_some() || stalled) && !text.is_empty() && !text.ends_with(['.', '!', '?']);
         Ok(Some(ModelTurn { spoken: text, calls: calls.into_values().collect(), interrupted, cut_short }))
     }
 }
@@ -252,6 +277,13 @@ struct ModelTurn {
     /// The guard stopped it mid-sentence.
     cut_short: bool,
 }
+
+/// How long a model may take to start its turn, or between two pieces of it,
+/// before the rules take the turn over (a second more of silence is
+/// audible; five is the most a caller should hear).
+const MODEL_STALL: Duration = Duration::from_secs(5);
+/// How long a model's whole turn may stream.
+const MODEL_TURN: Duration = Duration::from_secs(20);
 
 /// Words of a streamed reply held back until more arrive: longer than any
 /// phrase the guard looks for.
