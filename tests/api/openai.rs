@@ -380,3 +380,26 @@ async fn a_misbehaving_model_is_held_by_the_guard() {
     assert!(app.log().contains("the guard stopped the model's reply"), "{}", app.log());
     app.stop().await;
 }
+
+/// Card and social security numbers never leave the server: the model
+/// asked to plan, summarise or word a reply sees them redacted, as the
+/// rules path always did.
+#[tokio::test]
+async fn card_and_identity_numbers_never_reach_the_model() {
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "rules")).await;
+    let ada = app.signup("ada").await;
+    let instruction =
+        "Call my dentist at 415-555-0100 and book a cleaning; pay with card 4111 1111 1111 1111, my SSN is 123-45-6789";
+    let _ =
+        app.as_user(&ada, Method::POST, "/api/plan-preview").json(&json!({"raw_instruction": instruction})).send().await.unwrap();
+    let _ = create(&app, &ada, instruction).await;
+    let seen = fake.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "the model was asked");
+    for (_, request) in &seen {
+        let text = request.to_string();
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        assert!(!digits.contains("4111111111111111") && !text.contains("123-45-6789"), "sent to the model: {text}");
+    }
+    app.stop().await;
+}

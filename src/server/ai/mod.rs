@@ -68,9 +68,11 @@ impl Ai {
 
     pub async fn plan(&self, instruction: &str, ctx: &PlanContext<'_>) -> Result<PlanOutcome, ApiError> {
         let rules_plan = rules::planner::plan(instruction, ctx);
+        // Card, bank and identity numbers never leave the server.
+        let redacted = rules::risk::redact_sensitive(instruction);
         match self {
             Ai::Rules => Ok(with_risk(instruction, rules_plan, "rules", None)),
-            Ai::OpenAi { engine, fallback_to_rules } => match engine.plan(instruction, ctx, &rules_plan).await {
+            Ai::OpenAi { engine, fallback_to_rules } => match engine.plan(&redacted, ctx, &rules_plan).await {
                 Ok(planned) => Ok(with_risk(instruction, planned, "openai", None)),
                 Err(e) if *fallback_to_rules => {
                     tracing::warn!(error = %e, "model failed to plan; the rules engine answers");
@@ -90,7 +92,7 @@ impl Ai {
     ) -> Result<(CallSummary, &'static str), ApiError> {
         match self {
             Ai::Rules => Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules")),
-            Ai::OpenAi { engine, fallback_to_rules } => match engine.summarize(lines, plan, call_date).await {
+            Ai::OpenAi { engine, fallback_to_rules } => match engine.summarize(&redacted_lines(lines), plan, call_date).await {
                 Ok(s) => Ok((s, "openai")),
                 Err(e) if *fallback_to_rules => {
                     tracing::warn!(error = %e, "model failed to summarise; the rules engine answers");
@@ -100,6 +102,12 @@ impl Ai {
             },
         }
     }
+}
+
+/// A transcript as a model may see it: card, bank and identity numbers
+/// redacted.
+fn redacted_lines(lines: &[Line]) -> Vec<Line> {
+    lines.iter().map(|l| Line { content: rules::risk::redact_sensitive(&l.content), ..l.clone() }).collect()
 }
 
 /// A model failure as the API reports it: 504 for a timeout, 503 otherwise.

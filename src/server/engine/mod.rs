@@ -490,7 +490,8 @@ where
                                 if !utterance.is_empty() {
                                     call.flush().await?;
                                     call.heard = Some((utterance.clone(), call.elapsed_ms()));
-                                    history.push((Speaker::Human, utterance.clone()));
+                                    // The model hears the other side with card and identity numbers redacted.
+                                    history.push((Speaker::Human, crate::server::ai::rules::risk::redact_sensitive(&utterance)));
                                     call.sayable.extend(numbers_in(&utterance));
                                     last_heard = understand::situation::hear(&utterance);
                                     last_quote = understand::money::read(&utterance);
