@@ -28,18 +28,29 @@ pub async fn heartbeat(state: &AppState, session_id: Uuid) -> ApiResult<()> {
     Ok(())
 }
 
-/// Fails the calls lost with their server process: connected calls whose
-/// engine (in another process) stopped beating, and calls that never got
-/// anywhere within their time limit.
+/// The engine let go of the call (it ended, or its socket closed): no more
+/// beats are due, and the network's own report of the end is awaited. If
+/// that never comes, the call is failed once its time limit has passed,
+/// as a call that never got anywhere is.
+pub async fn engine_done(state: &AppState, session_id: Uuid) -> ApiResult<()> {
+    sqlx::query("UPDATE call_session_progress SET heartbeat_at = NULL, engine_instance = NULL WHERE call_session_id = $1")
+        .bind(session_id)
+        .execute(state.db.system())
+        .await?;
+    Ok(())
+}
+
+/// Fails the lost calls: live calls whose engine stopped beating (its
+/// process died, or its task did in this very process), and calls that
+/// never got anywhere within their time limit.
 pub async fn sweep(state: &AppState) -> ApiResult<()> {
     let lost: Vec<Uuid> = sqlx::query_scalar(
         "SELECT s.id FROM call_sessions s LEFT JOIN call_session_progress p ON p.call_session_id = s.id
          WHERE s.status IN ('initiated', 'ringing', 'connected')
-           AND ((p.heartbeat_at IS NOT NULL AND p.heartbeat_at < now() - make_interval(secs => $1) AND p.engine_instance IS DISTINCT FROM $2)
-             OR (p.heartbeat_at IS NULL AND s.started_at < now() - make_interval(secs => $3)))",
+           AND ((p.heartbeat_at IS NOT NULL AND p.heartbeat_at < now() - make_interval(secs => $1))
+             OR (p.heartbeat_at IS NULL AND s.started_at < now() - make_interval(secs => $2)))",
     )
     .bind(state.config.calls.heartbeat_stale_secs as f64)
-    .bind(state.instance)
     .bind((state.config.calls.max_call_secs + 120) as f64)
     .fetch_all(state.db.system())
     .await?;

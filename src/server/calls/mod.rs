@@ -15,7 +15,7 @@ mod start;
 mod transcript;
 
 pub use approvals::{decide, expire_approval, request_approval};
-pub use liveness::{heartbeat, heartbeat_interval, run_sweeper, sweep};
+pub use liveness::{engine_done, heartbeat, heartbeat_interval, run_sweeper, sweep};
 pub use process::{process, process_for_user};
 pub use progress::{machine_answered, schedule_retry, set_status};
 pub use repo::{SESSION_COLUMNS, SessionRow, detail, session_for_sid};

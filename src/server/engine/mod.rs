@@ -655,6 +655,10 @@ where
     // What was heard last is stored however the call ended.
     let stored = call.flush().await;
     let _ = call.sink.close().await;
+    // No more beats: a late end-of-call report from the network is not a lost call.
+    if let Err(e) = calls::engine_done(&call.state, call.ctx.session_id).await {
+        tracing::warn!(error = %e.message, "cannot record that the engine let go of the call");
+    }
     ended.and(stored)
 }
 
