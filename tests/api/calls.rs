@@ -485,3 +485,31 @@ async fn off_script_sandbox_businesses_end_booked() {
     assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
     app.stop().await;
 }
+
+/// What a call found out is personal: read straight from the tables, the
+/// extracted facts are ciphertext and the notifications say how the call
+/// went, not what was said; through the API they read as ever.
+#[tokio::test]
+async fn call_facts_are_encrypted_at_rest_and_notifications_hold_no_call_content() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (_task, id) = app.call(&ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    let reference =
+        extracted(&s, "confirmation_number").and_then(|r| r["value"].as_str().map(str::to_owned)).expect("a reference");
+    assert!(reference.starts_with("DC-"), "{s:#}");
+    let mut owner = app.db.owner().await;
+    let facts: Vec<String> =
+        sqlx::query_scalar("SELECT extracted_value::text FROM call_extracted_data").fetch_all(&mut owner).await.unwrap();
+    assert!(!facts.is_empty());
+    for fact in &facts {
+        assert!(!fact.contains(&reference) && !fact.contains("85") && !fact.contains("amount"), "plaintext at rest: {fact}");
+    }
+    let messages: Vec<String> = sqlx::query_scalar("SELECT message FROM notifications").fetch_all(&mut owner).await.unwrap();
+    let summary = s["transcript"]["ai_summary"].as_str().unwrap();
+    for m in &messages {
+        assert!(!m.contains(&reference) && !m.contains(summary) && !m.contains("$85"), "call content in a notification: {m}");
+    }
+    assert!(messages.iter().any(|m| m.contains("reached its goal")), "{messages:?}");
+    app.stop().await;
+}

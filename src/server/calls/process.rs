@@ -2,13 +2,14 @@
 //! facts of a finished call, the task's outcome and the user's notification.
 
 use super::progress::finish_task;
-use super::repo::{EXTRACTED, ExtractedRow, bad_stored, owner};
+use super::repo::{EXTRACTED, ExtractedRow, bad_stored, open_extracted, owner, seal_extracted};
 use crate::domain::enums::{NotificationType, SessionStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
 use crate::server::accounts::CurrentUser;
 use crate::server::ai::rules::summarize::Line;
 use crate::server::audit::{self, Entry};
+use crate::server::crypto::Cipher;
 use crate::server::error::{ApiError, ApiResult, ErrorCode};
 use crate::server::notifications;
 use crate::server::realtime::publish;
@@ -51,12 +52,12 @@ struct LineRow {
     timestamp_ms: i32,
 }
 
-fn stored_items(rows: Vec<ExtractedRow>) -> ApiResult<Vec<ExtractedItem>> {
+fn stored_items(cipher: &Cipher, rows: Vec<ExtractedRow>) -> ApiResult<Vec<ExtractedItem>> {
     rows.into_iter()
         .map(|row| {
             Ok(ExtractedItem {
                 data_type: row.data_type.parse().map_err(bad_stored)?,
-                extracted_value: row.extracted_value,
+                extracted_value: open_extracted(cipher, row.extracted_value)?,
                 confidence: row.confidence.unwrap_or(0.0),
             })
         })
@@ -84,7 +85,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         tx.commit().await?;
         return Ok(CallSummary {
             summary: cipher.decrypt(&summary).map_err(bad_stored)?,
-            extracted_data: stored_items(rows)?,
+            extracted_data: stored_items(cipher, rows)?,
             sentiment_overall: row.sentiment_overall.unwrap_or_else(|| "neutral".into()).parse().map_err(bad_stored)?,
             goal_achieved: row.goal_achieved.unwrap_or(false),
             follow_up_required: row.follow_up_required,
@@ -143,19 +144,21 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         )
         .bind(session_id)
         .bind(item.data_type.as_str())
-        .bind(&item.extracted_value)
+        .bind(seal_extracted(cipher, &item.extracted_value))
         .bind(item.confidence)
         .execute(&mut *tx)
         .await?;
     }
     let who = owner(&mut tx, session_id).await?;
     finish_task(&mut tx, who.user_id, who.task_id, summary.goal_achieved).await?;
+    // The notification says how it went, not what was said: the summary
+    // stays in the (encrypted) transcript, behind the call's page.
     let (kind, message) = if summary.goal_achieved {
-        (NotificationType::CallCompleted, format!("Call finished: {}", summary.summary))
+        (NotificationType::CallCompleted, "Your call finished and reached its goal. Open it for the summary.")
     } else {
-        (NotificationType::CallFailed, format!("The call did not reach its goal: {}", summary.summary))
+        (NotificationType::CallFailed, "Your call did not reach its goal. Open it to see what happened.")
     };
-    notifications::create(&mut tx, who.user_id, Some(who.task_id), Some(session_id), kind, &message).await?;
+    notifications::create(&mut tx, who.user_id, Some(who.task_id), Some(session_id), kind, message).await?;
     publish(
         &mut tx,
         who.user_id,

@@ -118,6 +118,24 @@ pub(super) struct ExtractedRow {
     pub confidence: Option<f64>,
 }
 
+/// An extracted fact as stored: its JSON, encrypted, as a JSON string
+/// (prices, appointments, names and references are personal).
+pub(super) fn seal_extracted(cipher: &Cipher, value: &Value) -> Value {
+    Value::String(cipher.encrypt(&value.to_string()))
+}
+
+/// An extracted fact as read: decrypted, or as it is for rows written
+/// before facts were encrypted.
+pub(super) fn open_extracted(cipher: &Cipher, stored: Value) -> ApiResult<Value> {
+    match &stored {
+        Value::String(sealed) => match cipher.decrypt(sealed) {
+            Ok(json) => serde_json::from_str(&json).map_err(bad_stored),
+            Err(_) => Ok(stored),
+        },
+        _ => Ok(stored),
+    }
+}
+
 pub(super) const EXTRACTED: &str = "SELECT id, data_type, extracted_value, confidence::float8 AS confidence
     FROM call_extracted_data WHERE call_session_id = $1 ORDER BY created_at, id";
 
@@ -185,7 +203,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
             Ok(ExtractedData {
                 id: row.id,
                 data_type: row.data_type.parse::<DataType>().map_err(bad_stored)?,
-                extracted_value: row.extracted_value,
+                extracted_value: open_extracted(cipher, row.extracted_value)?,
                 confidence: row.confidence,
             })
         })
