@@ -1,7 +1,9 @@
 //! Live events: one hub per process, fed by PostgreSQL LISTEN/NOTIFY so an
 //! event published by any server process reaches every browser (through
-//! `/ws`, in `http`). Mid-call approval decisions travel the same way to
-//! whichever process holds the call.
+//! `/ws`, in `http`). Mid-call approval decisions wake whichever process
+//! holds the call the same way; the decision itself is read from the
+//! approvals table, so a NOTIFY from anyone who can reach the database
+//! cannot approve a price.
 
 use crate::domain::events::ServerEvent;
 use serde::{Deserialize, Serialize};
@@ -20,8 +22,14 @@ const BACKLOG: usize = 4096;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Wire {
-    Event { user_id: Uuid, event: ServerEvent },
-    Approval { call_session_id: Uuid, approved: bool },
+    Event {
+        user_id: Uuid,
+        event: ServerEvent,
+    },
+    /// "Look at the approvals table": no decision travels here.
+    Approval {
+        call_session_id: Uuid,
+    },
 }
 
 /// An event for one user.
@@ -35,7 +43,7 @@ pub struct Envelope {
 #[derive(Clone)]
 pub struct Hub {
     events: broadcast::Sender<Arc<Envelope>>,
-    approvals: Arc<Mutex<HashMap<Uuid, oneshot::Sender<bool>>>>,
+    approvals: Arc<Mutex<HashMap<Uuid, oneshot::Sender<()>>>>,
 }
 
 impl Default for Hub {
@@ -53,8 +61,9 @@ impl Hub {
         self.events.subscribe()
     }
 
-    /// Registers the live call `session_id` as waiting for a decision.
-    pub fn await_approval(&self, session_id: Uuid) -> oneshot::Receiver<bool> {
+    /// Registers the live call `session_id` as waiting for a decision: the
+    /// receiver fires when one may have been recorded (read it from the table).
+    pub fn await_approval(&self, session_id: Uuid) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         self.approvals.lock().expect("approval registry").insert(session_id, tx);
         rx
@@ -69,9 +78,9 @@ impl Hub {
             Wire::Event { user_id, event } => {
                 let _ = self.events.send(Arc::new(Envelope { user_id: Some(user_id), event }));
             }
-            Wire::Approval { call_session_id, approved } => {
+            Wire::Approval { call_session_id } => {
                 if let Some(waiter) = self.approvals.lock().expect("approval registry").remove(&call_session_id) {
-                    let _ = waiter.send(approved);
+                    let _ = waiter.send(());
                 }
             }
         }
@@ -105,9 +114,9 @@ pub async fn publish(conn: &mut PgConnection, user_id: Uuid, event: ServerEvent)
     notify(conn, &Wire::Event { user_id, event }).await
 }
 
-/// Sends the user's decision to the process holding the call.
-pub async fn send_approval(conn: &mut PgConnection, call_session_id: Uuid, approved: bool) -> Result<(), sqlx::Error> {
-    notify(conn, &Wire::Approval { call_session_id, approved }).await
+/// Wakes the process holding the call: a decision was recorded.
+pub async fn send_approval(conn: &mut PgConnection, call_session_id: Uuid) -> Result<(), sqlx::Error> {
+    notify(conn, &Wire::Approval { call_session_id }).await
 }
 
 /// Listens for NOTIFY and feeds the hub, reconnecting after failures (and
@@ -172,8 +181,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let approval = Wire::Approval { call_session_id: Uuid::from_u128(9), approved: true };
-        assert!(payload(&approval).contains("\"approved\":true"));
+        let approval = Wire::Approval { call_session_id: Uuid::from_u128(9) };
+        assert!(!payload(&approval).contains("approved"), "no decision travels over NOTIFY");
     }
 
     #[test]

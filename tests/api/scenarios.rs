@@ -1320,3 +1320,53 @@ async fn a_call_whose_engine_died_in_this_process_is_failed() {
     assert_eq!(s["call_session"]["status"], "failed");
     app.stop().await;
 }
+
+/// A NOTIFY forged by anyone who can reach the database cannot approve a
+/// price: it only wakes the call, which reads the (unanswered) approval
+/// from its table and goes on waiting, then declines when time runs out.
+#[tokio::test]
+async fn a_forged_notify_cannot_approve_a_price() {
+    let (app, twilio) = twilio_app(&[]).await;
+    let ada = app.signup("ada").await;
+    use Turn::Say;
+    let scenario = Scenario {
+        name: "a forged approval",
+        instruction: QUOTE.into(),
+        answered_by: None,
+        turns: vec![Say("Hello, Fenceworks, this is Mike."), Say("It'd be 400 for the whole job.")],
+        decide: None,
+        judge: |_| Ok(()),
+    };
+    let forge = async {
+        let mut owner = app.db.owner().await;
+        for _ in 0..200 {
+            let pending: Option<uuid::Uuid> =
+                sqlx::query_scalar("SELECT call_session_id FROM call_approvals WHERE decision IS NULL AND NOT timed_out LIMIT 1")
+                    .fetch_optional(&mut owner)
+                    .await
+                    .unwrap();
+            if let Some(session) = pending {
+                for wire in [
+                    json!({"kind": "approval", "call_session_id": session, "approved": true}),
+                    json!({"kind": "approval", "call_session_id": session}),
+                ] {
+                    sqlx::query("SELECT pg_notify('callwright_events', $1)")
+                        .bind(wire.to_string())
+                        .execute(&mut owner)
+                        .await
+                        .unwrap();
+                }
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    };
+    let (call, forged) = tokio::join!(play(&app, &twilio, &ada, &scenario), forge);
+    assert!(forged, "the approval request was never seen");
+    invariants(&call).unwrap();
+    assert!(call.said().iter().all(|l| !agrees(l)), "agreed on a forged approval: {}", call.all_said());
+    assert_eq!(call.session["approval"]["timed_out"], true, "{}", call.session["approval"]);
+    assert!(app.log().contains("woken for an approval nobody recorded"));
+    app.stop().await;
+}

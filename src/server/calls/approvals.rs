@@ -92,6 +92,18 @@ pub async fn expire_approval(state: &AppState, ctx: &LiveContext) -> ApiResult<O
     Ok(None)
 }
 
+/// The decision recorded on the call's latest approval request, if any:
+/// what the engine acts on when woken (never what a NOTIFY said).
+pub async fn recorded_decision(state: &AppState, session_id: Uuid) -> ApiResult<Option<bool>> {
+    let decision: Option<Option<bool>> = sqlx::query_scalar(
+        "SELECT decision FROM call_approvals WHERE call_session_id = $1 AND NOT timed_out ORDER BY requested_at DESC LIMIT 1",
+    )
+    .bind(session_id)
+    .fetch_optional(state.db.system())
+    .await?;
+    Ok(decision.flatten())
+}
+
 /// The user's decision on a pending approval (409 when none is pending).
 pub async fn decide(state: &AppState, user: &CurrentUser, session_id: Uuid, approve: bool) -> ApiResult<()> {
     let mut tx = state.db.begin_as(user.id).await?;
@@ -112,7 +124,7 @@ pub async fn decide(state: &AppState, user: &CurrentUser, session_id: Uuid, appr
     if n == 0 {
         return Err(ApiError::conflict("No approval is waiting on this call (it may have been answered or timed out)."));
     }
-    send_approval(&mut tx, session_id, approve).await?;
+    send_approval(&mut tx, session_id).await?;
     publish(&mut tx, user.id, ServerEvent::ApprovalResolved { call_session_id: session_id, approved: Some(approve) }).await?;
     let action = if approve { "call.approve" } else { "call.reject" };
     audit::record(&mut tx, user.audit(action, "call_session", Some(session_id), json!({ "task": task_id }))).await?;

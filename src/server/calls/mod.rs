@@ -14,7 +14,7 @@ mod repo;
 mod start;
 mod transcript;
 
-pub use approvals::{decide, expire_approval, request_approval};
+pub use approvals::{decide, expire_approval, recorded_decision, request_approval};
 pub use liveness::{engine_done, heartbeat, heartbeat_interval, run_sweeper, sweep};
 pub use process::{process, process_for_user};
 pub use progress::{machine_answered, schedule_retry, set_status};

@@ -468,7 +468,7 @@ where
     // The conversation so far, for a model that words the replies.
     let mut history: Vec<(Speaker, String)> = Vec::new();
     // While the user decides: their answer, the deadline, the amount.
-    let mut approval_rx: Option<tokio::sync::oneshot::Receiver<bool>> = None;
+    let mut approval_rx: Option<tokio::sync::oneshot::Receiver<()>> = None;
     let mut approval_until: Option<tokio::time::Instant> = None;
     let mut approval_amount = 0.0;
 
@@ -517,12 +517,20 @@ where
                         Inbound::Setup(_) | Inbound::Dtmf { .. } | Inbound::Unknown => {}
                     }
                 }
-                decision = async { approval_rx.as_mut().expect("guarded").await }, if approval_rx.is_some() => {
-                    approval_rx = None;
-                    approval_until = None;
-                    let approved = decision.ok();
-                    call.note(&decision_note(&call.ctx, approval_amount, approved)).await?;
-                    next_action = Some(dialogue.on_decision(approved));
+                _ = async { approval_rx.as_mut().expect("guarded").await }, if approval_rx.is_some() => {
+                    // Woken: the decision is what the approvals table says.
+                    match calls::recorded_decision(&call.state, call.ctx.session_id).await? {
+                        Some(approved) => {
+                            approval_rx = None;
+                            approval_until = None;
+                            call.note(&decision_note(&call.ctx, approval_amount, Some(approved))).await?;
+                            next_action = Some(dialogue.on_decision(Some(approved)));
+                        }
+                        None => {
+                            tracing::warn!(session = %call.ctx.session_id, "woken for an approval nobody recorded; still waiting");
+                            approval_rx = Some(call.state.hub.await_approval(call.ctx.session_id));
+                        }
+                    }
                 }
                 () = async { tokio::time::sleep_until(approval_until.expect("guarded")).await }, if approval_until.is_some() => {
                     approval_rx = None;
