@@ -15,6 +15,30 @@ pub struct Entry<'a> {
     pub request_id: Option<&'a str>,
 }
 
+/// Records what the system did on a user's call (a status the network
+/// reported, a retry queued, an approval asked or timed out): no request,
+/// the user it concerns.
+pub async fn system(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    action: &str,
+    session_id: Uuid,
+    details: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    record(
+        conn,
+        Entry {
+            user_id: Some(user_id),
+            action,
+            entity_type: "call_session",
+            entity_id: Some(session_id),
+            details,
+            request_id: None,
+        },
+    )
+    .await
+}
+
 pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (user_id, action, entity_type, entity_id, details, request_id)

@@ -513,3 +513,42 @@ async fn call_facts_are_encrypted_at_rest_and_notifications_hold_no_call_content
     assert!(messages.iter().any(|m| m.contains("reached its goal")), "{messages:?}");
     app.stop().await;
 }
+
+/// What the system does on a user's call is audited as well as what the
+/// user does: the statuses the network reported, the approval asked and
+/// timed out, the retry queued, the processing.
+#[tokio::test]
+async fn the_systems_actions_on_a_call_are_audited() {
+    let app = app_with(&[("APPROVAL_TIMEOUT_SECS", "2"), ("RETRY_BACKOFF_SECS", "3600")]).await;
+    let ada = app.signup("ada").await;
+    app.as_user(&ada, Method::PATCH, "/api/settings")
+        .json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 1}))
+        .send()
+        .await
+        .unwrap();
+    // Past the limit, nobody answers: asked, timed out, processed.
+    let (_task, quoted) = app.call(&ada, "Call the handyman at 415-555-0110 and get a quote to fix the fence, max $250").await;
+    wait_for(&app, &ada, &quoted, "processing", processed).await;
+    // A busy line: failed, a retry queued.
+    let (_task, busy) = app.call(&ada, "Call the salon at 415-555-0105 and book a haircut tomorrow").await;
+    wait_for(&app, &ada, &busy, "the failure", finished).await;
+    let mut owner = app.db.owner().await;
+    let actions = |session: &str| {
+        let session: uuid::Uuid = session.parse().unwrap();
+        sqlx::query_as::<_, (String, Value)>("SELECT action, details FROM audit_log WHERE entity_id = $1 ORDER BY id")
+            .bind(session)
+    };
+    let quoted_log: Vec<(String, Value)> = actions(&quoted).fetch_all(&mut owner).await.unwrap();
+    let names: Vec<&str> = quoted_log.iter().map(|(a, _)| a.as_str()).collect();
+    for expected in ["call.start", "call.status", "call.approval_requested", "call.approval_timed_out", "call.process"] {
+        assert!(names.contains(&expected), "{expected} missing: {names:?}");
+    }
+    assert!(quoted_log.iter().any(|(a, d)| a == "call.status" && d["to"] == "completed"), "{quoted_log:?}");
+    let busy_log: Vec<(String, Value)> = actions(&busy).fetch_all(&mut owner).await.unwrap();
+    assert!(
+        busy_log.iter().any(|(a, d)| a == "call.status" && d["to"] == "failed" && d["failure_reason"] == "busy"),
+        "{busy_log:?}"
+    );
+    assert!(busy_log.iter().any(|(a, _)| a == "call.retry_scheduled"), "{busy_log:?}");
+    app.stop().await;
+}

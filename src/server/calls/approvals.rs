@@ -37,6 +37,8 @@ pub async fn request_approval(
     .bind(state.config.calls.approval_timeout_secs as f64)
     .fetch_one(&mut *tx)
     .await?;
+    audit::system(&mut tx, ctx.user_id, "call.approval_requested", ctx.session_id, json!({ "amount": amount, "limit": limit }))
+        .await?;
     notifications::create(
         &mut tx,
         ctx.user_id,
@@ -86,6 +88,7 @@ pub async fn expire_approval(state: &AppState, ctx: &LiveContext) -> ApiResult<O
     .await?
     .rows_affected();
     if n > 0 {
+        audit::system(&mut tx, ctx.user_id, "call.approval_timed_out", ctx.session_id, json!({})).await?;
         publish(&mut tx, ctx.user_id, ServerEvent::ApprovalResolved { call_session_id: ctx.session_id, approved: None }).await?;
     }
     tx.commit().await?;

@@ -8,6 +8,7 @@ use crate::domain::enums::{FailureReason, NotificationType, SessionStatus, TaskS
 use crate::domain::events::ServerEvent;
 use crate::domain::schedule::retry_delay;
 use crate::domain::task::TaskEvent;
+use crate::server::audit;
 use crate::server::error::ApiResult;
 use crate::server::jobs::{self, Job};
 use crate::server::notifications;
@@ -15,6 +16,7 @@ use crate::server::realtime::publish;
 use crate::server::settings;
 use crate::server::state::AppState;
 use chrono::Utc;
+use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -75,12 +77,20 @@ pub async fn set_status(
         .await?;
     }
     let who = owner(&mut tx, session_id).await?;
+    audit::system(
+        &mut tx,
+        who.user_id,
+        "call.status",
+        session_id,
+        json!({ "from": now.as_str(), "to": status.as_str(), "failure_reason": failure_reason.map(FailureReason::as_str) }),
+    )
+    .await?;
     let event = ServerEvent::SessionStatus { call_session_id: session_id, call_task_id: who.task_id, status, failure_reason };
     publish(&mut tx, who.user_id, event).await?;
     if matches!(status, SessionStatus::Failed | SessionStatus::Cancelled) {
         finish_task(&mut tx, who.user_id, who.task_id, false).await?;
-        if status == SessionStatus::Failed {
-            schedule_retry(&mut tx, who.task_id, state.config.calls.retry_base_secs).await?;
+        if status == SessionStatus::Failed && schedule_retry(&mut tx, who.task_id, state.config.calls.retry_base_secs).await? {
+            audit::system(&mut tx, who.user_id, "call.retry_scheduled", session_id, json!({ "task": who.task_id })).await?;
         }
         let why = failure_reason.map_or("it could not be connected", FailureReason::explained);
         notifications::create(
