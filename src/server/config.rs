@@ -108,6 +108,9 @@ pub struct CallSettings {
     /// A live call whose server process has not reported for this long is
     /// recovered as failed.
     pub heartbeat_stale_secs: u64,
+    /// After repeated failures of Twilio, how long calls are refused at once
+    /// before one is tried again.
+    pub breaker_pause_secs: u64,
     /// How long the sandbox's businesses take to say each character, so a
     /// call unfolds at a watchable pace (0: as fast as possible).
     pub sandbox_ms_per_char: u64,
@@ -121,6 +124,7 @@ impl Default for CallSettings {
             max_concurrent_per_user: 3,
             retry_base_secs: 60,
             heartbeat_stale_secs: 30,
+            breaker_pause_secs: 30,
             sandbox_ms_per_char: 40,
         }
     }
@@ -292,6 +296,11 @@ impl Config {
                 "CALL_HEARTBEAT_STALE_SECS",
                 get("CALL_HEARTBEAT_STALE_SECS"),
                 call_defaults.heartbeat_stale_secs as u32,
+            )? as u64,
+            breaker_pause_secs: parse_limit(
+                "BREAKER_PAUSE_SECS",
+                get("BREAKER_PAUSE_SECS"),
+                call_defaults.breaker_pause_secs as u32,
             )? as u64,
             sandbox_ms_per_char: match get("SANDBOX_SPEECH_MS_PER_CHAR") {
                 Some(v) => v

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod ai;
 pub mod audit;
 pub mod bench;
+pub mod breaker;
 pub mod calls;
 pub mod cli;
 pub mod config;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// The server's layers, lowest first. A module may import modules of its
 /// own layer or of any layer below; never above, and never around a cycle.
 const SERVER_LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["config", "db", "crypto", "error", "phone", "metrics"]),
+    ("foundations", &["config", "db", "crypto", "error", "phone", "metrics", "breaker"]),
     ("infrastructure", &["ai", "realtime", "jobs", "telephony", "audit", "rate_limit"]),
     ("state", &["state"]),
     ("services", &["accounts", "settings", "contacts", "notifications", "tasks", "calls"]),

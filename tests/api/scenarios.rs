@@ -1370,3 +1370,56 @@ async fn a_forged_notify_cannot_approve_a_price() {
     assert!(app.log().contains("woken for an approval nobody recorded"));
     app.stop().await;
 }
+
+/// Twilio failing: after five failures in a row the breaker opens and
+/// start-call answers 503 at once (Retry-After, the task left as it was)
+/// without asking Twilio; after the pause one call is tried, and once
+/// Twilio answers again calls go through.
+#[tokio::test]
+async fn a_failing_twilio_opens_the_breaker_and_it_closes_again() {
+    #[derive(Clone, Default)]
+    struct Flaky {
+        failing: Arc<std::sync::atomic::AtomicBool>,
+        hits: Arc<AtomicUsize>,
+    }
+    async fn create(State(f): State<Flaky>) -> axum::response::Response {
+        let n = f.hits.fetch_add(1, Ordering::SeqCst);
+        if f.failing.load(Ordering::SeqCst) {
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"message": "internal error"}))).into_response();
+        }
+        (StatusCode::CREATED, Json(json!({"sid": format!("CA{n:032x}"), "status": "queued"}))).into_response()
+    }
+    let flaky = Flaky::default();
+    flaky.failing.store(true, Ordering::SeqCst);
+    let api = Router::new().route("/2010-04-01/Accounts/{account}/Calls.json", post(create)).with_state(flaky.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api_base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, api).await.unwrap() });
+    let (app, _twilio) = twilio_app(&[("TWILIO_API_BASE", &api_base), ("BREAKER_PAUSE_SECS", "2")]).await;
+    let ada = app.signup("ada").await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let created =
+            json_of(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": DENTIST}))).await;
+        tasks.push(created["call_task"]["id"].as_str().unwrap().to_owned());
+    }
+    let start = |t: &str| app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{t}/start-call")).send();
+    for t in &tasks[..5] {
+        assert_eq!(start(t).await.unwrap().status(), 503);
+    }
+    assert_eq!(flaky.hits.load(Ordering::SeqCst), 5);
+    let refused = start(&tasks[5]).await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    let v: Value = refused.json().await.unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("paused"), "{v}");
+    assert_eq!(flaky.hits.load(Ordering::SeqCst), 5, "Twilio was not asked while the breaker was open");
+    assert_eq!(app.task(&ada, &tasks[5]).await["call_task"]["status"], "ready_to_call", "the task is kept as it was");
+    // Twilio recovers; after the pause one trial goes through and closes the breaker.
+    flaky.failing.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(start(&tasks[5]).await.unwrap().status(), 200);
+    assert_eq!(start(&tasks[6]).await.unwrap().status(), 200);
+    assert_eq!(flaky.hits.load(Ordering::SeqCst), 7);
+    app.stop().await;
+}

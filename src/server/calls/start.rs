@@ -45,6 +45,10 @@ struct StartingTask {
 }
 
 async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bool) -> ApiResult<CallSessionSummary> {
+    if !rehearse {
+        // Twilio failing: refused before anything is written; the task stays as it is.
+        state.telephony.available()?;
+    }
     let mut tx = state.db.begin_as(user.id).await?;
     let task: Option<StartingTask> =
         sqlx::query_as("SELECT status, target_phone_number, ai_plan, updated_at FROM call_tasks WHERE id = $1")

@@ -51,7 +51,8 @@ impl Telephony {
         let provider = match &config.telephony {
             TelephonyConfig::Sandbox => Provider::Sandbox,
             TelephonyConfig::Twilio { account_sid, auth_token, phone_number, api_base } => {
-                Provider::Twilio(TwilioRest::new(account_sid, auth_token.expose(), phone_number, api_base))
+                let pause = std::time::Duration::from_secs(config.calls.breaker_pause_secs);
+                Provider::Twilio(TwilioRest::new(account_sid, auth_token.expose(), phone_number, api_base, pause))
             }
         };
         Telephony { provider, sandbox }
@@ -72,6 +73,15 @@ impl Telephony {
         match &self.provider {
             Provider::Sandbox => Ok(self.sandbox.place_call(call, None)),
             Provider::Twilio(t) => t.place_call(call).await,
+        }
+    }
+
+    /// Whether calls can go out now: refused at once (503, Retry-After)
+    /// while Twilio has been failing. Nothing to check for the sandbox.
+    pub fn available(&self) -> Result<(), ApiError> {
+        match &self.provider {
+            Provider::Sandbox => Ok(()),
+            Provider::Twilio(t) => t.available(),
         }
     }
 

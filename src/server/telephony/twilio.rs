@@ -1,7 +1,9 @@
 //! Twilio's REST API: placing a call.
 
 use super::PlaceCall;
+use crate::server::breaker::Breaker;
 use crate::server::error::{ApiError, ErrorCode};
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub(super) struct TwilioRest {
@@ -10,6 +12,8 @@ pub(super) struct TwilioRest {
     from: String,
     api_base: String,
     http: reqwest::Client,
+    /// Opens after Twilio failed several times in a row.
+    breaker: Arc<Breaker>,
 }
 
 impl std::fmt::Debug for TwilioRest {
@@ -19,7 +23,7 @@ impl std::fmt::Debug for TwilioRest {
 }
 
 impl TwilioRest {
-    pub(super) fn new(account_sid: &str, auth_token: &str, from: &str, api_base: &str) -> TwilioRest {
+    pub(super) fn new(account_sid: &str, auth_token: &str, from: &str, api_base: &str, pause: std::time::Duration) -> TwilioRest {
         crate::server::crypto::install_tls_provider();
         TwilioRest {
             account_sid: account_sid.to_owned(),
@@ -27,6 +31,7 @@ impl TwilioRest {
             from: from.to_owned(),
             api_base: api_base.to_owned(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default(),
+            breaker: Arc::new(Breaker::new("twilio", pause)),
         }
     }
 
@@ -36,8 +41,29 @@ impl TwilioRest {
     }
 
     /// Creates the call; returns its SID. Any failure is 503 (Twilio or the
-    /// way to it is unavailable), with Twilio's own message.
+    /// way to it is unavailable), with Twilio's own message. After repeated
+    /// failures of Twilio itself (no answer, 5xx) calls are refused at once
+    /// for a while (503 with Retry-After), not sent to wait out a timeout.
     pub(super) async fn place_call(&self, call: PlaceCall) -> Result<String, ApiError> {
+        self.breaker.admit().map_err(refused)?;
+        let placed = self.create_call(call).await;
+        match &placed {
+            Ok(_) | Err(CreateError::Refused(_)) => self.breaker.success(),
+            Err(CreateError::Failing(_)) => self.breaker.failure(),
+        }
+        placed.map_err(|e| match e {
+            CreateError::Refused(m) | CreateError::Failing(m) => {
+                ApiError::new(ErrorCode::Unavailable, format!("Twilio could not place the call: {m}"))
+            }
+        })
+    }
+
+    /// 503 with Retry-After while the breaker is open and pausing.
+    pub(super) fn available(&self) -> Result<(), ApiError> {
+        self.breaker.paused().map_err(refused)
+    }
+
+    async fn create_call(&self, call: PlaceCall) -> Result<String, CreateError> {
         let url = format!("{}/2010-04-01/Accounts/{}/Calls.json", self.api_base, self.account_sid);
         let mut form: Vec<(&str, String)> = vec![
             ("To", call.to.clone()),
@@ -54,7 +80,6 @@ impl TwilioRest {
         for event in ["initiated", "ringing", "answered", "completed"] {
             form.push(("StatusCallbackEvent", event.into()));
         }
-        let unavailable = |m: String| ApiError::new(ErrorCode::Unavailable, format!("Twilio could not place the call: {m}"));
         let response = self
             .http
             .post(&url)
@@ -62,13 +87,32 @@ impl TwilioRest {
             .form(&form)
             .send()
             .await
-            .map_err(|e| unavailable(e.to_string()))?;
+            .map_err(|e| CreateError::Failing(e.to_string()))?;
         let status = response.status();
         let body: serde_json::Value = response.json().await.unwrap_or_default();
         if !status.is_success() {
             let message = body["message"].as_str().unwrap_or("unknown error").to_owned();
-            return Err(unavailable(message));
+            // A 4xx is about this call (a number Twilio will not dial); a 5xx is Twilio.
+            return Err(if status.is_server_error() { CreateError::Failing(message) } else { CreateError::Refused(message) });
         }
-        body["sid"].as_str().map(str::to_owned).ok_or_else(|| unavailable("no call sid in the reply".into()))
+        body["sid"].as_str().map(str::to_owned).ok_or_else(|| CreateError::Failing("no call sid in the reply".into()))
     }
+}
+
+/// The open breaker as the API says it.
+fn refused(open: crate::server::breaker::Open) -> ApiError {
+    let secs = open.retry_after.as_secs().max(1);
+    let mut e = ApiError::new(
+        ErrorCode::Unavailable,
+        format!("Twilio has been failing; calls are paused for {secs} s. Your task is kept; try again then."),
+    );
+    e.retry_after = Some(secs);
+    e
+}
+
+/// Why a call was not created: Twilio refused this call, or Twilio (or the
+/// way to it) is failing.
+enum CreateError {
+    Refused(String),
+    Failing(String),
 }
