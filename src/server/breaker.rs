@@ -22,8 +22,9 @@ struct State {
     failures: u32,
     /// While open: until when callers are refused.
     open_until: Option<Instant>,
-    /// A trial is out after the pause: others wait for its outcome.
-    trial: bool,
+    /// A trial went out after the pause (when): others wait for its
+    /// outcome, or for another pause if it never reports (abandoned).
+    trial: Option<Instant>,
 }
 
 /// Refused at once: the service failed repeatedly; try again after this long.
@@ -62,9 +63,9 @@ impl Breaker {
         match s.open_until {
             None => Ok(()),
             Some(until) if now < until => Err(Open { retry_after: until - now }),
-            Some(_) if s.trial => Err(Open { retry_after: Duration::from_secs(1) }),
+            Some(_) if s.trial.is_some_and(|t| now < t + self.pause) => Err(Open { retry_after: Duration::from_secs(1) }),
             Some(_) => {
-                s.trial = true;
+                s.trial = Some(now);
                 Ok(())
             }
         }
@@ -87,7 +88,7 @@ impl Breaker {
     fn failure_at(&self, now: Instant) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         s.failures += 1;
-        s.trial = false;
+        s.trial = None;
         if s.failures >= FAILURES_TO_OPEN {
             if s.open_until.is_none() {
                 tracing::warn!(service = self.name, failures = s.failures, pause = ?self.pause, "the service keeps failing; breaker open");
@@ -126,6 +127,9 @@ mod tests {
         assert!(b.admit_at(later + Duration::from_secs(29)).is_err());
         let again = later + Duration::from_secs(31);
         assert!(b.admit_at(again).is_ok());
+        // A trial that never reports is given up after another pause.
+        assert!(b.admit_at(again + Duration::from_secs(29)).is_err());
+        assert!(b.admit_at(again + Duration::from_secs(31)).is_ok());
         b.success();
         assert!(b.admit_at(again).is_ok() && b.admit_at(again).is_ok(), "closed");
     }

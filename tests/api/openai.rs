@@ -20,6 +20,8 @@ enum Mode {
     Malformed,
     Refused,
     Failing,
+    /// Turns every request down (400): the request's fault, not an outage.
+    Rejecting,
     Slow,
     /// Plans well, but on the call agrees to anything, reads out a card
     /// number or denies being an AI (in turn).
@@ -124,6 +126,11 @@ async fn chat(State(fake): State<Fake>, headers: HeaderMap, Json(request): Json<
             (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": {"message": "model overloaded", "type": "server_error"}})))
                 .into_response()
         }
+        Mode::Rejecting => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": "unsupported parameter", "type": "invalid_request_error"}})),
+        )
+            .into_response(),
         Mode::Slow => {
             tokio::time::sleep(Duration::from_secs(4)).await;
             Json(completion(Some(good_answer(&request).to_string()), None)).into_response()
@@ -401,5 +408,53 @@ async fn card_and_identity_numbers_never_reach_the_model() {
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
         assert!(!digits.contains("4111111111111111") && !text.contains("123-45-6789"), "sent to the model: {text}");
     }
+    app.stop().await;
+}
+
+/// A model server that keeps failing is paused: after five failures in a
+/// row it is not asked at all for a while, and the rules engine answers at
+/// once (or, without the fallback, 503 with Retry-After); a model that
+/// merely turns a request down does not count.
+#[tokio::test]
+async fn a_failing_model_is_paused_and_the_rules_answer_at_once() {
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "rules")).await;
+    let ada = app.signup("ada").await;
+    *fake.mode.lock().unwrap() = Mode::Failing;
+    for _ in 0..5 {
+        let (status, v) = create(&app, &ada, DENTIST).await;
+        assert_eq!((status, v["engine"].as_str()), (201, Some("rules")), "{v}");
+    }
+    let asked = fake.seen.lock().unwrap().len();
+    let started = std::time::Instant::now();
+    let (status, v) = create(&app, &ada, DENTIST).await;
+    assert_eq!((status, v["engine"].as_str()), (201, Some("rules")), "{v}");
+    assert!(app.log().contains("breaker open"), "the pause is logged");
+    assert_eq!(fake.seen.lock().unwrap().len(), asked, "the paused model was asked");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    app.stop().await;
+
+    // Without the fallback: 503 with Retry-After. And a model that turns
+    // requests down (4xx) is not an outage: it is still asked.
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "none")).await;
+    let ada = app.signup("ada").await;
+    *fake.mode.lock().unwrap() = Mode::Failing;
+    for _ in 0..5 {
+        assert_eq!(create(&app, &ada, DENTIST).await.0, 503);
+    }
+    let res = app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": DENTIST})).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    app.stop().await;
+
+    let (base, fake) = start_fake().await;
+    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "rules")).await;
+    let ada = app.signup("ada").await;
+    *fake.mode.lock().unwrap() = Mode::Rejecting;
+    for _ in 0..7 {
+        assert_eq!(create(&app, &ada, DENTIST).await.0, 201);
+    }
+    assert_eq!(fake.seen.lock().unwrap().len(), 7, "a model that turns requests down is still asked");
     app.stop().await;
 }

@@ -9,12 +9,14 @@ pub mod understand;
 
 use crate::domain::error::ErrorCode;
 use crate::domain::plan::{AiPlan, CallSummary, RiskAssessment};
+use crate::server::breaker::Breaker;
 use crate::server::config::AiConfig;
 use crate::server::error::ApiError;
 use chrono::NaiveDate;
 use openai::{ModelError, OpenAiEngine};
 use rules::planner::PlanContext;
 use rules::summarize::Line;
+use std::sync::Arc;
 
 /// Which engine answers.
 #[derive(Clone, Debug)]
@@ -25,8 +27,13 @@ pub enum Ai {
         engine: Box<OpenAiEngine>,
         /// Whether the rules engine answers when the model fails.
         fallback_to_rules: bool,
+        /// Opens after the model server failed several times in a row.
+        breaker: Arc<Breaker>,
     },
 }
+
+/// How long an open model breaker pauses before the model is tried again.
+const MODEL_PAUSE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A plan, the verdict on the instruction, and which engine produced it.
 #[derive(Debug, Clone)]
@@ -53,6 +60,7 @@ impl Ai {
                     std::time::Duration::from_secs(*timeout_secs),
                 )),
                 fallback_to_rules: *fallback_to_rules,
+                breaker: Arc::new(Breaker::new("model", MODEL_PAUSE)),
             },
         }
     }
@@ -66,13 +74,41 @@ impl Ai {
         }
     }
 
+    /// Whether the model may be asked now (its breaker is closed, or this
+    /// is the trial after the pause). Always true without a model.
+    pub fn admit_model(&self) -> bool {
+        match self {
+            Ai::Rules => true,
+            Ai::OpenAi { breaker, .. } => breaker.admit().is_ok(),
+        }
+    }
+
+    /// Records how asking the model went: an outage counts toward opening
+    /// its breaker, anything it answered closes it.
+    pub fn model_outcome(&self, outage: bool) {
+        if let Ai::OpenAi { breaker, .. } = self {
+            if outage { breaker.failure() } else { breaker.success() }
+        }
+    }
+
+    /// Asks the model through its breaker.
+    async fn guarded<T>(&self, ask: impl std::future::Future<Output = Result<T, ModelError>>) -> Result<T, ModelError> {
+        let Ai::OpenAi { breaker, .. } = self else { return ask.await };
+        if let Err(open) = breaker.admit() {
+            return Err(ModelError::Paused(open.retry_after.as_secs().max(1)));
+        }
+        let result = ask.await;
+        self.model_outcome(result.as_ref().is_err_and(ModelError::is_outage));
+        result
+    }
+
     pub async fn plan(&self, instruction: &str, ctx: &PlanContext<'_>) -> Result<PlanOutcome, ApiError> {
         let rules_plan = rules::planner::plan(instruction, ctx);
         // Card, bank and identity numbers never leave the server.
         let redacted = rules::risk::redact_sensitive(instruction);
         match self {
             Ai::Rules => Ok(with_risk(instruction, rules_plan, "rules", None)),
-            Ai::OpenAi { engine, fallback_to_rules } => match engine.plan(&redacted, ctx, &rules_plan).await {
+            Ai::OpenAi { engine, fallback_to_rules, .. } => match self.guarded(engine.plan(&redacted, ctx, &rules_plan)).await {
                 Ok(planned) => Ok(with_risk(instruction, planned, "openai", None)),
                 Err(e) if *fallback_to_rules => {
                     tracing::warn!(error = %e, "model failed to plan; the rules engine answers");
@@ -92,14 +128,16 @@ impl Ai {
     ) -> Result<(CallSummary, &'static str), ApiError> {
         match self {
             Ai::Rules => Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules")),
-            Ai::OpenAi { engine, fallback_to_rules } => match engine.summarize(&redacted_lines(lines), plan, call_date).await {
-                Ok(s) => Ok((s, "openai")),
-                Err(e) if *fallback_to_rules => {
-                    tracing::warn!(error = %e, "model failed to summarise; the rules engine answers");
-                    Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules"))
+            Ai::OpenAi { engine, fallback_to_rules, .. } => {
+                match self.guarded(engine.summarize(&redacted_lines(lines), plan, call_date)).await {
+                    Ok(s) => Ok((s, "openai")),
+                    Err(e) if *fallback_to_rules => {
+                        tracing::warn!(error = %e, "model failed to summarise; the rules engine answers");
+                        Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules"))
+                    }
+                    Err(e) => Err(model_error(e)),
                 }
-                Err(e) => Err(model_error(e)),
-            },
+            }
         }
     }
 }
@@ -116,7 +154,11 @@ fn model_error(e: ModelError) -> ApiError {
         ModelError::Timeout(_) => ErrorCode::Timeout,
         _ => ErrorCode::Unavailable,
     };
-    ApiError::new(code, format!("The AI model could not help: {e}. Try again, or set AI_FALLBACK=rules."))
+    let mut error = ApiError::new(code, format!("The AI model could not help: {e}. Try again, or set AI_FALLBACK=rules."));
+    if let ModelError::Paused(secs) = e {
+        error.retry_after = Some(secs);
+    }
+    error
 }
 
 /// Refuses a number the assistant must never dial (premium-rate lines,

@@ -45,10 +45,35 @@ pub enum ModelError {
     Timeout(u64),
     #[error("the model server is unavailable: {0}")]
     Unavailable(String),
+    /// The server answered 4xx: it turned this request down (a bad key, a
+    /// model it does not have, a request it would not take). Not an outage.
+    #[error("the model server rejected the request: {0}")]
+    Rejected(String),
+    /// Not asked: it failed repeatedly and is paused for this many seconds.
+    #[error("the model has been failing; it is not asked for the next {0} s")]
+    Paused(u64),
     #[error("the model refused: {0}")]
     Refused(String),
     #[error("the model's answer did not match the expected structure: {0}")]
     Malformed(String),
+}
+
+impl ModelError {
+    /// Whether the model server itself is failing (no answer, 5xx, too
+    /// slow): what opens the breaker. A refusal, a malformed answer or a
+    /// rejected request are about one request.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, ModelError::Timeout(_) | ModelError::Unavailable(_))
+    }
+}
+
+/// A failed request as the model server answered it: 4xx rejected, the
+/// rest unavailable.
+fn served(e: async_openai::error::OpenAIError) -> ModelError {
+    match e {
+        async_openai::error::OpenAIError::ApiError(r) if r.status_code.is_client_error() => ModelError::Rejected(r.to_string()),
+        other => ModelError::Unavailable(other.to_string()),
+    }
 }
 
 #[derive(Clone)]
@@ -94,7 +119,7 @@ impl OpenAiEngine {
             .map_err(|_| ModelError::Timeout(self.timeout.as_secs()))?
             .map_err(|e| match e {
                 async_openai::error::OpenAIError::JSONDeserialize(err, _) => ModelError::Malformed(err.to_string()),
-                other => ModelError::Unavailable(other.to_string()),
+                other => served(other),
             })?;
         let message =
             response.choices.into_iter().next().map(|c| c.message).ok_or_else(|| ModelError::Malformed("no choices".into()))?;
@@ -144,7 +169,7 @@ impl OpenAiEngine {
         let stream = tokio::time::timeout(self.timeout, self.client.chat().create_stream(request))
             .await
             .map_err(|_| ModelError::Timeout(self.timeout.as_secs()))?
-            .map_err(|e| ModelError::Unavailable(e.to_string()))?;
+            .map_err(served)?;
         Ok(stream.map(|chunk| match chunk {
             Ok(c) => {
                 let mut pieces = Vec::new();

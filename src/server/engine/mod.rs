@@ -152,6 +152,10 @@ where
     /// came: the caller says the rules' line.
     async fn model_turn(&mut self, history: &[(Speaker, String)], signals: &str) -> Result<Option<ModelTurn>, CallError> {
         let Some(model) = self.state.ai.conversation_model() else { return Ok(None) };
+        // A model that keeps failing is paused: the rules' line at once.
+        if !self.state.ai.admit_model() {
+            return Ok(None);
+        }
         let at = self.elapsed_ms();
         let tools = model::tools();
         // A stalled model must not freeze the call: it has MODEL_STALL to
@@ -162,14 +166,17 @@ where
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "model turn failed; the rules' line instead");
+                self.state.ai.model_outcome(e.is_outage());
                 return Ok(None);
             }
             Err(_) => {
                 tracing::warn!(session = %self.ctx.session_id, "the model did not answer in time; the rules' line instead");
+                self.state.ai.model_outcome(true);
                 return Ok(None);
             }
         };
         let mut stalled = false;
+        let mut broke_off = false;
         let mut spoken = String::new();
         let mut pending = String::new();
         let mut interrupted = false;
@@ -219,6 +226,7 @@ where
                 }
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, "model turn broke off");
+                    broke_off = true;
                     true
                 }
                 None => true,
@@ -250,6 +258,7 @@ where
         if let Some(blocked) = stopped {
             tracing::warn!(session = %self.ctx.session_id, why = blocked.as_str(), "the guard stopped the model's reply");
         }
+        self.state.ai.model_outcome(stalled || broke_off);
         if stalled && spoken.trim().is_empty() {
             // Nothing said yet: the rules' line, as if there were no model.
             return Ok(None);
