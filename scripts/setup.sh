@@ -80,6 +80,12 @@ if [ "$want_browser" = 1 ] && ! python3 -c 'import openapi_spec_validator' 2>/de
   python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator==0.9.0
 fi
 
+# --- schemathesis (PyPI): the REST API fuzzed from its own OpenAPI document --
+if [ "$want_browser" = 1 ] && ! command -v schemathesis >/dev/null 2>&1; then
+  log "installing schemathesis"
+  python3 -m pip install --quiet --disable-pip-version-check schemathesis==4.32.5
+fi
+
 # --- Chromium for the browser tests ----------------------------------------
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian's chromium"

@@ -68,6 +68,18 @@ fi
 CALLWRIGHT_E2E_URL="$url" node --test --test-concurrency=1 end2end/ | tee -a "$results" \
   || { echo "server log:" >&2; tail -n 50 "$log" >&2; exit 1; }
 
+step "REST API fuzzed from its OpenAPI document (schemathesis): no 5xx"
+jar="$workdir/jar"
+curl -fsS -c "$jar" -H 'content-type: application/json' -H "origin: $url" "$url/api/auth/signup" \
+  -d "{\"email\":\"fuzz-$$@example.com\",\"password\":\"a long fuzz password\",\"display_name\":\"Fuzz\"}" >/dev/null
+token=$(curl -fsS -b "$jar" -H 'content-type: application/json' -H "origin: $url" "$url/api/auth/tokens" -d '{"name":"fuzz"}' \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+# Signing out everywhere and revoking tokens would end the fuzzer's own access.
+(cd "$workdir" && schemathesis run "$url/api/openapi.json" -H "Authorization: Bearer $token" \
+  --checks not_a_server_error --max-examples 15 --seed 7 \
+  --exclude-path-regex '/api/auth/logout-all|/api/auth/tokens') \
+  || { echo "server log:" >&2; tail -n 50 "$log" >&2; exit 1; }
+
 step "release bundle size (budget: under 400 KiB brotli)"
 # Last, because it replaces the debug bundle in target/site with the release one.
 cargo leptos build --release --frontend-only

@@ -37,15 +37,20 @@ pub struct ApiTokenInfo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignupRequest {
+    #[cfg_attr(feature = "ssr", schema(format = Email, min_length = 3, max_length = 254))]
     pub email: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 256))]
     pub password: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100, pattern = "\\S"))]
     pub display_name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 254, pattern = "\\S"))]
     pub email: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 256))]
     pub password: String,
 }
 

@@ -34,6 +34,7 @@ pub struct Contact {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200, pattern = "\\S"))]
     pub name: String,
     #[serde(default)]
     pub company_name: Option<String>,

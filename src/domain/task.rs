@@ -91,6 +91,7 @@ pub struct CallSessionSummary {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewTask {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 2000, pattern = "\\S"))]
     pub raw_instruction: String,
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "normal"))]

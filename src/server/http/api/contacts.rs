@@ -20,6 +20,7 @@ pub struct ListQuery {
     /// Case-insensitive search in name and company name.
     q: Option<String>,
     /// 1..=500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

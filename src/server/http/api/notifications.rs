@@ -19,6 +19,7 @@ pub struct ListQuery {
     /// Only unread notifications.
     unread: Option<bool>,
     /// 1..=100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 

@@ -62,6 +62,7 @@ pub struct DeletedBody {
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct PreviewRequest {
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub raw_instruction: String,
 }
 
@@ -114,6 +115,7 @@ pub struct ListQuery {
     /// Search in titles.
     q: Option<String>,
     /// 1..=100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page (of the same order).
     cursor: Option<String>,
