@@ -794,6 +794,20 @@ async fn sign_in_and_sign_up_floods_are_throttled_per_client_without_locking_the
     // An absurd e-mail is refused at the edge.
     let res = login("192.0.2.44", format!("{}@example.com", "a".repeat(5000)), "x").await.unwrap();
     assert_eq!(res.status(), 400);
+    // The sign-in form (a server function) is counted by the client's real address too.
+    let res = client
+        .post(app.url("/api/fn/sign_in"))
+        .form(&[("email", ada.email.as_str()), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let subjects: Vec<String> = sqlx::query_scalar("SELECT subject FROM rate_limit_counters WHERE bucket = 'login_client'")
+        .fetch_all(&mut app.db.owner().await)
+        .await
+        .unwrap();
+    assert!(subjects.iter().any(|s| s == "127.0.0.1"), "{subjects:?}");
+    assert!(!subjects.iter().any(|s| s == "unknown"), "{subjects:?}");
     app.stop().await;
 
     // A closed server refuses at once, before any password is hashed.
