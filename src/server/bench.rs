@@ -11,6 +11,7 @@
 use super::accounts::{AuthVia, CurrentUser, service};
 use super::config::Config;
 use super::metrics::{METRICS, percentile, rss_bytes};
+use super::state::AppState;
 use crate::domain::task::NewTask;
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -62,18 +63,18 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     result
 }
 
+/// The benchmark's own account: its browser session and the user it acts as.
+async fn bench_account(state: &AppState) -> Result<(service::SignedIn, CurrentUser), String> {
+    let client = service::Client { addr: "bench", user_agent: None };
+    let signed =
+        service::signup(state, &client, "bench@example.com", "benchmark-password", "Bench").await.map_err(|e| e.message)?;
+    let user = CurrentUser { id: signed.user.id, via: AuthVia::Job, request_id: None };
+    Ok((signed, user))
+}
+
 async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> {
     let state = &running.state;
-    let signed = service::signup(
-        state,
-        &service::Client { addr: "bench", user_agent: None },
-        "bench@example.com",
-        "benchmark-password",
-        "Bench",
-    )
-    .await
-    .map_err(|e| e.message)?;
-    let user = CurrentUser { id: signed.user.id, via: AuthVia::Job, request_id: None };
+    let (signed, user) = bench_account(state).await?;
 
     // A browser following every event of the user.
     let url = format!("ws://{}/ws", running.addr);
@@ -185,16 +186,7 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
 /// one after another (after a warm-up), and reports the latency percentiles.
 async fn task_page(running: &super::Running, tasks: usize, requests: usize) -> Result<Value, String> {
     let state = &running.state;
-    let signed = service::signup(
-        state,
-        &service::Client { addr: "bench", user_agent: None },
-        "bench@example.com",
-        "benchmark-password",
-        "Bench",
-    )
-    .await
-    .map_err(|e| e.message)?;
-    let user = CurrentUser { id: signed.user.id, via: AuthVia::Job, request_id: None };
+    let (signed, user) = bench_account(state).await?;
     const KINDS: [&str; 4] = [
         "Call my dentist at 415-555-0100 and book a cleaning next week under $100",
         "Call the plumber at 415-555-0102 and get a quote to fix a leak, max $250",

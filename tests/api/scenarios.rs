@@ -1130,9 +1130,7 @@ async fn the_relay_is_bound_to_its_call() {
     // Two calls, each up to its TwiML: (session, sid, relay URL, status URL).
     let mut calls = Vec::new();
     for instruction in [QUOTE, DENTIST] {
-        let created =
-            json_of(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": instruction}))).await;
-        let task = created["call_task"]["id"].as_str().unwrap().to_owned();
+        let task = app.ready_task(&ada, json!({"raw_instruction": instruction})).await;
         let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
         let session = started["call_session"]["id"].as_str().unwrap().to_owned();
         let sid = started["call_session"]["provider_call_sid"].as_str().unwrap().to_owned();
@@ -1209,9 +1207,7 @@ async fn parallel_starts_never_exceed_the_concurrent_call_limit() {
     let ada = app.signup("ada").await;
     let mut tasks = Vec::new();
     for _ in 0..10 {
-        let created =
-            json_of(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": DENTIST}))).await;
-        tasks.push(created["call_task"]["id"].as_str().unwrap().to_owned());
+        tasks.push(app.ready_task(&ada, json!({"raw_instruction": DENTIST})).await);
     }
     let starts = futures::future::join_all(
         tasks.iter().map(|t| app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{t}/start-call")).send()),
@@ -1300,10 +1296,8 @@ async fn a_call_whose_engine_died_in_this_process_is_failed() {
     // Twilio mode: the fake network never opens the relay, so nothing beats but the test.
     let (app, _twilio) = twilio_app(&[("CALL_HEARTBEAT_STALE_SECS", "3")]).await;
     let ada = app.signup("ada").await;
-    let created = json_of(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": DENTIST}))).await;
-    let id = created["call_task"]["id"].as_str().unwrap().to_owned();
-    let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{id}/start-call"))).await;
-    let session = started["call_session"]["id"].as_str().unwrap().to_owned();
+    let id = app.ready_task(&ada, json!({"raw_instruction": DENTIST})).await;
+    let session = app.start_call(&ada, &id).await;
     // This process's engine last beat a minute ago, and the call still says connected.
     let instance = app.state().instance;
     let mut owner = app.db.owner().await;
@@ -1399,9 +1393,7 @@ async fn a_failing_twilio_opens_the_breaker_and_it_closes_again() {
     let ada = app.signup("ada").await;
     let mut tasks = Vec::new();
     for _ in 0..8 {
-        let created =
-            json_of(app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({"raw_instruction": DENTIST}))).await;
-        tasks.push(created["call_task"]["id"].as_str().unwrap().to_owned());
+        tasks.push(app.ready_task(&ada, json!({"raw_instruction": DENTIST})).await);
     }
     let start = |t: &str| app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{t}/start-call")).send();
     for t in &tasks[..5] {

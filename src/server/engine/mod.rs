@@ -106,6 +106,30 @@ where
         self.store(Speaker::System, text, self.elapsed_ms()).await
     }
 
+    /// Ends the relay session; `reason` travels in the handoff data
+    /// (`completed`, or `ended` when the call could not go on).
+    async fn hang_up(&mut self, reason: &str) -> Result<(), CallError> {
+        let handoff = serde_json::json!({ "reason": reason, "session_id": self.ctx.session_id }).to_string();
+        self.sink.send(Outbound::End { handoff_data: handoff }).await
+    }
+
+    /// Asks the user to approve `amount` past `limit`: says `line` to the
+    /// business, records the request (the user is notified) and returns what
+    /// wakes the call when a decision is recorded.
+    async fn ask_user(
+        &mut self,
+        line: &str,
+        amount: f64,
+        limit: f64,
+        reason: &str,
+    ) -> Result<tokio::sync::oneshot::Receiver<()>, CallError> {
+        self.say(line).await?;
+        let waiter = self.state.hub.await_approval(self.ctx.session_id);
+        calls::request_approval(&self.state, &self.ctx, amount, limit, reason).await?;
+        self.note(&format!("Waiting for {}'s approval: {reason}", self.ctx.user_name)).await?;
+        Ok(waiter)
+    }
+
     /// Streams `text` as word tokens at once.
     async fn speak(&mut self, text: &str) -> Result<(), CallError> {
         let words: Vec<&str> = text.split_inclusive(' ').collect();
@@ -605,13 +629,9 @@ where
                             Move::AskApproval { amount, reason } => {
                                 if let Action::NeedApproval { say: line, amount, limit, reason } = dialogue.ask_user(amount, reason) {
                                     call.standing = dialogue.standing();
-                                    call.say(&line).await?;
-                                    let waiter = call.state.hub.await_approval(call.ctx.session_id);
-                                    calls::request_approval(&call.state, &call.ctx, amount, limit, &reason).await?;
+                                    approval_rx = Some(call.ask_user(&line, amount, limit, &reason).await?);
                                     approval_until = Some(tokio::time::Instant::now() + approval_timeout);
-                                    approval_rx = Some(waiter);
                                     approval_amount = amount;
-                                    call.note(&format!("Waiting for {}'s approval: {reason}", call.ctx.user_name)).await?;
                                 }
                                 break;
                             }
@@ -620,8 +640,7 @@ where
                                 call.standing = dialogue.standing();
                                 call.note(&format!("The assistant ended the call: {}.", outcome.as_str())).await?;
                                 call.say(&closing).await?;
-                                let handoff = serde_json::json!({ "reason": "completed", "session_id": call.ctx.session_id }).to_string();
-                                call.sink.send(Outbound::End { handoff_data: handoff }).await?;
+                                call.hang_up("completed").await?;
                                 return Ok(());
                             }
                         }
@@ -633,8 +652,7 @@ where
                 }
                 Some(Action::End(why)) => {
                     call.note(&why).await?;
-                    let handoff = serde_json::json!({ "reason": "ended", "session_id": call.ctx.session_id }).to_string();
-                    call.sink.send(Outbound::End { handoff_data: handoff }).await?;
+                    call.hang_up("ended").await?;
                     return Ok(());
                 }
                 Some(Action::Digits(digits)) => {
@@ -644,21 +662,16 @@ where
                 Some(Action::NeedApproval { say: line, amount, limit, reason }) => {
                     call.sayable.extend(amount_digits(amount));
                     call.sayable.extend(amount_digits(limit));
-                    call.say(&line).await?;
-                    let waiter = call.state.hub.await_approval(call.ctx.session_id);
-                    calls::request_approval(&call.state, &call.ctx, amount, limit, &reason).await?;
+                    approval_rx = Some(call.ask_user(&line, amount, limit, &reason).await?);
                     approval_until = Some(tokio::time::Instant::now() + approval_timeout);
-                    approval_rx = Some(waiter);
                     approval_amount = amount;
-                    call.note(&format!("Waiting for {}'s approval: {reason}", call.ctx.user_name)).await?;
                 }
                 Some(Action::Final(text)) => {
                     if call.ctx.script.voicemail_message == text {
                         call.note("Voicemail detected; message left.").await?;
                     }
                     call.say(&text).await?;
-                    let handoff = serde_json::json!({ "reason": "completed", "session_id": call.ctx.session_id }).to_string();
-                    call.sink.send(Outbound::End { handoff_data: handoff }).await?;
+                    call.hang_up("completed").await?;
                     return Ok(());
                 }
             }

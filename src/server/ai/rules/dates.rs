@@ -2,7 +2,7 @@
 //! plan, the call's date for a summary).
 
 use super::text::Fold;
-use super::text::{Token, TokenKind, number_words, tokenize};
+use super::text::{Token, TokenKind, number_words, tokenize, word_value};
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Timelike, Weekday};
 
 /// What the text says about when.
@@ -409,58 +409,13 @@ fn numeric_date(tokens: &[Token<'_>], i: usize, today: NaiveDate, month_first: b
 
 /// An hour said as a word ("nine", "twelve").
 fn hour_word(w: &str) -> Option<u32> {
-    Some(match w {
-        "one" => 1,
-        "two" => 2,
-        "three" => 3,
-        "four" => 4,
-        "five" => 5,
-        "six" => 6,
-        "seven" => 7,
-        "eight" => 8,
-        "nine" => 9,
-        "ten" => 10,
-        "eleven" => 11,
-        "twelve" => 12,
-        _ => return None,
-    })
+    word_value(w).map(|v| v as u32).filter(|h| (1..=12).contains(h))
 }
 
 /// Minutes said as a word after an hour ("fifteen", "forty-five", "oh five").
 fn minute_word(w: &str) -> Option<u32> {
-    let unit = |w: &str| -> Option<u32> {
-        Some(match w {
-            "one" => 1,
-            "two" => 2,
-            "three" => 3,
-            "four" => 4,
-            "five" => 5,
-            "six" => 6,
-            "seven" => 7,
-            "eight" => 8,
-            "nine" => 9,
-            _ => return None,
-        })
-    };
-    let tens = |w: &str| -> Option<u32> {
-        Some(match w {
-            "ten" => 10,
-            "eleven" => 11,
-            "twelve" => 12,
-            "thirteen" => 13,
-            "fourteen" => 14,
-            "fifteen" => 15,
-            "sixteen" => 16,
-            "seventeen" => 17,
-            "eighteen" => 18,
-            "nineteen" => 19,
-            "twenty" => 20,
-            "thirty" => 30,
-            "forty" => 40,
-            "fifty" => 50,
-            _ => return None,
-        })
-    };
+    let unit = |w: &str| word_value(w).map(|v| v as u32).filter(|u| (1..=9).contains(u));
+    let tens = |w: &str| word_value(w).map(|v| v as u32).filter(|t| (10..=50).contains(t));
     match w.split_once('-') {
         Some(("oh", u)) => unit(u),
         Some((t, u)) => Some(tens(t)? + unit(u)?).filter(|m| *m >= 20),

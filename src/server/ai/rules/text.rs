@@ -117,7 +117,9 @@ pub fn number_value(token: &str) -> Option<f64> {
     cleaned.parse::<f64>().ok().map(|v| v * scale)
 }
 
-fn unit_value(word: &str) -> Option<f64> {
+/// A number word below a hundred ("seven", "fifteen", "forty"): the one
+/// table every reader of number words uses.
+pub fn word_value(word: &str) -> Option<f64> {
     Some(match word {
         "zero" => 0.0,
         "one" => 1.0,
@@ -162,7 +164,7 @@ pub fn number_words(tokens: &[Token<'_>], i: usize) -> Option<(f64, usize)> {
     while j < tokens.len() && tokens[j].kind == TokenKind::Word {
         let w = tokens[j].text;
         if let Some((a, b)) = w.split_once('-') {
-            match (unit_value(a), unit_value(b)) {
+            match (word_value(a), word_value(b)) {
                 (Some(x), Some(y)) if x >= 20.0 && y < 10.0 => {
                     current += x + y;
                     seen = true;
@@ -172,7 +174,7 @@ pub fn number_words(tokens: &[Token<'_>], i: usize) -> Option<(f64, usize)> {
                 _ => break,
             }
         }
-        if let Some(v) = unit_value(w) {
+        if let Some(v) = word_value(w) {
             current += v;
             seen = true;
         } else if w == "hundred" && (seen || j > i) {
@@ -191,7 +193,7 @@ pub fn number_words(tokens: &[Token<'_>], i: usize) -> Option<(f64, usize)> {
             break;
         } else if w == "and"
             && seen
-            && tokens.get(j + 1).is_some_and(|t| unit_value(t.text.split('-').next().unwrap_or("")).is_some())
+            && tokens.get(j + 1).is_some_and(|t| word_value(t.text.split('-').next().unwrap_or("")).is_some())
         {
             // "two hundred and fifty"
         } else {

@@ -10,7 +10,7 @@
 //! that the policy asks rather than agrees.
 
 use crate::server::ai::rules::text::Fold;
-use crate::server::ai::rules::text::{Token, TokenKind, number_value, tokenize};
+use crate::server::ai::rules::text::{Token, TokenKind, number_value, tokenize, word_value};
 
 /// How sure a reading is money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -572,37 +572,10 @@ fn small_word(w: &str) -> Option<f64> {
             _ => None,
         };
     }
-    Some(match w {
-        "zero" | "oh" => 0.0,
-        "one" => 1.0,
-        "two" => 2.0,
-        "three" => 3.0,
-        "four" => 4.0,
-        "five" => 5.0,
-        "six" => 6.0,
-        "seven" => 7.0,
-        "eight" => 8.0,
-        "nine" => 9.0,
-        "ten" => 10.0,
-        "eleven" => 11.0,
-        "twelve" => 12.0,
-        "thirteen" => 13.0,
-        "fourteen" => 14.0,
-        "fifteen" => 15.0,
-        "sixteen" => 16.0,
-        "seventeen" => 17.0,
-        "eighteen" => 18.0,
-        "nineteen" => 19.0,
-        "twenty" => 20.0,
-        "thirty" => 30.0,
-        "forty" => 40.0,
-        "fifty" => 50.0,
-        "sixty" => 60.0,
-        "seventy" => 70.0,
-        "eighty" => 80.0,
-        "ninety" => 90.0,
-        _ => return None,
-    })
+    if w == "oh" {
+        return Some(0.0);
+    }
+    word_value(w)
 }
 
 /// A number said at `tokens[i]`: its highest reading, its lowest when it
