@@ -32,6 +32,11 @@ Usage:
                          run N concurrent sandbox calls on a scratch database and report latencies and memory
   callwright bench --page-tasks N [--requests M]
                          render the task list page with N tasks (at most 100) M times and report its latency
+  callwright bench --relay N [--turns 5] [--model-ms 200] [--ramp-secs 3]
+                         start this server in Twilio mode and drive N concurrent calls over its sockets as
+                         Twilio would, with `mock-model` as the model; report overhead, CPU and memory
+  callwright mock-model [--addr 127.0.0.1:8089] [--delay-ms 200]
+                         an OpenAI-compatible endpoint answering live turns after a fixed delay (benchmarks)
   callwright --help      show this help
   callwright --version   show the version
 
@@ -44,6 +49,7 @@ Configuration comes from the environment and an optional .env file; see README.m
         Plan { instruction: String, region: Option<String>, today: Option<String> },
         Summarize { transcript: String, plan: Option<String>, call_date: Option<String> },
         Bench { bench: server::bench::Bench },
+        MockModel { addr: std::net::SocketAddr, delay_ms: u64 },
     }
 
     /// Exit code for usage, configuration and start-up failures.
@@ -100,7 +106,8 @@ Configuration comes from the environment and an optional .env file; see README.m
                 Ok(Some(Command::Summarize { transcript, plan: get(&pairs, "plan"), call_date: get(&pairs, "call-date") }))
             }
             Some("bench") => {
-                let (pos, pairs) = flags(&args[1..], &["calls", "page-tasks", "requests"])?;
+                let (pos, pairs) =
+                    flags(&args[1..], &["calls", "page-tasks", "requests", "relay", "turns", "model-ms", "ramp-secs"])?;
                 if !pos.is_empty() {
                     return Err(format!("unexpected argument `{}`", pos[0]));
                 }
@@ -111,10 +118,18 @@ Configuration comes from the environment and an optional .env file; see README.m
                         .filter(|n| (1..=max).contains(n))
                         .ok_or(format!("--{name} must be a number from 1 to {max}, not `{text}`"))
                 };
-                let bench = if get(&pairs, "page-tasks").is_some() {
-                    if get(&pairs, "calls").is_some() {
-                        return Err("use either --calls or --page-tasks".into());
-                    }
+                let modes = ["calls", "page-tasks", "relay"].iter().filter(|m| get(&pairs, m).is_some()).count();
+                if modes > 1 {
+                    return Err("use one of --calls, --page-tasks and --relay".into());
+                }
+                let bench = if get(&pairs, "relay").is_some() {
+                    server::bench::Bench::Relay(server::bench::relay::RelayBench {
+                        calls: count("relay", "100", 20_000)?,
+                        turns: count("turns", "5", 1_000)?,
+                        model_ms: count("model-ms", "200", 60_000)? as u64,
+                        ramp_secs: count("ramp-secs", "3", 3_600)? as u64,
+                    })
+                } else if get(&pairs, "page-tasks").is_some() {
                     server::bench::Bench::TaskPage {
                         tasks: count("page-tasks", "100", 100)?,
                         requests: count("requests", "500", 100_000)?,
@@ -123,6 +138,17 @@ Configuration comes from the environment and an optional .env file; see README.m
                     server::bench::Bench::Calls(count("calls", "100", 100_000)?)
                 };
                 Ok(Some(Command::Bench { bench }))
+            }
+            Some("mock-model") => {
+                let (pos, pairs) = flags(&args[1..], &["addr", "delay-ms"])?;
+                if !pos.is_empty() {
+                    return Err(format!("unexpected argument `{}`", pos[0]));
+                }
+                let addr = get(&pairs, "addr").unwrap_or_else(|| "127.0.0.1:8089".into());
+                let addr = addr.parse().map_err(|_| format!("--addr must be an address like 127.0.0.1:8089, not `{addr}`"))?;
+                let delay = get(&pairs, "delay-ms").unwrap_or_else(|| "200".into());
+                let delay_ms = delay.parse().map_err(|_| format!("--delay-ms must be a whole number, not `{delay}`"))?;
+                Ok(Some(Command::MockModel { addr, delay_ms }))
             }
             _ => Err(format!("unknown arguments `{}`", args.join(" "))),
         }
@@ -174,6 +200,12 @@ Configuration comes from the environment and an optional .env file; see README.m
                     server::cli::summarize(&config, &transcript, plan.as_deref(), call_date.as_deref()).await
                 }
                 Command::Bench { bench } => server::bench::run(config, bench).await.map_err(CliError::Failed),
+                Command::MockModel { addr, delay_ms } => {
+                    server::bench::mock_model::serve(addr, std::time::Duration::from_millis(delay_ms))
+                        .await
+                        .map(|()| serde_json::Value::Null)
+                        .map_err(CliError::Failed)
+                }
             };
             match printed {
                 Ok(value) => {

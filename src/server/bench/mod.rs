@@ -7,6 +7,11 @@
 //! - `callwright bench --page-tasks N`: the server-rendered task list page
 //!   with N tasks on it, requested over HTTP with a session cookie,
 //!   reporting its latency percentiles.
+//! - `callwright bench --relay N`: N concurrent calls driven from outside,
+//!   over real sockets, as Twilio would ([`relay`]).
+
+pub mod mock_model;
+pub mod relay;
 
 use super::accounts::{AuthVia, CurrentUser, service};
 use super::config::Config;
@@ -25,9 +30,13 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 pub enum Bench {
     Calls(usize),
     TaskPage { tasks: usize, requests: usize },
+    Relay(relay::RelayBench),
 }
 
 pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
+    if let Bench::Relay(relay) = bench {
+        return relay::run(&config, relay).await;
+    }
     let base = config.database_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or("DATABASE_URL has no database name")?;
     let db_name = format!("callwright_bench_{}_{}", std::process::id(), chrono::Utc::now().timestamp());
     config.database_url = format!("{base}/{db_name}");
@@ -40,7 +49,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     config.limits.calls_per_day = u32::MAX / 2;
     config.calls.max_concurrent_per_user = match bench {
         Bench::Calls(calls) => calls as u32 + 1,
-        Bench::TaskPage { .. } => 1,
+        Bench::TaskPage { .. } | Bench::Relay(_) => 1,
     };
     config.pool_size = config.pool_size.max(40);
     config.data_dir = std::env::temp_dir().join(&db_name);
@@ -51,6 +60,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     let result = match bench {
         Bench::Calls(calls) => drive(&running, calls).await,
         Bench::TaskPage { tasks, requests } => task_page(&running, tasks, requests).await,
+        Bench::Relay(_) => unreachable!("driven from outside, above"),
     };
     let _ = running.shutdown().await;
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&db_name));
