@@ -8,10 +8,13 @@
 //! TwiML request), its relay websocket opened (signed), `setup` sent, and
 //! the business speaks a line every second, each reply timed from the
 //! prompt's last frame to the first token back. A browser follows the
-//! user's events on `/ws`. Reported: the overhead of model-worded turns
-//! (latency minus the model's delay), failed turns, connect times, segments
-//! stored and delivered, the server's peak memory, and the CPU used by the
-//! server, PostgreSQL, this generator and the machine over the calls.
+//! user's events on `/ws`. Reported: the overhead of every turn (its
+//! latency minus the model's delay when the model worded it; the first
+//! turn, the assistant's introduction, is the script's and waits for no
+//! model), failed turns, connect times, segments stored and delivered, the
+//! server's memory growth per call, and the CPU used by the server,
+//! PostgreSQL, this generator and the mock model, and the whole machine,
+//! over the calls.
 
 use super::mock_model;
 use crate::server::config::Config;
@@ -167,6 +170,19 @@ pub async fn run(config: &Config, bench: RelayBench) -> Result<Value, String> {
         let server_pid = server.id().ok_or("the server exited")?;
         let model_pid = model.id().ok_or("the mock model exited")?;
         let rss_before = rss_kib(server_pid, "VmRSS:").unwrap_or(0);
+        // The server's resident memory, sampled while the calls run.
+        let rss_peak = Arc::new(AtomicU64::new(rss_before));
+        let sampler = tokio::spawn({
+            let peak = rss_peak.clone();
+            async move {
+                loop {
+                    if let Some(kib) = rss_kib(server_pid, "VmRSS:") {
+                        peak.fetch_max(kib, Ordering::Relaxed);
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        });
         let cpu_before = cpu(server_pid, model_pid);
         let started = Instant::now();
         let ramp = Duration::from_secs(bench.ramp_secs);
@@ -186,7 +202,8 @@ pub async fn run(config: &Config, bench: RelayBench) -> Result<Value, String> {
         }
         let window = started.elapsed();
         let cpu_after = cpu(server_pid, model_pid);
-        let rss_peak = rss_kib(server_pid, "VmHWM:").unwrap_or(0);
+        sampler.abort();
+        let rss_peak = rss_peak.load(Ordering::Relaxed);
         // The last events reach the browser.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let stored = segments_stored(&database_url).await?;
@@ -226,7 +243,9 @@ fn report(
             if by_model { overhead.push(us.saturating_sub(delay_us)) } else { rules.push(us) }
         }
     }
-    for v in [&mut overhead, &mut rules, &mut connects] {
+    // Every turn's wait beyond the model's own: a rules turn waits for no model.
+    let mut all: Vec<u32> = overhead.iter().chain(&rules).copied().collect();
+    for v in [&mut overhead, &mut rules, &mut connects, &mut all] {
         v.sort_unstable();
     }
     let ms = |v: &[u32], p: f64| (percentile(v, p) as f64 / 10.0).round() / 100.0;
@@ -244,11 +263,12 @@ fn report(
         "calls_failed": outcomes.iter().filter(|o| o.error.is_some()).count(),
         "first_errors": errors,
         "first_call": outcomes.first().map(|o| o.said.clone()).unwrap_or_default(),
+        "overhead_ms": { "turns": all.len(), "p50": ms(&all, 50.0), "p99": ms(&all, 99.0), "max": ms(&all, 100.0) },
         "model_turn_overhead_ms": { "turns": overhead.len(), "p50": ms(&overhead, 50.0), "p99": ms(&overhead, 99.0), "max": ms(&overhead, 100.0) },
         "rules_turn_latency_ms": { "turns": rules.len(), "p50": ms(&rules, 50.0), "p99": ms(&rules, 99.0) },
         "connect_ms": { "p50": ms(&connects, 50.0), "p99": ms(&connects, 99.0), "max": ms(&connects, 100.0) },
         "segments": { "stored": stored, "delivered_to_browser": delivered, "lost": (stored - delivered as i64).max(0) },
-        "server_rss_mib": { "before_calls": rss_before / 1024, "peak": rss_peak / 1024 },
+        "server_rss_mib": { "before_calls": rss_before / 1024, "peak_during_calls": rss_peak / 1024 },
         "server_rss_per_call_kib": ((rss_peak.saturating_sub(rss_before)) as f64 / bench.calls as f64 * 10.0).round() / 10.0,
         "cpu": {
             "seconds": (secs * 10.0).round() / 10.0,
