@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod journal;
 pub mod metrics;
 pub mod notifications;
 pub mod phone;
@@ -112,12 +113,25 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 
     let ai = Arc::new(ai::Ai::from_config(&config.ai));
     let telephony = Arc::new(telephony::Telephony::from_config(&config, &cipher));
-    let hub = realtime::Hub::new();
-    let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone()));
-    let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();
     let instance = uuid::Uuid::new_v4();
-    let state =
-        AppState { config: Arc::new(config), public_url, db: db.clone(), cipher, ai, telephony, hub, instance, leptos_options };
+    let hub = realtime::Hub::new(instance);
+    let store = realtime::Store { db: db.clone(), cipher: cipher.clone() };
+    let event_listener = tokio::spawn(realtime::run_listener(config.database_url.clone(), hub.clone(), store));
+    let public_url: Arc<str> = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}")).into();
+    let (journal, journal_tasks) =
+        journal::Journal::start(db.clone(), cipher.clone(), hub.clone(), instance, calls::heartbeat_interval(&config));
+    let state = AppState {
+        config: Arc::new(config),
+        public_url,
+        db: db.clone(),
+        cipher,
+        ai,
+        telephony,
+        hub,
+        journal,
+        instance,
+        leptos_options,
+    };
     let worker = tokio::spawn(jobs::run_worker(state.db.clone(), instance.to_string(), job_handler(state.clone())));
     let sweeper = tokio::spawn(calls::run_sweeper(state.clone()));
     let retention = tokio::spawn(run_retention(state.db.clone()));
@@ -145,7 +159,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
         Ok(())
     });
-    Ok(Running { addr, state, serve, background: vec![event_listener, worker, sweeper, retention], stop })
+    let mut background = vec![event_listener, worker, sweeper, retention];
+    background.extend(journal_tasks);
+    Ok(Running { addr, state, serve, background, stop })
 }
 
 /// What each kind of queued job does.

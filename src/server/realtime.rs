@@ -3,9 +3,14 @@
 //! `/ws`, in `http`). Mid-call approval decisions wake whichever process
 //! holds the call the same way; the decision itself is read from the
 //! approvals table, so a NOTIFY from anyone who can reach the database
-//! cannot approve a price.
+//! cannot approve a price. Transcript segments travel as ids only (see
+//! `journal`): the process that stored them delivers them to its own
+//! browsers at once; another process reads them from the table.
 
+use crate::domain::enums::Speaker;
 use crate::domain::events::ServerEvent;
+use crate::server::crypto::Cipher;
+use crate::server::db::Db;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use sqlx::postgres::PgListener;
@@ -14,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, oneshot};
 use uuid::Uuid;
 
-const CHANNEL: &str = "callwright_events";
+pub const CHANNEL: &str = "callwright_events";
 /// Events a slow browser may fall behind by before it is told to resync.
 const BACKLOG: usize = 4096;
 
@@ -30,6 +35,11 @@ enum Wire {
     Approval {
         call_session_id: Uuid,
     },
+    /// Transcript segments stored by the process `origin`: their ids only.
+    Segments {
+        origin: Uuid,
+        ids: Vec<Uuid>,
+    },
 }
 
 /// An event for one user.
@@ -44,17 +54,19 @@ pub struct Envelope {
 pub struct Hub {
     events: broadcast::Sender<Arc<Envelope>>,
     approvals: Arc<Mutex<HashMap<Uuid, oneshot::Sender<()>>>>,
-}
-
-impl Default for Hub {
-    fn default() -> Self {
-        Hub::new()
-    }
+    /// This server process: segments it stored are delivered locally.
+    instance: Uuid,
 }
 
 impl Hub {
-    pub fn new() -> Hub {
-        Hub { events: broadcast::channel(BACKLOG).0, approvals: Arc::new(Mutex::new(HashMap::new())) }
+    pub fn new(instance: Uuid) -> Hub {
+        Hub { events: broadcast::channel(BACKLOG).0, approvals: Arc::new(Mutex::new(HashMap::new())), instance }
+    }
+
+    /// Delivers `event` to `user_id`'s browsers connected to this process
+    /// (for what this process has just committed).
+    pub fn local(&self, user_id: Uuid, event: ServerEvent) {
+        let _ = self.events.send(Arc::new(Envelope { user_id: Some(user_id), event }));
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
@@ -73,18 +85,88 @@ impl Hub {
         self.approvals.lock().expect("approval registry").remove(&session_id);
     }
 
-    fn deliver(&self, wire: Wire) {
+    async fn deliver(&self, wire: Wire, store: &Store) {
         match wire {
-            Wire::Event { user_id, event } => {
-                let _ = self.events.send(Arc::new(Envelope { user_id: Some(user_id), event }));
-            }
+            Wire::Event { user_id, event } => self.local(user_id, event),
             Wire::Approval { call_session_id } => {
                 if let Some(waiter) = self.approvals.lock().expect("approval registry").remove(&call_session_id) {
                     let _ = waiter.send(());
                 }
             }
+            // Ours were delivered when stored; others are read only when a browser listens here.
+            Wire::Segments { origin, .. } if origin == self.instance => {}
+            Wire::Segments { .. } if self.events.receiver_count() == 0 => {}
+            Wire::Segments { ids, .. } => match read_segments(store, &ids).await {
+                Ok(events) => {
+                    for (user_id, event) in events {
+                        self.local(user_id, event);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read segments stored by another process; browsers resync");
+                    let _ = self.events.send(Arc::new(Envelope { user_id: None, event: ServerEvent::Resync }));
+                }
+            },
         }
     }
+}
+
+/// Where segments announced by id are read from.
+pub struct Store {
+    pub db: Db,
+    pub cipher: Cipher,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredSegment {
+    id: Uuid,
+    speaker: String,
+    content: String,
+    timestamp_ms: i32,
+    call_session_id: Uuid,
+    call_task_id: Uuid,
+    user_id: Uuid,
+}
+
+/// The segments `ids` as events for their users, in transcript order.
+async fn read_segments(store: &Store, ids: &[Uuid]) -> Result<Vec<(Uuid, ServerEvent)>, String> {
+    let rows: Vec<StoredSegment> = sqlx::query_as(
+        "SELECT g.id, g.speaker, g.content, g.timestamp_ms, s.id AS call_session_id, s.call_task_id, t.user_id
+         FROM call_transcript_segments g
+         JOIN call_transcripts r ON r.id = g.call_transcript_id
+         JOIN call_sessions s ON s.id = r.call_session_id
+         JOIN call_tasks t ON t.id = s.call_task_id
+         WHERE g.id = ANY($1) ORDER BY g.timestamp_ms, g.seq",
+    )
+    .bind(ids)
+    .fetch_all(store.db.system())
+    .await
+    .map_err(|e| e.to_string())?;
+    rows.into_iter()
+        .map(|row| {
+            let speaker: Speaker = row.speaker.parse().map_err(|_| format!("stored speaker `{}`", row.speaker))?;
+            let content = store.cipher.decrypt(&row.content).map_err(|e| e.to_string())?;
+            let event = ServerEvent::SegmentAppended {
+                call_session_id: row.call_session_id,
+                call_task_id: row.call_task_id,
+                segment_id: row.id,
+                speaker,
+                content,
+                timestamp_ms: row.timestamp_ms,
+            };
+            Ok((row.user_id, event))
+        })
+        .collect()
+}
+
+/// The NOTIFY payloads announcing segments `ids` stored by `origin`: as few
+/// as fit under the payload limit.
+pub fn segment_payloads(origin: Uuid, ids: &[Uuid]) -> Vec<String> {
+    // A uuid takes 39 bytes in the list; the rest of the payload under 100.
+    const PER_PAYLOAD: usize = (MAX_PAYLOAD - 100) / 39;
+    ids.chunks(PER_PAYLOAD)
+        .map(|chunk| serde_json::to_string(&Wire::Segments { origin, ids: chunk.to_vec() }).unwrap_or_default())
+        .collect()
 }
 
 /// NOTIFY payloads must stay under PostgreSQL's 8000-byte limit.
@@ -121,7 +203,7 @@ pub async fn send_approval(conn: &mut PgConnection, call_session_id: Uuid) -> Re
 
 /// Listens for NOTIFY and feeds the hub, reconnecting after failures (and
 /// telling every browser to resync, since events may have been missed).
-pub async fn run_listener(database_url: String, hub: Hub) {
+pub async fn run_listener(database_url: String, hub: Hub, store: Store) {
     let mut first = true;
     loop {
         match PgListener::connect(&database_url).await {
@@ -136,7 +218,7 @@ pub async fn run_listener(database_url: String, hub: Hub) {
                     loop {
                         match listener.recv().await {
                             Ok(n) => match serde_json::from_str::<Wire>(n.payload()) {
-                                Ok(wire) => hub.deliver(wire),
+                                Ok(wire) => hub.deliver(wire, &store).await,
                                 Err(e) => tracing::warn!(error = %e, "unreadable event payload"),
                             },
                             Err(e) => {

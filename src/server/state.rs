@@ -4,6 +4,7 @@ use super::ai::Ai;
 use super::config::Config;
 use super::crypto::Cipher;
 use super::db::Db;
+use super::journal::Journal;
 use super::realtime::Hub;
 use super::telephony::Telephony;
 use axum::extract::FromRef;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub telephony: Arc<Telephony>,
     /// Live events of this process.
     pub hub: Hub,
+    /// What live calls write each turn, group-committed.
+    pub journal: Journal,
     /// This server process (holder of its live calls).
     pub instance: uuid::Uuid,
     pub leptos_options: LeptosOptions,

@@ -344,6 +344,7 @@ async fn events_fan_out_between_server_processes() {
     let mut bob_on_b = b.events_socket(&bob).await;
     let (_, id) = a.call(&ada, "Call 415-555-0101 and order a large pepperoni").await;
     let mut kinds = Vec::new();
+    let mut heard_on_b = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !kinds.contains(&"call_processed".to_owned()) && Instant::now() < deadline {
         let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_secs(20), on_b.next()).await else { break };
@@ -351,11 +352,22 @@ async fn events_fan_out_between_server_processes() {
         if let Some(session) = event["call_session_id"].as_str() {
             assert_eq!(session, id);
         }
+        if event["type"] == "segment_appended" {
+            heard_on_b.push(event["content"].as_str().unwrap().to_owned());
+        }
         kinds.push(event["type"].as_str().unwrap().to_owned());
     }
     for kind in ["task_status", "notification_created", "session_status", "segment_appended", "call_processed"] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
     }
+    // Segments travel between processes as ids; B read each one's words, in order.
+    let stored: Vec<String> = a.session(&ada, &id).await["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["content"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(heard_on_b, stored);
     // Bob hears nothing of Ada's call.
     assert!(tokio::time::timeout(Duration::from_millis(500), bob_on_b.next()).await.is_err(), "bob received an event");
     b.shut_down().await;
@@ -550,5 +562,130 @@ async fn the_systems_actions_on_a_call_are_audited() {
         "{busy_log:?}"
     );
     assert!(busy_log.iter().any(|(a, _)| a == "call.retry_scheduled"), "{busy_log:?}");
+    app.stop().await;
+}
+
+/// NOTIFY is readable by anyone who can LISTEN on the database: transcript
+/// segments travel over it as ids only, their words never.
+#[tokio::test]
+async fn what_was_said_never_travels_over_notify() {
+    let app = app_with(&[]).await;
+    let mut listener = sqlx::postgres::PgListener::connect(&app.db.url).await.unwrap();
+    listener.listen("callwright_events").await.unwrap();
+    let ada = app.signup("ada").await;
+    let (_, id) = app.call(&ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    let mut payloads = Vec::new();
+    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(500), listener.recv()).await {
+        payloads.push(n.payload().to_owned());
+    }
+    let segments = s["segments"].as_array().unwrap();
+    assert!(segments.len() >= 6, "{s:#}");
+    let announced: Vec<&String> = payloads.iter().filter(|p| p.contains("\"segments\"")).collect();
+    for segment in segments {
+        let id = segment["id"].as_str().unwrap();
+        assert!(announced.iter().any(|p| p.contains(id)), "segment {id} was never announced: {payloads:#?}");
+        let content = segment["content"].as_str().unwrap();
+        // Every run of four words of every line is looked for.
+        let words: Vec<&str> = content.split_whitespace().collect();
+        for window in words.windows(4) {
+            let phrase = window.join(" ");
+            assert!(!payloads.iter().any(|p| p.contains(&phrase)), "“{phrase}” travelled over NOTIFY: {payloads:#?}");
+        }
+    }
+    // (The task's title, "Book a cleaning next week", is the user's words, not the call's.)
+    for word in ["Bright Smiles", "Sarah"] {
+        assert!(!payloads.iter().any(|p| p.contains(word)), "“{word}” travelled over NOTIFY: {payloads:#?}");
+    }
+    app.stop().await;
+}
+
+/// The journal stores what many calls say at once in shared batches: lines
+/// of one call keep the order they were said in, even within one
+/// millisecond, and a line that cannot be stored (its call's transcript is
+/// gone) fails only its own call, however the batch was made up.
+#[tokio::test]
+async fn batched_lines_keep_their_order_and_one_bad_line_fails_only_its_call() {
+    use callwright::domain::enums::Speaker;
+    use callwright::server::journal::NewSegment;
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (task, id) = app.call(&ada, "Call 415-555-0101 and order a large pepperoni").await;
+    let before = wait_for(&app, &ada, &id, "processing", processed).await["segments"].as_array().unwrap().len();
+    let transcript: uuid::Uuid = {
+        let mut owner = app.db.owner().await;
+        sqlx::query_scalar("SELECT id FROM call_transcripts WHERE call_session_id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&mut owner)
+            .await
+            .unwrap()
+    };
+    let line = |transcript_id: uuid::Uuid, n: usize| NewSegment {
+        transcript_id,
+        session_id: id.parse().unwrap(),
+        task_id: task.parse().unwrap(),
+        user_id: ada.user_id.parse().unwrap(),
+        speaker: Speaker::System,
+        content: format!("line {n:03}"),
+        timestamp_ms: 999_000,
+        confidence: None,
+    };
+    let journal = app.state().journal.clone();
+    let gone = uuid::Uuid::new_v4();
+    let writes = (0..60).map(|n| {
+        let journal = journal.clone();
+        // Every seventh call's transcript does not exist.
+        let to = if n % 7 == 3 { gone } else { transcript };
+        let lines = vec![line(to, n * 3), line(to, n * 3 + 1), line(to, n * 3 + 2)];
+        async move { (n, journal.append(lines).await) }
+    });
+    let results = futures::future::join_all(writes).await;
+    for (n, result) in &results {
+        assert_eq!(result.is_err(), n % 7 == 3, "write {n}: {result:?}");
+    }
+    let s = app.session(&ada, &id).await;
+    let ours: Vec<String> = s["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["content"].as_str().filter(|c| c.starts_with("line ")).map(str::to_owned))
+        .collect();
+    let expected: Vec<String> =
+        (0..60).filter(|n| n % 7 != 3).flat_map(|n| (0..3).map(move |k| n * 3 + k)).map(|n| format!("line {n:03}")).collect();
+    assert_eq!(s["segments"].as_array().unwrap().len(), before + expected.len());
+    // Each write's lines stay together and in order; writes land in the order they were taken.
+    for n in (0..60).filter(|n| n % 7 != 3) {
+        let at = ours.iter().position(|l| *l == format!("line {:03}", n * 3)).unwrap_or_else(|| panic!("{n} missing: {ours:?}"));
+        assert_eq!(ours[at + 1], format!("line {:03}", n * 3 + 1), "{ours:?}");
+        assert_eq!(ours[at + 2], format!("line {:03}", n * 3 + 2), "{ours:?}");
+    }
+    let mut sorted = ours.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected);
+    app.stop().await;
+}
+
+/// A call waiting for its user's decision for longer than the time after
+/// which a silent call counts as lost stays live: its process beats for it
+/// (all its calls in one statement), and the sweep leaves it alone.
+#[tokio::test]
+async fn a_long_wait_is_not_mistaken_for_a_lost_call() {
+    let app = app_with(&[("CALL_HEARTBEAT_STALE_SECS", "1")]).await;
+    let ada = app.signup("ada").await;
+    let (_, id, _) = plumber_until_approval(&app, &ada).await;
+    assert_eq!(app.state().journal.holding(), 1);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let s = app.session(&ada, &id).await;
+    assert_eq!(s["call_session"]["status"], "connected", "{s:#}");
+    let res = app
+        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+        .json(&json!({"approve": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert_eq!(s["call_session"]["status"], "completed", "{s:#}");
+    assert_eq!(app.state().journal.holding(), 0, "the call was let go");
     app.stop().await;
 }

@@ -4,18 +4,20 @@
 
 use super::progress::set_status;
 use crate::domain::enums::{FailureReason, SessionStatus};
+use crate::server::config::Config;
 use crate::server::error::ApiResult;
 use crate::server::state::AppState;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// How often a live call reports that its process is alive (a third of the
-/// time after which it counts as lost, at most twice a second).
-pub fn heartbeat_interval(state: &AppState) -> Duration {
-    Duration::from_millis((state.config.calls.heartbeat_stale_secs * 1000 / 3).max(500))
+/// How often a process reports that its live calls are alive (a third of
+/// the time after which a call counts as lost, at most twice a second).
+pub fn heartbeat_interval(config: &Config) -> Duration {
+    Duration::from_millis((config.calls.heartbeat_stale_secs * 1000 / 3).max(500))
 }
 
-/// The engine's heartbeat for a live call this process holds.
+/// The first heartbeat of a live call this process has taken; the
+/// process's journal beats for all its calls after that.
 pub async fn heartbeat(state: &AppState, session_id: Uuid) -> ApiResult<()> {
     sqlx::query(
         "INSERT INTO call_session_progress (call_session_id, engine_instance, heartbeat_at) VALUES ($1, $2, now())
@@ -63,7 +65,7 @@ pub async fn sweep(state: &AppState) -> ApiResult<()> {
 
 /// Sweeps every heartbeat interval until the process stops.
 pub async fn run_sweeper(state: AppState) {
-    let mut every = tokio::time::interval(heartbeat_interval(&state));
+    let mut every = tokio::time::interval(heartbeat_interval(&state.config));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;

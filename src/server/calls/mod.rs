@@ -20,4 +20,4 @@ pub use process::{process, process_for_user};
 pub use progress::{machine_answered, schedule_retry, set_status};
 pub use repo::{SESSION_COLUMNS, SessionRow, detail, session_for_sid};
 pub use start::{rehearse, start_call, start_queued, unspeakable_language};
-pub use transcript::{LiveContext, append_segment, live_context};
+pub use transcript::{LiveContext, append_segment, append_segments, live_context};

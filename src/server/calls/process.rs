@@ -94,7 +94,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     }
     let rows: Vec<LineRow> = sqlx::query_as(
         "SELECT speaker, content, timestamp_ms FROM call_transcript_segments WHERE call_transcript_id = $1
-         ORDER BY timestamp_ms, created_at",
+         ORDER BY timestamp_ms, seq",
     )
     .bind(row.transcript_id)
     .fetch_all(&mut *tx)

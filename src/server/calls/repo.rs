@@ -172,7 +172,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
         Some(t) => {
             let rows: Vec<SegmentRow> = sqlx::query_as(
                 "SELECT id, speaker, content, timestamp_ms, confidence::float8 AS confidence FROM call_transcript_segments
-                 WHERE call_transcript_id = $1 ORDER BY timestamp_ms, created_at",
+                 WHERE call_transcript_id = $1 ORDER BY timestamp_ms, seq",
             )
             .bind(t.id)
             .fetch_all(&mut *tx)

@@ -1,14 +1,12 @@
 //! What a live call says, stored for the engine: the context the engine
-//! holds a call with, and each utterance stored (encrypted) before it is
-//! published.
+//! holds a call with, and each utterance stored (encrypted, through the
+//! process's group-committing journal) before it is published.
 
 use super::repo::bad_stored;
 use crate::domain::enums::Speaker;
-use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallScript};
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::metrics::METRICS;
-use crate::server::realtime::publish;
+use crate::server::journal::NewSegment;
 use crate::server::settings;
 use crate::server::state::AppState;
 use chrono::Utc;
@@ -98,32 +96,30 @@ pub async fn append_segment(
     timestamp_ms: i32,
     confidence: Option<f64>,
 ) -> ApiResult<()> {
-    let mut tx = state.db.system().begin().await?;
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO call_transcript_segments (call_transcript_id, speaker, content, timestamp_ms, confidence)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(ctx.transcript_id)
-    .bind(speaker.as_str())
-    .bind(state.cipher.encrypt(content))
-    .bind(timestamp_ms)
-    .bind(confidence)
-    .fetch_one(&mut *tx)
-    .await?;
-    publish(
-        &mut tx,
-        ctx.user_id,
-        ServerEvent::SegmentAppended {
-            call_session_id: ctx.session_id,
-            call_task_id: ctx.task_id,
-            segment_id: id,
+    append_segments(state, ctx, &[(speaker, content, timestamp_ms)], confidence).await
+}
+
+/// Stores utterances of one call (encrypted, in order, together) and
+/// publishes them when stored: one write for what was heard and what was
+/// said in a turn.
+pub async fn append_segments(
+    state: &AppState,
+    ctx: &LiveContext,
+    lines: &[(Speaker, &str, i32)],
+    confidence: Option<f64>,
+) -> ApiResult<()> {
+    let segments = lines
+        .iter()
+        .map(|&(speaker, content, timestamp_ms)| NewSegment {
+            transcript_id: ctx.transcript_id,
+            session_id: ctx.session_id,
+            task_id: ctx.task_id,
+            user_id: ctx.user_id,
             speaker,
             content: content.to_owned(),
             timestamp_ms,
-        },
-    )
-    .await?;
-    METRICS.published(id);
-    tx.commit().await?;
-    Ok(())
+            confidence,
+        })
+        .collect();
+    state.journal.append(segments).await
 }

@@ -88,22 +88,30 @@ where
         }
     }
 
+    /// Stores a line of `speaker`, after the other side's waiting
+    /// utterance if there is one, in one write.
     async fn store(&mut self, speaker: Speaker, text: &str, at: i32) -> Result<(), CallError> {
-        Ok(calls::append_segment(&self.state, &self.ctx, speaker, text, at, None).await?)
+        let heard = self.heard.take();
+        let mut lines = Vec::with_capacity(2);
+        if let Some((heard, heard_at)) = &heard {
+            lines.push((Speaker::Human, heard.as_str(), *heard_at));
+        }
+        lines.push((speaker, text, at));
+        Ok(calls::append_segments(&self.state, &self.ctx, &lines, None).await?)
     }
 
     /// Stores the waiting utterance of the other side, if any.
     async fn flush(&mut self) -> Result<(), CallError> {
         if let Some((text, at)) = self.heard.take() {
-            self.store(Speaker::Human, &text, at).await?;
+            calls::append_segment(&self.state, &self.ctx, Speaker::Human, &text, at, None).await?;
         }
         Ok(())
     }
 
     /// A system line in the transcript (a key press, a decision, the end).
     async fn note(&mut self, text: &str) -> Result<(), CallError> {
-        self.flush().await?;
-        self.store(Speaker::System, text, self.elapsed_ms()).await
+        let at = self.elapsed_ms();
+        self.store(Speaker::System, text, at).await
     }
 
     /// Ends the relay session; `reason` travels in the handoff data
@@ -130,16 +138,16 @@ where
         Ok(waiter)
     }
 
-    /// Streams `text` as word tokens at once.
+    /// Streams `text` as word tokens at once: one frame each, written to
+    /// the socket together.
     async fn speak(&mut self, text: &str) -> Result<(), CallError> {
         let words: Vec<&str> = text.split_inclusive(' ').collect();
         let n = words.len();
         for (i, token) in words.into_iter().enumerate() {
-            self.sink.send(Outbound::token(token, i + 1 == n)).await?;
-            if i == 0 {
-                first_token_out();
-            }
+            self.sink.feed(Outbound::token(token, i + 1 == n)).await?;
         }
+        self.sink.flush().await?;
+        first_token_out();
         Ok(())
     }
 
@@ -161,7 +169,6 @@ where
         let text = self.guarded(text);
         let at = self.elapsed_ms();
         let spoken = self.speak(&text).await;
-        self.flush().await?;
         self.store(Speaker::Assistant, &text, at).await?;
         spoken.map(|()| text)
     }
@@ -267,12 +274,14 @@ where
             let cut = if ended { pending.len() } else { releasable(&pending) };
             if cut > 0 {
                 let out: String = pending.drain(..cut).collect();
+                let first = spoken.is_empty();
                 for word in out.split_inclusive(' ') {
-                    self.sink.send(Outbound::token(word, false)).await?;
-                    if spoken.is_empty() {
-                        first_token_out();
-                    }
+                    self.sink.feed(Outbound::token(word, false)).await?;
                     spoken.push_str(word);
+                }
+                self.sink.flush().await?;
+                if first {
+                    first_token_out();
                 }
             }
             if ended {
@@ -292,7 +301,6 @@ where
             if !interrupted {
                 self.sink.send(Outbound::token("", true)).await?;
             }
-            self.flush().await?;
             self.store(Speaker::Assistant, &text, at).await?;
         }
         // Stopped in the middle of a sentence: the words so far are not left hanging.
@@ -476,9 +484,16 @@ where
     if ctx.provider_call_sid.as_deref().is_some_and(|sid| sid != call_sid) {
         return Err(CallError::Socket("the setup's CallSid is not the call's".into()));
     }
-    let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
-    let _ = calls::heartbeat(&state, session_id).await;
-    let mut beat = tokio::time::interval(calls::heartbeat_interval(&state));
+    // Recording the connection waits for nobody: the other side may speak at once.
+    let connected = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
+            let _ = calls::heartbeat(&state, session_id).await;
+        }
+    });
+    // From now on the process's journal beats for the call, until this is dropped.
+    let held = state.journal.hold(session_id);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(state.config.calls.max_call_secs);
     let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
     let approval_timeout = Duration::from_secs(state.config.calls.approval_timeout_secs);
@@ -572,9 +587,6 @@ where
                     let decided = calls::expire_approval(&call.state, &call.ctx).await?;
                     call.note(&decision_note(&call.ctx, approval_amount, decided)).await?;
                     next_action = Some(dialogue.on_decision(decided));
-                }
-                _ = beat.tick() => {
-                    let _ = calls::heartbeat(&call.state, call.ctx.session_id).await;
                 }
                 () = tokio::time::sleep_until(deadline) => {
                     call.note("The call reached its time limit.").await?;
@@ -686,6 +698,8 @@ where
     let stored = call.flush().await;
     let _ = call.sink.close().await;
     // No more beats: a late end-of-call report from the network is not a lost call.
+    drop(held);
+    let _ = connected.await;
     if let Err(e) = calls::engine_done(&call.state, call.ctx.session_id).await {
         tracing::warn!(error = %e.message, "cannot record that the engine let go of the call");
     }

@@ -1,0 +1,246 @@
+//! What live calls write on every turn, group-committed. One writer per
+//! process takes the transcript segments of every live call over a channel
+//! and stores whatever has gathered while the previous batch was being
+//! written in one statement: one multi-row insert and one NOTIFY carrying
+//! the new rows' ids (never their text), committed together. Each call is
+//! acknowledged once its rows are durable, and only then are they published
+//! to this process's browsers, so a segment is always stored before anyone
+//! sees it. A batch that fails is written again one call at a time, so one
+//! bad row (a task purged mid-call) fails only its own call.
+//!
+//! The calls a process holds beat together: one statement per interval marks
+//! them all alive, however many there are.
+
+use crate::domain::enums::Speaker;
+use crate::domain::events::ServerEvent;
+use crate::server::crypto::Cipher;
+use crate::server::db::Db;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::metrics::METRICS;
+use crate::server::realtime::{self, Hub};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// An utterance to store, with whose call it is.
+#[derive(Debug, Clone)]
+pub struct NewSegment {
+    pub transcript_id: Uuid,
+    pub session_id: Uuid,
+    pub task_id: Uuid,
+    pub user_id: Uuid,
+    pub speaker: Speaker,
+    pub content: String,
+    pub timestamp_ms: i32,
+    pub confidence: Option<f64>,
+}
+
+/// Segments of one call, stored together, in order.
+struct Submission {
+    segments: Vec<NewSegment>,
+    stored: oneshot::Sender<ApiResult<()>>,
+}
+
+/// Rows written in one statement at most.
+const MAX_ROWS: usize = 512;
+/// Submissions that may wait for the writer before callers wait to submit.
+const QUEUE: usize = 8192;
+
+/// The process's journal of live calls.
+#[derive(Clone)]
+pub struct Journal {
+    submit: mpsc::Sender<Submission>,
+    held: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+impl Journal {
+    /// Starts the writer and the heartbeat; both run until the process stops.
+    pub fn start(
+        db: Db,
+        cipher: Cipher,
+        hub: Hub,
+        instance: Uuid,
+        beat_every: Duration,
+    ) -> (Journal, Vec<tokio::task::JoinHandle<()>>) {
+        let (submit, queue) = mpsc::channel(QUEUE);
+        let held = Arc::new(Mutex::new(HashMap::new()));
+        let writer = tokio::spawn(write(db.clone(), cipher, hub, instance, queue));
+        let beater = tokio::spawn(beat(db, instance, held.clone(), beat_every));
+        (Journal { submit, held }, vec![writer, beater])
+    }
+
+    /// Stores `segments` (encrypted, in order) and publishes them once
+    /// stored. Returns when they are durable.
+    pub async fn append(&self, segments: Vec<NewSegment>) -> ApiResult<()> {
+        if segments.is_empty() {
+            return Ok(());
+        }
+        let (stored, done) = oneshot::channel();
+        let gone = || ApiError::new(crate::domain::error::ErrorCode::Unavailable, "The transcript writer has stopped.");
+        self.submit.send(Submission { segments, stored }).await.map_err(|_| gone())?;
+        done.await.map_err(|_| gone())?
+    }
+
+    /// Marks the live call `session_id` as held by this process: it beats
+    /// with the others until the returned guard is dropped (when the engine
+    /// lets go of the call, or its task dies).
+    pub fn hold(&self, session_id: Uuid) -> Held {
+        *self.held.lock().expect("held calls").entry(session_id).or_default() += 1;
+        Held { session_id, held: self.held.clone() }
+    }
+
+    /// How many calls this process holds.
+    pub fn holding(&self) -> usize {
+        self.held.lock().expect("held calls").len()
+    }
+}
+
+/// A live call this process holds; dropping it stops its heartbeat.
+pub struct Held {
+    session_id: Uuid,
+    held: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().expect("held calls");
+        if let Some(n) = held.get_mut(&self.session_id) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.session_id);
+            }
+        }
+    }
+}
+
+async fn write(db: Db, cipher: Cipher, hub: Hub, instance: Uuid, mut queue: mpsc::Receiver<Submission>) {
+    let mut batch: Vec<Submission> = Vec::new();
+    while let Some(first) = queue.recv().await {
+        let mut rows = first.segments.len();
+        batch.push(first);
+        while rows < MAX_ROWS {
+            match queue.try_recv() {
+                Ok(next) => {
+                    rows += next.segments.len();
+                    batch.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        match store(&db, &cipher, instance, &batch).await {
+            Ok(ids) => acknowledge(&hub, std::mem::take(&mut batch), ids),
+            Err(e) if batch.len() > 1 => {
+                tracing::warn!(error = %e, calls = batch.len(), "a batch of segments failed; storing each call's alone");
+                for submission in std::mem::take(&mut batch) {
+                    let one = [submission];
+                    match store(&db, &cipher, instance, &one).await {
+                        Ok(ids) => acknowledge(&hub, one.into(), ids),
+                        Err(e) => {
+                            let [submission] = one;
+                            let _ = submission.stored.send(Err(e.into()));
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let error: ApiError = e.into();
+                for submission in batch.drain(..) {
+                    let _ = submission.stored.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// The batch is durable: tell each call, then this process's browsers.
+fn acknowledge(hub: &Hub, batch: Vec<Submission>, ids: Vec<Uuid>) {
+    let mut ids = ids.into_iter();
+    for submission in batch {
+        for segment in submission.segments {
+            let Some(id) = ids.next() else { break };
+            METRICS.published(id);
+            hub.local(
+                segment.user_id,
+                ServerEvent::SegmentAppended {
+                    call_session_id: segment.session_id,
+                    call_task_id: segment.task_id,
+                    segment_id: id,
+                    speaker: segment.speaker,
+                    content: segment.content,
+                    timestamp_ms: segment.timestamp_ms,
+                },
+            );
+        }
+        let _ = submission.stored.send(Ok(()));
+    }
+}
+
+/// Inserts every segment of `batch` and notifies their ids, in one
+/// statement (so in one transaction). Returns the ids in order.
+async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -> Result<Vec<Uuid>, sqlx::Error> {
+    let rows = batch.iter().map(|s| s.segments.len()).sum();
+    let (mut ids, mut transcripts, mut speakers, mut contents, mut times, mut confidences) = (
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+        Vec::with_capacity(rows),
+    );
+    for segment in batch.iter().flat_map(|s| &s.segments) {
+        ids.push(Uuid::new_v4());
+        transcripts.push(segment.transcript_id);
+        speakers.push(segment.speaker.as_str());
+        contents.push(cipher.encrypt(&segment.content));
+        times.push(segment.timestamp_ms);
+        confidences.push(segment.confidence);
+    }
+    sqlx::query(
+        "WITH stored AS (
+           INSERT INTO call_transcript_segments (id, call_transcript_id, speaker, content, timestamp_ms, confidence)
+           SELECT id, transcript, speaker, content, at, confidence::numeric
+           FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::float8[])
+             AS r(id, transcript, speaker, content, at, confidence)
+         )
+         SELECT pg_notify($7, payload) FROM UNNEST($8::text[]) AS payload",
+    )
+    .bind(&ids)
+    .bind(&transcripts)
+    .bind(&speakers)
+    .bind(&contents)
+    .bind(&times)
+    .bind(&confidences)
+    .bind(realtime::CHANNEL)
+    .bind(realtime::segment_payloads(instance, &ids))
+    .execute(db.system())
+    .await?;
+    Ok(ids)
+}
+
+/// Marks every call this process holds alive, once per interval, in one
+/// statement. A call the engine has let go of (its beat cleared) is not
+/// brought back by a beat already under way.
+async fn beat(db: Db, instance: Uuid, held: Arc<Mutex<HashMap<Uuid, usize>>>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let sessions: Vec<Uuid> = held.lock().expect("held calls").keys().copied().collect();
+        if sessions.is_empty() {
+            continue;
+        }
+        let beat = sqlx::query(
+            "UPDATE call_session_progress SET heartbeat_at = now(), engine_instance = $2
+             WHERE call_session_id = ANY($1) AND heartbeat_at IS NOT NULL",
+        )
+        .bind(&sessions)
+        .bind(instance)
+        .execute(db.system())
+        .await;
+        if let Err(e) = beat {
+            tracing::warn!(error = %e, calls = sessions.len(), "cannot record that this process's calls are alive");
+        }
+    }
+}
