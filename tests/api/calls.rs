@@ -112,26 +112,11 @@ async fn an_over_limit_quote_waits_for_approval_then_books() {
     assert!(said(&s, "assistant").last().unwrap().contains("check with ada"), "{:?}", said(&s, "assistant"));
     // Another user cannot decide for Ada.
     let bob = app.signup("bob").await;
-    let res = app
-        .as_user(&bob, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.decide(&bob, &id, true).await;
     assert_eq!(res.status(), 404);
-    let res = app
-        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.decide(&ada, &id, true).await;
     assert_eq!(res.status(), 200);
-    let res = app
-        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.decide(&ada, &id, true).await;
     assert_eq!(res.status(), 409, "only one decision");
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
@@ -148,12 +133,7 @@ async fn a_rejected_quote_is_declined_politely() {
     let app = app_with(&[]).await;
     let ada = app.signup("ada").await;
     let (task, id, _) = plumber_until_approval(&app, &ada).await;
-    let res = app
-        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": false}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.decide(&ada, &id, false).await;
     assert_eq!(res.status(), 200);
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     assert_eq!(s["transcript"]["goal_achieved"], false);
@@ -172,12 +152,7 @@ async fn an_unanswered_approval_ends_the_call_politely() {
     assert_eq!(s["transcript"]["goal_achieved"], false);
     assert_eq!(s["approval"]["timed_out"], true);
     assert!(said(&s, "system").iter().any(|l| l.contains("No answer from the user")));
-    let late = app
-        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": true}))
-        .send()
-        .await
-        .unwrap();
+    let late = app.decide(&ada, &id, true).await;
     assert_eq!(late.status(), 409);
     app.stop().await;
 }
@@ -432,12 +407,7 @@ async fn quotes_without_a_currency_or_by_the_hour_wait_for_the_user() {
     let s = wait_for(&app, &ada, &id, "an approval request", |s| s["approval"].is_object() || finished(s)).await;
     assert_eq!((s["approval"]["amount"].as_f64(), s["approval"]["limit"].as_f64()), (Some(400.0), Some(250.0)), "{s:#}");
     assert!(!said(&s, "assistant").iter().any(|l| agrees(l)), "{:?}", said(&s, "assistant"));
-    let res = app
-        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": false}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.decide(&ada, &id, false).await;
     assert_eq!(res.status(), 200);
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     assert!(!said(&s, "assistant").iter().any(|l| agrees(l)), "{:?}", said(&s, "assistant"));
@@ -451,12 +421,7 @@ async fn quotes_without_a_currency_or_by_the_hour_wait_for_the_user() {
     let assistant = said(&s, "assistant");
     assert!(assistant.iter().any(|l| l.contains("total")), "asked for the total: {assistant:?}");
     assert!(!assistant.iter().any(|l| agrees(l)), "{assistant:?}");
-    let res = app
-        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.decide(&ada, &id, true).await;
     assert_eq!(res.status(), 200);
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     assert!(said(&s, "assistant").last().unwrap().contains("$380"), "{:?}", said(&s, "assistant"));
@@ -533,11 +498,7 @@ async fn call_facts_are_encrypted_at_rest_and_notifications_hold_no_call_content
 async fn the_systems_actions_on_a_call_are_audited() {
     let app = app_with(&[("APPROVAL_TIMEOUT_SECS", "2"), ("RETRY_BACKOFF_SECS", "3600")]).await;
     let ada = app.signup("ada").await;
-    app.as_user(&ada, Method::PATCH, "/api/settings")
-        .json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 1}))
-        .send()
-        .await
-        .unwrap();
+    app.allow_retries(&ada, 1).await;
     // Past the limit, nobody answers: asked, timed out, processed.
     let (_task, quoted) = app.call(&ada, "Call the handyman at 415-555-0110 and get a quote to fix the fence, max $250").await;
     wait_for(&app, &ada, &quoted, "processing", processed).await;
@@ -677,12 +638,7 @@ async fn a_long_wait_is_not_mistaken_for_a_lost_call() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let s = app.session(&ada, &id).await;
     assert_eq!(s["call_session"]["status"], "connected", "{s:#}");
-    let res = app
-        .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-        .json(&json!({"approve": true}))
-        .send()
-        .await
-        .unwrap();
+    let res = app.decide(&ada, &id, true).await;
     assert_eq!(res.status(), 200);
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
     assert_eq!(s["call_session"]["status"], "completed", "{s:#}");

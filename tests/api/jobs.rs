@@ -101,11 +101,7 @@ async fn a_call_live_when_its_server_died_is_failed_and_retried() {
     // A real process, so that it can die mid-call.
     let app = ProcessApp::spawn_with(db.clone(), &env).await;
     let ada = app.signup("ada").await;
-    app.as_user(&ada, Method::PATCH, "/api/settings")
-        .json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": 1}))
-        .send()
-        .await
-        .unwrap();
+    app.allow_retries(&ada, 1).await;
     // The hold line keeps the call connected for a while.
     let id =
         app.ready_task(&ada, json!({"raw_instruction": "Call my dentist at 415-555-0108 and book a cleaning next week"})).await;

@@ -359,12 +359,7 @@ async fn a_misbehaving_model_is_held_by_the_guard() {
                 "agreed before approval: {before:?}"
             );
         }
-        let decided = app
-            .as_user(&ada, Method::POST, &format!("/api/call-sessions/{id}/approval"))
-            .json(&json!({"approve": approve}))
-            .send()
-            .await
-            .unwrap();
+        let decided = app.decide(&ada, &id, approve).await;
         assert_eq!(decided.status(), 200);
         let s = app.wait_session(&ada, &id, "processing", 30, processed).await;
         let lines = assistant_lines(&s);

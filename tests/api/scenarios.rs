@@ -281,12 +281,7 @@ async fn play(app: &TestApp, twilio: &FakeTwilio, user: &Session, scenario: &Sce
             approval = Some((s["approval"]["amount"].as_f64().unwrap(), s["approval"]["limit"].as_f64().unwrap()));
             if let Some(approve) = scenario.decide {
                 replies.push(got);
-                let res = app
-                    .as_user(user, Method::POST, &format!("/api/call-sessions/{session}/approval"))
-                    .json(&json!({"approve": approve}))
-                    .send()
-                    .await
-                    .unwrap();
+                let res = app.decide(user, &session, approve).await;
                 assert_eq!(res.status(), 200, "{}", scenario.name);
                 got = reply(&mut ws, Duration::from_secs(5)).await;
             }

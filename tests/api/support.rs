@@ -314,6 +314,27 @@ impl Api {
         (task, session)
     }
 
+    /// `POST /api/call-sessions/{id}/approval`: the user's decision on an
+    /// amount past their limit; the answer, whatever it is.
+    pub async fn decide(&self, user: &Session, id: &str, approve: bool) -> reqwest::Response {
+        self.as_user(user, Method::POST, &format!("/api/call-sessions/{id}/approval"))
+            .json(&json!({ "approve": approve }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Lets the user's failed calls be retried, up to `attempts` times.
+    pub async fn allow_retries(&self, user: &Session, attempts: u32) {
+        let res = self
+            .as_user(user, Method::PATCH, "/api/settings")
+            .json(&json!({"auto_retry_failed_calls": true, "max_retry_attempts": attempts}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "settings");
+    }
+
     /// `GET /api/call-sessions/{id}`.
     pub async fn session(&self, user: &Session, id: &str) -> Value {
         json_of(self.as_user(user, Method::GET, &format!("/api/call-sessions/{id}"))).await
