@@ -33,13 +33,49 @@ pub enum Bench {
     Relay(relay::RelayBench),
 }
 
+/// A benchmark's own database and data directory, beside the configured
+/// database, removed by [`Scratch::remove`].
+struct Scratch {
+    /// The server part of `DATABASE_URL` (without the database name).
+    base: String,
+    name: String,
+}
+
+impl Scratch {
+    fn new(config: &Config, kind: &str) -> Result<Scratch, String> {
+        let base = config.database_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or("DATABASE_URL has no database name")?;
+        let name = format!("callwright_{kind}_{}_{}", std::process::id(), chrono::Utc::now().timestamp());
+        Ok(Scratch { base, name })
+    }
+
+    fn database_url(&self) -> String {
+        format!("{}/{}", self.base, self.name)
+    }
+
+    fn data_dir(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(&self.name)
+    }
+
+    /// Drops the database (whoever is still connected) and the directory.
+    async fn remove(&self) {
+        let _ = std::fs::remove_dir_all(self.data_dir());
+        if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{}/postgres", self.base)).await {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)))
+                .execute(&mut admin)
+                .await;
+        }
+    }
+}
+
 pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     if let Bench::Relay(relay) = bench {
-        return relay::run(&config, relay).await;
+        let scratch = Scratch::new(&config, "relay_bench")?;
+        let result = relay::run(&scratch, relay).await;
+        scratch.remove().await;
+        return result;
     }
-    let base = config.database_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or("DATABASE_URL has no database name")?;
-    let db_name = format!("callwright_bench_{}_{}", std::process::id(), chrono::Utc::now().timestamp());
-    config.database_url = format!("{base}/{db_name}");
+    let scratch = Scratch::new(&config, "bench")?;
+    config.database_url = scratch.database_url();
     config.site_addr = "127.0.0.1:0".parse().expect("address");
     config.public_url = None;
     config.telephony = super::config::TelephonyConfig::Sandbox;
@@ -52,7 +88,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
         Bench::TaskPage { .. } | Bench::Relay(_) => 1,
     };
     config.pool_size = config.pool_size.max(40);
-    config.data_dir = std::env::temp_dir().join(&db_name);
+    config.data_dir = scratch.data_dir();
     METRICS.enable();
 
     let running = super::start(config).await.map_err(|e| e.to_string())?;
@@ -63,12 +99,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
         Bench::Relay(_) => unreachable!("driven from outside, above"),
     };
     let _ = running.shutdown().await;
-    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&db_name));
-    if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")))
-            .execute(&mut admin)
-            .await;
-    }
+    scratch.remove().await;
     drop(state);
     result
 }
@@ -114,7 +145,7 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
             NewTask { raw_instruction: "Call 415-555-0150 and ask about their opening hours".into(), ..Default::default() };
         tasks.push(super::tasks::create(state, &user, &input).await.map_err(|e| e.message)?.task.id);
     }
-    let baseline = rss_bytes().unwrap_or(0);
+    let baseline = rss_bytes("self").unwrap_or(0);
     let started = Instant::now();
     let gate = Arc::new(tokio::sync::Semaphore::new(64));
     let mut starters = Vec::new();
@@ -140,7 +171,7 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
         .map_err(|e| e.to_string())?;
         if live > peak_live {
             peak_live = live;
-            rss_at_peak = rss_bytes().unwrap_or(rss_at_peak);
+            rss_at_peak = rss_bytes("self").unwrap_or(rss_at_peak);
         }
         if unfinished == 0 || Instant::now() > deadline {
             break;

@@ -16,15 +16,16 @@
 //! PostgreSQL, this generator and the mock model, and the whole machine,
 //! over the calls.
 
+use super::Scratch;
 use super::mock_model;
-use crate::server::config::Config;
-use crate::server::metrics::percentile;
+use crate::server::metrics::{percentile, rss_bytes};
 use crate::server::telephony::signature::sign;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -84,21 +85,20 @@ struct Outcome {
 }
 
 /// CPU time (clock ticks) of the processes that matter, and of the machine.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Cpu {
     server: u64,
-    postgres: u64,
+    /// By process: backends come and go during a run.
+    postgres: HashMap<u32, u64>,
     generator: u64,
     model: u64,
     machine_busy: u64,
     machine_total: u64,
 }
 
-pub async fn run(config: &Config, bench: RelayBench) -> Result<Value, String> {
-    let base = config.database_url.rsplit_once('/').map(|(b, _)| b.to_owned()).ok_or("DATABASE_URL has no database name")?;
-    let db_name = format!("callwright_relay_bench_{}_{}", std::process::id(), chrono::Utc::now().timestamp());
-    let database_url = format!("{base}/{db_name}");
-    let data_dir = std::env::temp_dir().join(&db_name);
+pub(super) async fn run(scratch: &Scratch, bench: RelayBench) -> Result<Value, String> {
+    let database_url = scratch.database_url();
+    let data_dir = scratch.data_dir();
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
 
     let (dialled_tx, mut dialled_rx) = mpsc::unbounded_channel();
@@ -169,15 +169,15 @@ pub async fn run(config: &Config, bench: RelayBench) -> Result<Value, String> {
 
         let server_pid = server.id().ok_or("the server exited")?;
         let model_pid = model.id().ok_or("the mock model exited")?;
-        let rss_before = rss_kib(server_pid, "VmRSS:").unwrap_or(0);
+        let rss_before = rss_bytes(&server_pid.to_string()).unwrap_or(0);
         // The server's resident memory, sampled while the calls run.
         let rss_peak = Arc::new(AtomicU64::new(rss_before));
         let sampler = tokio::spawn({
             let peak = rss_peak.clone();
             async move {
                 loop {
-                    if let Some(kib) = rss_kib(server_pid, "VmRSS:") {
-                        peak.fetch_max(kib, Ordering::Relaxed);
+                    if let Some(bytes) = rss_bytes(&server_pid.to_string()) {
+                        peak.fetch_max(bytes, Ordering::Relaxed);
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
@@ -207,33 +207,28 @@ pub async fn run(config: &Config, bench: RelayBench) -> Result<Value, String> {
         // The last events reach the browser.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let stored = segments_stored(&database_url).await?;
-        Ok(report(bench, &outcomes, window, cpu_before, cpu_after, rss_before, rss_peak, stored, browser.load(Ordering::Relaxed)))
+        let server = Server { window, cpu_before, cpu_after, rss_before, rss_peak };
+        Ok(report(bench, &outcomes, &server, stored, browser.load(Ordering::Relaxed)))
     }
     .await;
 
     stop(&mut server).await;
     let _ = model.kill().await;
-    let _ = std::fs::remove_dir_all(&data_dir);
-    if let Ok(mut admin) = <sqlx::PgConnection as sqlx::Connection>::connect(&format!("{base}/postgres")).await {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")))
-            .execute(&mut admin)
-            .await;
-    }
     result
 }
 
-#[allow(clippy::too_many_arguments)]
-fn report(
-    bench: RelayBench,
-    outcomes: &[Outcome],
+/// What the machine did while the calls ran.
+struct Server {
     window: Duration,
-    before: Cpu,
-    after: Cpu,
+    cpu_before: Cpu,
+    cpu_after: Cpu,
+    /// The server's resident bytes before the calls, and at most during them.
     rss_before: u64,
     rss_peak: u64,
-    stored: i64,
-    delivered: u64,
-) -> Value {
+}
+
+fn report(bench: RelayBench, outcomes: &[Outcome], server: &Server, stored: i64, delivered: u64) -> Value {
+    let Server { window, cpu_before: ref before, cpu_after: ref after, rss_before, rss_peak } = *server;
     let delay_us = (bench.model_ms * 1000) as u32;
     let mut overhead: Vec<u32> = Vec::new();
     let mut rules: Vec<u32> = Vec::new();
@@ -252,7 +247,7 @@ fn report(
     let errors: Vec<&str> = outcomes.iter().filter_map(|o| o.error.as_deref()).take(5).collect();
     let secs = window.as_secs_f64();
     let cores = |ticks: u64| ((ticks as f64 / CLOCK_TICKS / secs) * 100.0).round() / 100.0;
-    let machine_total = (after.machine_total - before.machine_total).max(1) as f64;
+    let machine_total = after.machine_total.saturating_sub(before.machine_total).max(1) as f64;
     json!({
         "calls": bench.calls,
         "turns_per_call": bench.turns,
@@ -268,15 +263,15 @@ fn report(
         "rules_turn_latency_ms": { "turns": rules.len(), "p50": ms(&rules, 50.0), "p99": ms(&rules, 99.0) },
         "connect_ms": { "p50": ms(&connects, 50.0), "p99": ms(&connects, 99.0), "max": ms(&connects, 100.0) },
         "segments": { "stored": stored, "delivered_to_browser": delivered, "lost": (stored - delivered as i64).max(0) },
-        "server_rss_mib": { "before_calls": rss_before / 1024, "peak_during_calls": rss_peak / 1024 },
-        "server_rss_per_call_kib": ((rss_peak.saturating_sub(rss_before)) as f64 / bench.calls as f64 * 10.0).round() / 10.0,
+        "server_rss_mib": { "before_calls": rss_before >> 20, "peak_during_calls": rss_peak >> 20 },
+        "server_rss_per_call_kib": ((rss_peak.saturating_sub(rss_before)) as f64 / 1024.0 / bench.calls as f64 * 10.0).round() / 10.0,
         "cpu": {
             "seconds": (secs * 10.0).round() / 10.0,
-            "machine_busy_pct": (((after.machine_busy - before.machine_busy) as f64 / machine_total) * 1000.0).round() / 10.0,
-            "server_cores": cores(after.server - before.server),
-            "postgres_cores": cores(after.postgres - before.postgres),
-            "generator_cores": cores(after.generator - before.generator),
-            "model_cores": cores(after.model - before.model),
+            "machine_busy_pct": ((after.machine_busy.saturating_sub(before.machine_busy) as f64 / machine_total) * 1000.0).round() / 10.0,
+            "server_cores": cores(after.server.saturating_sub(before.server)),
+            "postgres_cores": cores(postgres_used(&before.postgres, &after.postgres)),
+            "generator_cores": cores(after.generator.saturating_sub(before.generator)),
+            "model_cores": cores(after.model.saturating_sub(before.model)),
         },
     })
 }
@@ -547,14 +542,21 @@ fn process_ticks(path: &str) -> Option<u64> {
 }
 
 /// Every PostgreSQL process on the machine (the postmaster, its workers and
-/// the backends of every connection).
-fn postgres_ticks() -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+/// the backends of every connection), by pid.
+fn postgres_ticks() -> HashMap<u32, u64> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return HashMap::new() };
     dir.filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
-        .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres"))
-        .filter_map(|e| process_ticks(&e.path().join("stat").to_string_lossy()))
-        .sum()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path())))
+        .filter(|(_, path)| std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter_map(|(pid, path)| Some((pid, process_ticks(&path.join("stat").to_string_lossy())?)))
+        .collect()
+}
+
+/// PostgreSQL's CPU between two snapshots: what each process used since the
+/// first (all of it for a process started since). Processes that ended in
+/// between are not counted.
+fn postgres_used(before: &HashMap<u32, u64>, after: &HashMap<u32, u64>) -> u64 {
+    after.iter().map(|(pid, ticks)| ticks.saturating_sub(before.get(pid).copied().unwrap_or(0))).sum()
 }
 
 /// The machine's busy and total ticks over all cores (`/proc/stat`).
@@ -564,9 +566,4 @@ fn machine_ticks() -> Option<(u64, u64)> {
     let total: u64 = ticks.iter().take(8).sum();
     let idle = ticks.get(3)? + ticks.get(4)?;
     Some((total - idle, total))
-}
-
-fn rss_kib(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
