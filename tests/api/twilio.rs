@@ -424,3 +424,39 @@ async fn barge_in_drops_the_rest_of_a_streamed_reply() {
     );
     app.stop().await;
 }
+
+/// The benchmark that plays Twilio from outside (`callwright bench --relay`)
+/// drives the real binary end to end: every call answered, every turn
+/// replied to (the model's words after the introduction), every segment
+/// stored and delivered, and its scratch database gone afterwards.
+#[tokio::test]
+async fn the_outside_benchmark_plays_twilio_against_the_real_server() {
+    use sqlx::Connection;
+    let db = TestDb::new();
+    let dir = crate::support::TempDir::new();
+    let admin_url = format!("{}/postgres", db.url.rsplit_once('/').unwrap().0);
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let scratch = "SELECT count(*) FROM pg_database WHERE datname LIKE 'callwright_relay_bench_%'";
+    let before: i64 = sqlx::query_scalar(scratch).fetch_one(&mut admin).await.unwrap();
+    let out = crate::support::command(&dir, &db)
+        .args(["bench", "--relay", "3", "--turns", "3", "--model-ms", "50", "--ramp-secs", "1"])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(report["calls_failed"], 0, "{report:#}");
+    assert_eq!(report["turns_failed"], 0, "{report:#}");
+    assert_eq!(report["turns_answered"], 9, "{report:#}");
+    // The introduction is the script's; the two questions after it are answered in the model's words.
+    assert_eq!(report["model_turn_overhead_ms"]["turns"], 6, "{report:#}");
+    let first_call: Vec<&str> = report["first_call"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert!(first_call[1].contains("AI assistant calling on behalf of Bench"), "{first_call:?}");
+    assert!(first_call[3].contains("good to know"), "{first_call:?}");
+    let stored = report["segments"]["stored"].as_i64().unwrap();
+    assert!(stored >= 18, "{report:#}");
+    assert_eq!(report["segments"]["delivered_to_browser"], stored, "{report:#}");
+    let after: i64 = sqlx::query_scalar(scratch).fetch_one(&mut admin).await.unwrap();
+    assert_eq!(after, before, "the scratch database was dropped");
+}
