@@ -475,6 +475,8 @@ impl Dialogue {
             self.phase = Phase::Talking;
             let intro = self.script.introduction.clone();
             return match self.next_question() {
+                // An enquiry's reason for calling is its first question: said once.
+                Some(_) if self.plan.task_kind == TaskKind::Enquiry => Action::SayExactly(intro),
                 Some(q) if !priced => Action::SayExactly(format!("{intro} {q}")),
                 _ => Action::SayExactly(intro),
             };
@@ -703,6 +705,18 @@ mod tests {
         let p = plan(instruction, &PlanContext { today, region: "US", contacts: &[] }).plan;
         let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly" });
         Dialogue::new(p, s, "Ada", 100.0, today)
+    }
+
+    /// Lines the outside benchmark speaks: who the call is for, and what we
+    /// wanted to know, are answered, not met with "I don't have that".
+    #[test]
+    fn who_the_call_is_for_and_what_we_want_to_know_are_answered() {
+        let mut d = dialogue("Call Acme Hardware at 415-555-0150 and ask about their opening hours");
+        let Action::SayExactly(intro) = d.on_human("Good afternoon, Acme Hardware, this is Sam speaking.") else { panic!() };
+        assert!(intro.ends_with("calling on behalf of Ada. I'm calling to ask about your opening hours."), "{intro}");
+        assert!(matches!(d.on_human("Sorry, who is the call for?"), Action::Say(l) if l == "It's for Ada."));
+        let Action::Say(again) = d.on_human("Okay, and what did you want to know?") else { panic!() };
+        assert_eq!(again, "Could you tell me about your opening hours?");
     }
 
     #[test]

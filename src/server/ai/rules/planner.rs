@@ -7,7 +7,7 @@ use super::money::{Amount, find_limit};
 use super::phones::find_phone_spans;
 use super::risk::redact_sensitive;
 use super::text::Fold;
-use super::text::{capitalize, has_word, number_words, tokenize};
+use super::text::{capitalize, has_word, number_words, said_to_them, tokenize};
 use crate::domain::money;
 use crate::domain::plan::{AiPlan, HardConstraints, MissingItem, TaskKind};
 use chrono::NaiveDate;
@@ -571,28 +571,35 @@ fn enquiry_question(action: &str) -> String {
             break;
         }
     }
-    let swapped: Vec<String> = rest
-        .split_whitespace()
-        .map(|w| match w {
-            "they" => "you".to_owned(),
-            "their" => "your".to_owned(),
-            "them" => "you".to_owned(),
-            "they're" => "you're".to_owned(),
-            "my" => "my".to_owned(),
-            other => other.to_owned(),
-        })
-        .collect();
-    let q = swapped.join(" ");
+    // "ask about X" asks about X, not "about about X".
+    let rest = rest.strip_prefix("about ").unwrap_or(rest);
+    // Folding keeps byte offsets: the same words as the user wrote them ("Sunday", "iPhone").
+    let q = said_to_them(&action[lower.len() - rest.len()..]);
     if q.is_empty() {
         return "Could you help me with a question?".into();
     }
-    let starts_wh = ["what", "when", "where", "whether", "if", "how", "which", "who", "why"].iter().any(|w| q.starts_with(w));
+    let starts_wh = ["what", "when", "where", "whether", "if", "how", "which", "who", "why"].iter().any(|w| rest.starts_with(w));
     if starts_wh { format!("Could you tell me {q}?") } else { format!("Could you tell me about {q}?") }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "ask about X" asks about X once, whatever verb leads it.
+    #[test]
+    fn an_enquiry_about_something_asks_about_it_once() {
+        for (action, question) in [
+            ("ask about their opening hours", "Could you tell me about your opening hours?"),
+            ("enquire about parking near them", "Could you tell me about parking near you?"),
+            ("find out about their delivery area", "Could you tell me about your delivery area?"),
+            ("inquire about whether they take walk-ins", "Could you tell me whether you take walk-ins?"),
+            ("ask about if they are open on Sunday", "Could you tell me if you are open on Sunday?"),
+            ("ask them about the warranty", "Could you tell me about the warranty?"),
+        ] {
+            assert_eq!(enquiry_question(action), question, "{action}");
+        }
+    }
 
     fn ctx<'a>(contacts: &'a [ContactRef]) -> PlanContext<'a> {
         PlanContext { today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), region: "US", contacts }
@@ -659,7 +666,7 @@ mod tests {
         );
         assert_eq!(
             enquiry_question("find out if they have the iPhone in stock"),
-            "Could you tell me if you have the iphone in stock?"
+            "Could you tell me if you have the iPhone in stock?"
         );
     }
 }

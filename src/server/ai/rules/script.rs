@@ -1,5 +1,6 @@
 //! The call script: what the assistant says, built from the plan.
 
+use super::text::said_to_them;
 use crate::domain::money;
 use crate::domain::plan::{AiPlan, CallScript, Fallbacks, TaskKind};
 
@@ -92,12 +93,27 @@ fn purpose(plan: &AiPlan) -> String {
             "I'm calling to get a quote{}.",
             thing.map(|t| format!(" to {}", t.trim_start_matches("to "))).unwrap_or_default()
         ),
-        _ => format!("I'm calling to {}.", lower_first(plan.goal.trim_end_matches('.'))),
+        _ => format!("I'm calling to {}.", said_to_them(&lower_first(&goal_without_business(plan)))),
     }
 }
 
 fn article(thing: &str) -> String {
     if thing.starts_with(['a', 'e', 'i', 'o', 'u']) { format!("an {thing}") } else { format!("a {thing}") }
+}
+
+/// The plan's goal without the business's name (the goal names whom it is
+/// done with; the business hears it): "Ask about their hours from Acme" →
+/// "Ask about their hours".
+fn goal_without_business(plan: &AiPlan) -> String {
+    let goal = plan.goal.trim_end_matches('.');
+    match &plan.business {
+        Some(b) => ["from", "with", "at"]
+            .iter()
+            .flat_map(|prep| ["", "the ", "my "].map(|det| format!(" {prep} {det}{b}")))
+            .find(|phrase| goal.contains(phrase.as_str()))
+            .map_or_else(|| goal.to_owned(), |phrase| goal.replacen(&phrase, "", 1)),
+        None => goal.to_owned(),
+    }
 }
 
 fn lower_first(s: &str) -> String {
@@ -121,6 +137,31 @@ mod tests {
     use super::*;
     use crate::server::ai::rules::planner::{PlanContext, plan};
     use chrono::NaiveDate;
+
+    /// Said to the business: "your", not "their", and not its own name as
+    /// if it were someone else.
+    #[test]
+    fn the_reason_for_the_call_is_said_to_the_business() {
+        let ctx = PlanContext { today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), region: "US", contacts: &[] };
+        for (instruction, purpose) in [
+            (
+                "Call Acme Hardware at 415-555-0150 and ask about their opening hours",
+                "I'm calling to ask about your opening hours.",
+            ),
+            (
+                "Call the library at 415-555-0177 and ask whether they have the new Le Carré novel",
+                "I'm calling to ask whether you have the new Le Carré novel.",
+            ),
+            (
+                "Call Northside Gym at 415-555-0123 and find out if they're open on Christmas Day",
+                "I'm calling to find out if you're open on Christmas Day.",
+            ),
+        ] {
+            let p = plan(instruction, &ctx).plan;
+            let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly" });
+            assert!(s.introduction.ends_with(purpose), "{instruction}: {}", s.introduction);
+        }
+    }
 
     #[test]
     fn scripts_say_they_are_an_ai_and_respect_limits() {

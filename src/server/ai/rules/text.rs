@@ -243,6 +243,28 @@ pub fn has_any(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| has_word(text, w))
 }
 
+/// `text` (lower-case words) as said to the business it is about: "their
+/// hours" becomes "your hours", "if they're open" "if you're open".
+pub fn said_to_them(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| {
+            let core = w.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '\'');
+            let said = match core {
+                "they" | "them" => "you",
+                "their" => "your",
+                "theirs" => "yours",
+                "they're" => "you're",
+                "they've" => "you've",
+                "they'll" => "you'll",
+                "themselves" => "yourselves",
+                _ => return w.to_owned(),
+            };
+            format!("{said}{}", &w[core.len()..])
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Upper-cases the first letter.
 pub fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
