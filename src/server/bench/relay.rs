@@ -183,6 +183,7 @@ pub(super) async fn run(scratch: &Scratch, bench: RelayBench) -> Result<Value, S
                 }
             }
         });
+        let statements = Statements::start(&database_url).await;
         let cpu_before = cpu(server_pid, model_pid);
         let started = Instant::now();
         let ramp = Duration::from_secs(bench.ramp_secs);
@@ -202,13 +203,16 @@ pub(super) async fn run(scratch: &Scratch, bench: RelayBench) -> Result<Value, S
         }
         let window = started.elapsed();
         let cpu_after = cpu(server_pid, model_pid);
+        let top_statements = statements.top().await;
         sampler.abort();
         let rss_peak = rss_peak.load(Ordering::Relaxed);
         // The last events reach the browser.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let stored = segments_stored(&database_url).await?;
         let server = Server { window, cpu_before, cpu_after, rss_before, rss_peak };
-        Ok(report(bench, &outcomes, &server, stored, browser.load(Ordering::Relaxed)))
+        let mut report = report(bench, &outcomes, &server, stored, browser.load(Ordering::Relaxed));
+        report["database_statements_during_calls"] = top_statements;
+        Ok(report)
     }
     .await;
 
@@ -500,6 +504,41 @@ where
     Fut: std::future::Future<Output = Result<T, String>>,
 {
     futures::stream::iter(0..n).map(job).buffer_unordered(width).collect::<Vec<_>>().await.into_iter().collect()
+}
+
+/// What PostgreSQL ran while the calls did, when `pg_stat_statements` is
+/// loaded (`shared_preload_libraries`); nothing otherwise.
+struct Statements(Option<sqlx::PgConnection>);
+
+impl Statements {
+    /// Counts from now on.
+    async fn start(database_url: &str) -> Statements {
+        let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(database_url).await else { return Statements(None) };
+        let ready = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();")
+            .execute(&mut conn)
+            .await;
+        Statements(ready.is_ok().then_some(conn))
+    }
+
+    /// The statements that took the most time since [`Statements::start`]:
+    /// how often each ran, its time in all and its mean (ms).
+    async fn top(self) -> Value {
+        let Some(mut conn) = self.0 else { return Value::Null };
+        let rows: Result<Vec<(i64, f64, f64, String)>, _> = sqlx::query_as(
+            "SELECT calls, total_exec_time, mean_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 120)
+             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+             ORDER BY total_exec_time DESC LIMIT 12",
+        )
+        .fetch_all(&mut conn)
+        .await;
+        let round = |ms: f64| (ms * 1000.0).round() / 1000.0;
+        rows.map(|rows| {
+            rows.into_iter()
+                .map(|(calls, total, mean, query)| json!({"calls": calls, "total_ms": round(total), "mean_ms": round(mean), "query": query}))
+                .collect()
+        })
+        .unwrap_or(Value::Null)
+    }
 }
 
 async fn segments_stored(database_url: &str) -> Result<i64, String> {

@@ -3,7 +3,7 @@
 //! unsuccessful end fails the task, queues a retry when the user's settings
 //! allow one and tells the user; a completed call queues its processing.
 
-use super::repo::{bad_stored, owner};
+use super::repo::{Owner, bad_stored};
 use crate::domain::enums::{FailureReason, NotificationType, SessionStatus, TaskStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::schedule::retry_delay;
@@ -20,10 +20,13 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+/// A session as it stands, locked, with whose it is.
 #[derive(sqlx::FromRow)]
 struct Current {
     status: String,
     last_sequence: Option<i32>,
+    #[sqlx(flatten)]
+    who: Owner,
 }
 
 /// Moves a session to `reported` when that is progress and `sequence` (the
@@ -39,7 +42,9 @@ pub async fn set_status(
 ) -> ApiResult<bool> {
     let mut tx = state.db.system().begin().await?;
     let current: Option<Current> = sqlx::query_as(
-        "SELECT s.status, p.last_sequence FROM call_sessions s LEFT JOIN call_session_progress p ON p.call_session_id = s.id
+        "SELECT s.status, p.last_sequence, t.user_id, t.id AS task_id
+         FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
+         LEFT JOIN call_session_progress p ON p.call_session_id = s.id
          WHERE s.id = $1 FOR UPDATE OF s",
     )
     .bind(session_id)
@@ -76,7 +81,7 @@ pub async fn set_status(
         .execute(&mut *tx)
         .await?;
     }
-    let who = owner(&mut tx, session_id).await?;
+    let who = current.who;
     audit::system(
         &mut tx,
         who.user_id,

@@ -485,13 +485,15 @@ where
         return Err(CallError::Socket("the setup's CallSid is not the call's".into()));
     }
     // Recording the connection waits for nobody: the other side may speak at once.
-    let connected = tokio::spawn({
+    // (Boxed: the task's slot lives as long as its handle, for the whole
+    // call, and should not be the size of the work it did.)
+    let connected = tokio::spawn(Box::pin({
         let state = state.clone();
         async move {
             let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
             let _ = calls::heartbeat(&state, session_id).await;
         }
-    });
+    }));
     // From now on the process's journal beats for the call, until this is dropped.
     let held = state.journal.hold(session_id);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(state.config.calls.max_call_secs);
