@@ -5,8 +5,11 @@
 //! the new rows' ids (never their text), committed together. Each call is
 //! acknowledged once its rows are durable, and only then are they published
 //! to this process's browsers, so a segment is always stored before anyone
-//! sees it. A batch that fails is written again one call at a time, so one
-//! bad row (a task purged mid-call) fails only its own call.
+//! sees it. A write that fails because the database is unreachable (it
+//! restarts, or dropped its connections) is tried again for up to 30 s
+//! while the calls wait; a batch that fails otherwise is written again one
+//! call at a time, so one bad row (a task purged mid-call) fails only its
+//! own call.
 //!
 //! The calls a process holds beat together: one statement per interval marks
 //! them all alive, however many there are.
@@ -37,9 +40,11 @@ pub struct NewSegment {
     pub confidence: Option<f64>,
 }
 
-/// Segments of one call, stored together, in order.
+/// Segments of one call, stored together, in order, under ids chosen
+/// once (so a write retried after a lost connection stores each once).
 struct Submission {
     segments: Vec<NewSegment>,
+    ids: Vec<Uuid>,
     stored: oneshot::Sender<ApiResult<()>>,
 }
 
@@ -79,7 +84,8 @@ impl Journal {
         }
         let (stored, done) = oneshot::channel();
         let gone = || ApiError::new(crate::domain::error::ErrorCode::Unavailable, "The transcript writer has stopped.");
-        self.submit.send(Submission { segments, stored }).await.map_err(|_| gone())?;
+        let ids = segments.iter().map(|_| Uuid::new_v4()).collect();
+        self.submit.send(Submission { segments, ids, stored }).await.map_err(|_| gone())?;
         done.await.map_err(|_| gone())?
     }
 
@@ -129,14 +135,14 @@ async fn write(db: Db, cipher: Cipher, hub: Hub, instance: Uuid, mut queue: mpsc
                 Err(_) => break,
             }
         }
-        match store(&db, &cipher, instance, &batch).await {
-            Ok(ids) => acknowledge(&hub, std::mem::take(&mut batch), ids),
+        match store_retrying(&db, &cipher, instance, &batch).await {
+            Ok(()) => acknowledge(&hub, std::mem::take(&mut batch)),
             Err(e) if batch.len() > 1 => {
                 tracing::warn!(error = %e, calls = batch.len(), "a batch of segments failed; storing each call's alone");
                 for submission in std::mem::take(&mut batch) {
                     let one = [submission];
-                    match store(&db, &cipher, instance, &one).await {
-                        Ok(ids) => acknowledge(&hub, one.into(), ids),
+                    match store_retrying(&db, &cipher, instance, &one).await {
+                        Ok(()) => acknowledge(&hub, one.into()),
                         Err(e) => {
                             let [submission] = one;
                             let _ = submission.stored.send(Err(e.into()));
@@ -154,12 +160,43 @@ async fn write(db: Db, cipher: Cipher, hub: Hub, instance: Uuid, mut queue: mpsc
     }
 }
 
+/// How long a write is retried while the database is unreachable (it
+/// restarts, or dropped our connections) before its calls are told.
+const RETRY_FOR: Duration = Duration::from_secs(30);
+
+/// [`store`], again after a pause while the failure is the database's
+/// connection rather than the rows (the calls wait meanwhile; nothing said
+/// is lost).
+async fn store_retrying(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -> Result<(), sqlx::Error> {
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        match store(db, cipher, instance, batch).await {
+            Err(e) if lost_connection(&e) && started.elapsed() < RETRY_FOR => {
+                tracing::warn!(error = %e, "the database is unreachable; storing the call's lines again shortly");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether `e` says the connection failed (the server restarting, a
+/// dropped or refused connection), not the statement.
+fn lost_connection(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        // Class 08: connection exception; 57P0x: the server is shutting down or starting.
+        sqlx::Error::Database(e) => e.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
 /// The batch is durable: tell each call, then this process's browsers.
-fn acknowledge(hub: &Hub, batch: Vec<Submission>, ids: Vec<Uuid>) {
-    let mut ids = ids.into_iter();
+fn acknowledge(hub: &Hub, batch: Vec<Submission>) {
     for submission in batch {
-        for segment in submission.segments {
-            let Some(id) = ids.next() else { break };
+        for (segment, id) in submission.segments.into_iter().zip(submission.ids) {
             METRICS.published(id);
             hub.local(
                 segment.user_id,
@@ -178,11 +215,12 @@ fn acknowledge(hub: &Hub, batch: Vec<Submission>, ids: Vec<Uuid>) {
 }
 
 /// Inserts every segment of `batch` and notifies their ids, in one
-/// statement (so in one transaction). Returns the ids in order.
-async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -> Result<Vec<Uuid>, sqlx::Error> {
+/// statement (so in one transaction). A row already there (the commit of
+/// an earlier try went through, its answer did not) is left as it is.
+async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -> Result<(), sqlx::Error> {
     let rows = batch.iter().map(|s| s.segments.len()).sum();
-    let (mut ids, mut transcripts, mut speakers, mut contents, mut times, mut confidences) = (
-        Vec::with_capacity(rows),
+    let ids: Vec<Uuid> = batch.iter().flat_map(|s| s.ids.iter().copied()).collect();
+    let (mut transcripts, mut speakers, mut contents, mut times, mut confidences) = (
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
@@ -190,7 +228,6 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
         Vec::with_capacity(rows),
     );
     for segment in batch.iter().flat_map(|s| &s.segments) {
-        ids.push(Uuid::new_v4());
         transcripts.push(segment.transcript_id);
         speakers.push(segment.speaker.as_str());
         contents.push(cipher.encrypt(&segment.content));
@@ -203,6 +240,7 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
            SELECT id, transcript, speaker, content, at, confidence::numeric
            FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::float8[])
              AS r(id, transcript, speaker, content, at, confidence)
+           ON CONFLICT (id) DO NOTHING
          )
          SELECT pg_notify($7, payload) FROM UNNEST($8::text[]) AS payload",
     )
@@ -216,7 +254,7 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
     .bind(realtime::segment_payloads(instance, &ids))
     .execute(db.system())
     .await?;
-    Ok(ids)
+    Ok(())
 }
 
 /// Marks every call this process holds alive, once per interval, in one

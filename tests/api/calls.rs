@@ -645,3 +645,48 @@ async fn a_long_wait_is_not_mistaken_for_a_lost_call() {
     assert_eq!(app.state().journal.holding(), 0, "the call was let go");
     app.stop().await;
 }
+
+/// The database drops every connection of the server mid-call (as when
+/// PostgreSQL restarts), while a line of the call is being stored: the
+/// line is stored once it can be, the call goes on and books, and nothing
+/// said is lost or stored twice.
+#[tokio::test]
+async fn a_call_goes_on_when_the_database_drops_its_connections() {
+    use sqlx::Connection;
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (task, id, _) = plumber_until_approval(&app, &ada).await;
+    // Lines written now wait: the transcript table is locked by this connection.
+    let mut owner = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE call_transcript_segments IN ACCESS EXCLUSIVE MODE").execute(&mut owner).await.unwrap();
+    // The decision wakes the call, whose note of it now waits on the lock.
+    let res = app.decide(&ada, &id, true).await;
+    assert_eq!(res.status(), 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let dropped: Vec<i32> = sqlx::query_scalar(
+        // Every condition inside the CASE: PostgreSQL may test an AND's parts in any
+        // order, and other tests' connections (other databases) must live.
+        "SELECT pid FROM pg_stat_activity
+         WHERE CASE WHEN datname = current_database() AND pid <> pg_backend_pid() THEN pg_terminate_backend(pid) ELSE false END",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert!(!dropped.is_empty(), "the server had connections to drop");
+    sqlx::raw_sql("COMMIT").execute(&mut owner).await.unwrap();
+
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert_eq!(s["call_session"]["status"], "completed", "{s:#}");
+    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
+    let system = said(&s, "system");
+    assert_eq!(system.iter().filter(|l| l.contains("approved the price")).count(), 1, "{system:?}");
+    assert!(said(&s, "assistant").iter().any(|l| l.contains("approves $300")), "{s:#}");
+    let ids: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
+    let contents: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["content"].as_str().unwrap()).collect();
+    let unique: std::collections::HashSet<&str> = contents.iter().copied().collect();
+    assert_eq!(unique.len(), contents.len(), "a line stored twice: {contents:?}");
+    assert_eq!(ids.len(), contents.len());
+    assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
+    assert!(app.log().contains("storing the call's lines again"), "the write was retried, not merely late");
+    app.stop().await;
+}
