@@ -14,11 +14,11 @@ pub struct Notification {
     pub id: Uuid,
     pub call_task_id: Option<Uuid>,
     pub call_session_id: Option<Uuid>,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "call_completed"))]
+    #[cfg_attr(feature = "ssr", schema(example = "call_completed"))]
     pub notification_type: NotificationType,
     pub message: String,
     pub is_read: bool,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "normal"))]
+    #[cfg_attr(feature = "ssr", schema(example = "normal"))]
     pub priority: NotificationPriority,
     #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub created_at: DateTime<Utc>,

@@ -210,7 +210,7 @@ pub struct Fallbacks {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExtractedItem {
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "price"))]
+    #[cfg_attr(feature = "ssr", schema(example = "price"))]
     pub data_type: super::enums::DataType,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub extracted_value: Value,
@@ -223,7 +223,7 @@ pub struct ExtractedItem {
 pub struct CallSummary {
     pub summary: String,
     pub extracted_data: Vec<ExtractedItem>,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "positive"))]
+    #[cfg_attr(feature = "ssr", schema(example = "positive"))]
     pub sentiment_overall: super::enums::Sentiment,
     pub goal_achieved: bool,
     pub follow_up_required: bool,

@@ -39,7 +39,7 @@ impl SessionStatus {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Segment {
     pub id: Uuid,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "human"))]
+    #[cfg_attr(feature = "ssr", schema(example = "human"))]
     pub speaker: Speaker,
     pub content: String,
     /// Milliseconds from the start of the conversation.
@@ -52,7 +52,6 @@ pub struct Segment {
 pub struct Transcript {
     pub full_transcript: String,
     pub ai_summary: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub sentiment_overall: Option<Sentiment>,
     pub goal_achieved: Option<bool>,
     pub follow_up_required: bool,
@@ -63,7 +62,7 @@ pub struct Transcript {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExtractedData {
     pub id: Uuid,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "price"))]
+    #[cfg_attr(feature = "ssr", schema(example = "price"))]
     pub data_type: DataType,
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub extracted_value: Value,

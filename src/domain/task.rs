@@ -21,9 +21,9 @@ pub struct CallTask {
     pub id: Uuid,
     pub title: String,
     pub raw_instruction: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "ready_to_call"))]
+    #[cfg_attr(feature = "ssr", schema(example = "ready_to_call"))]
     pub status: TaskStatus,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "normal"))]
+    #[cfg_attr(feature = "ssr", schema(example = "normal"))]
     pub priority: Priority,
     pub target_phone_number: Option<String>,
     pub contact_id: Option<Uuid>,
@@ -73,7 +73,7 @@ pub struct CallSessionSummary {
     pub id: Uuid,
     pub call_task_id: Uuid,
     pub provider_call_sid: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(value_type = String, example = "completed"))]
+    #[cfg_attr(feature = "ssr", schema(example = "completed"))]
     pub status: SessionStatus,
     pub phone_number_called: Option<String>,
     #[serde(deserialize_with = "super::timestamp::deserialize")]
@@ -81,7 +81,7 @@ pub struct CallSessionSummary {
     #[serde(default, deserialize_with = "super::timestamp::option")]
     pub ended_at: Option<DateTime<Utc>>,
     pub duration_seconds: Option<i32>,
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "busy"))]
+    #[cfg_attr(feature = "ssr", schema(example = "busy"))]
     pub failure_reason: Option<FailureReason>,
     pub retry_count: i32,
 }
@@ -94,7 +94,7 @@ pub struct NewTask {
     #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 2000, pattern = "\\S"))]
     pub raw_instruction: String,
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, example = "normal"))]
+    #[cfg_attr(feature = "ssr", schema(example = "normal"))]
     pub priority: Option<Priority>,
     #[serde(default)]
     pub scheduled_for: Option<DateTime<Utc>>,
@@ -123,7 +123,6 @@ pub struct TaskPatch {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub user_clarifications: Option<Map<String, Value>>,
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub priority: Option<Priority>,
     #[serde(default, deserialize_with = "present")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<DateTime<Utc>>))]
@@ -133,7 +132,6 @@ pub struct TaskPatch {
     pub contact_id: Option<Option<Uuid>>,
     /// Only `cancelled` may be asked for; other statuses follow from the task's state.
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub status: Option<TaskStatus>,
 }
 

@@ -826,3 +826,48 @@ async fn sign_in_and_sign_up_floods_are_throttled_per_client_without_locking_the
     assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
     closed.stop().await;
 }
+
+/// Every closed set in the REST API is listed as one in the OpenAPI
+/// document, with exactly the spellings the server takes and stores, so a
+/// client (or a fuzzer) knows the choices instead of guessing strings.
+#[tokio::test]
+async fn the_openapi_document_lists_every_closed_set() {
+    use callwright::domain::enums::{Priority, SessionStatus, Speaker, TaskSort, TaskStatus};
+    let app = TestApp::spawn().await;
+    let doc = body(http().get(app.url("/api/openapi.json")).send().await.unwrap()).await;
+    // A schema, or the component it refers to.
+    let resolve = |schema: &Value| -> Value {
+        let schema =
+            schema.get("oneOf").and_then(|o| o.as_array()).and_then(|o| o.iter().find(|s| s["type"] != "null")).unwrap_or(schema);
+        match schema["$ref"].as_str() {
+            Some(r) => doc.pointer(&r.replacen('#', "", 1)).cloned().unwrap_or(Value::Null),
+            None => schema.clone(),
+        }
+    };
+    let listed = |schema: &Value| -> Vec<String> {
+        resolve(schema)["enum"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    let wire = |all: &[&str]| all.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let component = |name: &str, field: &str| doc["components"]["schemas"][name]["properties"][field].clone();
+    let task_status: Vec<&str> = TaskStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let priority: Vec<&str> = Priority::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(listed(&component("CallTask", "status")), wire(&task_status), "{:#}", component("CallTask", "status"));
+    assert_eq!(listed(&component("CallTask", "priority")), wire(&priority));
+    assert_eq!(listed(&component("NewTask", "priority")), wire(&priority));
+    assert_eq!(listed(&component("TaskPatch", "status")), wire(&task_status));
+    let session_status: Vec<&str> = SessionStatus::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(listed(&component("CallSessionSummary", "status")), wire(&session_status));
+    let speaker: Vec<&str> = Speaker::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(listed(&component("Segment", "speaker")), wire(&speaker));
+    // The task list's filters and order, as query parameters.
+    let params = doc["paths"]["/api/call-tasks"]["get"]["parameters"].as_array().unwrap().clone();
+    let param = |name: &str| params.iter().find(|p| p["name"] == name).map(|p| p["schema"].clone()).unwrap_or(Value::Null);
+    assert_eq!(listed(&param("status")), wire(&task_status), "{:#}", param("status"));
+    assert_eq!(listed(&param("priority")), wire(&priority));
+    let sort: Vec<&str> = TaskSort::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(listed(&param("sort")), wire(&sort));
+    app.stop().await;
+}

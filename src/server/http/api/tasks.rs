@@ -108,9 +108,9 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     status: Option<TaskStatus>,
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     priority: Option<Priority>,
     /// Search in titles.
     q: Option<String>,
@@ -120,7 +120,7 @@ pub struct ListQuery {
     /// `next_cursor` of the previous page (of the same order).
     cursor: Option<String>,
     /// `newest` (default), `oldest`, or `priority` (most urgent first, then newest).
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     sort: Option<TaskSort>,
 }
 
