@@ -137,7 +137,8 @@ async fn write(db: Db, cipher: Cipher, hub: Hub, instance: Uuid, mut queue: mpsc
         }
         match store_retrying(&db, &cipher, instance, &batch).await {
             Ok(()) => acknowledge(&hub, std::mem::take(&mut batch)),
-            Err(e) if batch.len() > 1 => {
+            // Rows at fault (not the connection, which was already given its time): find whose.
+            Err(e) if batch.len() > 1 && !lost_connection(&e) => {
                 tracing::warn!(error = %e, calls = batch.len(), "a batch of segments failed; storing each call's alone");
                 for submission in std::mem::take(&mut batch) {
                     let one = [submission];
