@@ -1,5 +1,7 @@
-//! Contacts: stored per user under Row Level Security, with phone numbers
-//! and notes encrypted at rest.
+//! Contacts: stored per user under Row Level Security, every field but the
+//! ids and times encrypted at rest. A sealed name cannot be searched or
+//! ordered in SQL, so a list reads the account's contacts (at most
+//! [`MAX_CONTACTS`]), opens them, and searches and orders them here.
 
 use super::accounts::CurrentUser;
 use super::audit;
@@ -14,6 +16,9 @@ use uuid::Uuid;
 
 pub const DEFAULT_LIST_LIMIT: i64 = 100;
 pub const MAX_LIST_LIMIT: i64 = 500;
+/// How many contacts one account keeps: all of them are read to search or
+/// order them, and all of them help plan a call.
+pub const MAX_CONTACTS: i64 = 1000;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -34,10 +39,10 @@ impl Row {
         let undecryptable = |e| internal("contact field cannot be decrypted", e);
         Ok(Contact {
             id: self.id,
-            name: self.name,
-            company_name: self.company_name,
+            name: cipher.open(&self.name).map_err(undecryptable)?,
+            company_name: cipher.open_opt(self.company_name.as_deref()).map_err(undecryptable)?,
             phone_number: cipher.decrypt_opt(self.phone_number.as_deref()).map_err(undecryptable)?,
-            email: self.email,
+            email: cipher.open_opt(self.email.as_deref()).map_err(undecryptable)?,
             notes: cipher.decrypt_opt(self.notes.as_deref()).map_err(undecryptable)?,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -60,19 +65,26 @@ pub async fn list(state: &AppState, user: &CurrentUser, q: Option<&str>, limit: 
     if !(1..=MAX_LIST_LIMIT).contains(&limit) {
         return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIST_LIMIT}")));
     }
-    let pattern = q.map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", super::db::escape_like(q)));
+    let query = q.map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
     let mut tx = state.db.begin_as(user.id).await?;
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM contacts
-         WHERE $1::text IS NULL OR name ILIKE $1 OR company_name ILIKE $1
-         ORDER BY lower(name), id LIMIT $2"
-    )))
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM contacts"))).fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    rows.into_iter().map(|r| r.open(&state.cipher)).collect()
+    let contacts = rows.into_iter().map(|r| r.open(&state.cipher)).collect::<ApiResult<Vec<_>>>()?;
+    Ok(search(contacts, query.as_deref(), limit as usize))
+}
+
+/// The contacts whose name or company contains `query` (lower case), by
+/// name, at most `limit` of them.
+fn search(contacts: Vec<Contact>, query: Option<&str>, limit: usize) -> Vec<Contact> {
+    let contains = |field: &str| query.is_none_or(|q| field.to_lowercase().contains(q));
+    let mut found: Vec<(String, Contact)> = contacts
+        .into_iter()
+        .filter(|c| contains(&c.name) || c.company_name.as_deref().is_some_and(contains))
+        .map(|c| (c.name.to_lowercase(), c))
+        .collect();
+    found.sort_by(|(a, x), (b, y)| a.cmp(b).then(x.id.cmp(&y.id)));
+    found.into_iter().take(limit).map(|(_, c)| c).collect()
 }
 
 pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<Contact> {
@@ -93,16 +105,22 @@ async fn fetch(conn: &mut PgConnection, id: Uuid) -> ApiResult<Row> {
 pub async fn create(state: &AppState, user: &CurrentUser, input: &NewContact) -> ApiResult<Contact> {
     let fields = input.validate()?;
     let mut tx = state.db.begin_as(user.id).await?;
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM contacts").fetch_one(&mut *tx).await?;
+    if kept >= MAX_CONTACTS {
+        return Err(ApiError::conflict(format!(
+            "You have {MAX_CONTACTS} contacts, the most one account keeps. Delete some you no longer call first."
+        )));
+    }
     let fields = normalise(&mut tx, fields).await?;
     let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO contacts (user_id, name, company_name, phone_number, email, notes)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     )))
     .bind(user.id)
-    .bind(&fields.name)
-    .bind(&fields.company_name)
+    .bind(state.cipher.encrypt(&fields.name))
+    .bind(state.cipher.encrypt_opt(fields.company_name.as_deref()))
     .bind(state.cipher.encrypt_opt(fields.phone_number.as_deref()))
-    .bind(&fields.email)
+    .bind(state.cipher.encrypt_opt(fields.email.as_deref()))
     .bind(state.cipher.encrypt_opt(fields.notes.as_deref()))
     .fetch_one(&mut *tx)
     .await?;
@@ -132,10 +150,10 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Cont
          WHERE id = $1 RETURNING {COLUMNS}"
     )))
     .bind(id)
-    .bind(&next.name)
-    .bind(&next.company_name)
+    .bind(state.cipher.encrypt(&next.name))
+    .bind(state.cipher.encrypt_opt(next.company_name.as_deref()))
     .bind(state.cipher.encrypt_opt(next.phone_number.as_deref()))
-    .bind(&next.email)
+    .bind(state.cipher.encrypt_opt(next.email.as_deref()))
     .bind(state.cipher.encrypt_opt(next.notes.as_deref()))
     .fetch_one(&mut *tx)
     .await?;

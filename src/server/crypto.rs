@@ -101,6 +101,92 @@ impl Cipher {
     pub fn decrypt_opt(&self, stored: Option<&str>) -> Result<Option<String>, DecryptError> {
         stored.map(|s| self.decrypt(s)).transpose()
     }
+
+    /// Reads a column that held plaintext before it was encrypted: a sealed
+    /// value is decrypted (and must decrypt), an older plaintext one is
+    /// returned as it is until `server::seal` seals it.
+    pub fn open(&self, stored: &str) -> Result<String, DecryptError> {
+        if is_sealed(stored) { self.decrypt(stored) } else { Ok(stored.to_owned()) }
+    }
+
+    pub fn open_opt(&self, stored: Option<&str>) -> Result<Option<String>, DecryptError> {
+        stored.map(|s| self.open(s)).transpose()
+    }
+
+    /// A JSON document as stored: encrypted, as a JSON string.
+    pub fn seal_json(&self, value: &serde_json::Value) -> serde_json::Value {
+        serde_json::Value::String(self.encrypt(&value.to_string()))
+    }
+
+    /// A JSON document as read: decrypted when sealed, as it is when it was
+    /// written before (any value that is not a sealed string).
+    pub fn open_json(&self, stored: serde_json::Value) -> Result<serde_json::Value, DecryptError> {
+        match &stored {
+            serde_json::Value::String(s) if is_sealed(s) => serde_json::from_str(&self.decrypt(s)?).map_err(|_| DecryptError),
+            _ => Ok(stored),
+        }
+    }
+
+    /// The blind index of `text`: for each word (letters and digits, lower
+    /// case), each of its first [`TERM_CHARS`] prefixes, as a keyed 64-bit
+    /// digest. The database can match a query's terms against it without
+    /// ever holding a word; what it can learn is which rows share a word
+    /// (or a word's beginning), and how many distinct ones a row has.
+    pub fn terms(&self, text: &str) -> Vec<i64> {
+        let key = self.term_key();
+        let mut terms: Vec<i64> = words(text)
+            .flat_map(|word| {
+                let ends: Vec<usize> = word.char_indices().map(|(i, c)| i + c.len_utf8()).take(TERM_CHARS).collect();
+                ends.into_iter().map(|end| term(&key, &word[..end])).collect::<Vec<_>>()
+            })
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        terms
+    }
+
+    /// The terms a search for `query` needs a row to hold: each word's
+    /// beginning (up to [`TERM_CHARS`] characters), so "dent" finds
+    /// "Dentist". Empty when the query has no word.
+    pub fn query_terms(&self, query: &str) -> Vec<i64> {
+        let key = self.term_key();
+        let mut terms: Vec<i64> = words(query)
+            .map(|word| {
+                let end = word.char_indices().nth(TERM_CHARS).map_or(word.len(), |(i, _)| i);
+                term(&key, &word[..end])
+            })
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        terms
+    }
+
+    fn term_key(&self) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.1).expect("HMAC takes any key length");
+        mac.update(b"callwright search terms v1");
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// How many leading characters of a word are indexed (longer words match
+/// on their beginning).
+pub const TERM_CHARS: usize = 16;
+
+/// Whether `stored` was written by [`Cipher::encrypt`].
+pub fn is_sealed(stored: &str) -> bool {
+    stored.starts_with(PREFIX)
+}
+
+/// The lower-case words of `text`: runs of letters and digits.
+fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
+fn term(key: &[u8; 32], word: &str) -> i64 {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(word.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
 }
 
 fn decode_key(b64: &str) -> Option<[u8; 32]> {
@@ -162,6 +248,66 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(matches!(Cipher::load(Some("short"), &dir), Err(KeyError::BadKey)));
+    }
+
+    #[test]
+    fn older_plaintext_reads_as_it_is_and_sealed_documents_round_trip() {
+        let c = Cipher::from_key(&[7u8; 32]);
+        assert_eq!(c.open("Dr. Lee").unwrap(), "Dr. Lee");
+        assert_eq!(c.open(&c.encrypt("Dr. Lee")).unwrap(), "Dr. Lee");
+        assert!(c.open("enc:v1:not base64!").is_err(), "a sealed value must decrypt");
+        let doc = serde_json::json!({"goal": "Book a cleaning", "steps": ["Greet"]});
+        let sealed = c.seal_json(&doc);
+        assert!(sealed.is_string() && !sealed.to_string().contains("cleaning"));
+        assert_eq!(c.open_json(sealed).unwrap(), doc);
+        assert_eq!(c.open_json(doc.clone()).unwrap(), doc, "a document from before is read as it is");
+        assert_eq!(c.open_json(serde_json::json!("DC-1234")).unwrap(), serde_json::json!("DC-1234"));
+    }
+
+    fn finds(c: &Cipher, text: &str, query: &str) -> bool {
+        let terms = c.terms(text);
+        let wanted = c.query_terms(query);
+        !wanted.is_empty() && wanted.iter().all(|t| terms.contains(t))
+    }
+
+    #[test]
+    fn search_terms_find_words_by_their_beginning_whatever_the_case() {
+        let c = Cipher::from_key(&[7u8; 32]);
+        let title = "Book a cleaning at Bright-Smiles Dental (Dr. Łukasz), 2 p.m.";
+        for query in ["clean", "CLEANING", "bright smiles", "smiles bright", "dent", "łuk", "ŁUKASZ", "2", "dr"] {
+            assert!(finds(&c, title, query), "{query}");
+        }
+        for query in ["leaning", "miles", "cleanings", "dental x", "", "%", "  "] {
+            assert!(!finds(&c, title, query), "{query}");
+        }
+        let long = "Supercalifragilisticexpialidocious";
+        assert!(finds(&c, long, "supercalifragilisticexpialidocious"), "beyond the indexed prefix");
+        assert!(finds(&c, long, "supercalifragilisticXXX"), "only the first 16 characters count");
+        assert_eq!(c.terms(long).len(), TERM_CHARS);
+        // Another key, other terms: the index means nothing without the key.
+        let other = Cipher::from_key(&[8u8; 32]);
+        assert!(c.terms(title).iter().all(|t| !other.terms(title).contains(t)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_word_of_any_text_is_found_by_any_of_its_beginnings(
+            text in "\\PC{0,200}",
+            pick in 0usize..64,
+            cut in 1usize..40,
+        ) {
+            let c = Cipher::from_key(&[9u8; 32]);
+            let terms = c.terms(&text);
+            let all: Vec<String> = words(&text).collect();
+            if let Some(word) = all.get(pick % all.len().max(1)) {
+                let prefix: String = word.chars().take(cut).collect();
+                let wanted = c.query_terms(&prefix);
+                // Lower-casing may split one character into a letter and a mark.
+                if words(&prefix).count() == 1 {
+                    proptest::prop_assert!(wanted.iter().all(|t| terms.contains(t)), "{prefix:?} in {text:?}");
+                }
+            }
+        }
     }
 
     #[test]

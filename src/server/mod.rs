@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod phone;
 pub mod rate_limit;
 pub mod realtime;
+pub mod seal;
 pub mod settings;
 pub mod state;
 pub mod tasks;
@@ -51,6 +52,8 @@ pub enum StartError {
     Leptos(String),
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error("cannot seal personal text written before it was encrypted: {0}")]
+    Seal(sqlx::Error),
 }
 
 pub fn init_tracing(format: LogFormat) {
@@ -101,6 +104,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let cipher = crypto::Cipher::load(config.data_key.as_ref().map(|k| k.expose()), &config.data_dir)?;
     db::prepare(&config.database_url).await?;
     let db = Db::connect(&config.database_url, config.pool_size).await?;
+    seal::run(&db, &cipher).await.map_err(StartError::Seal)?;
 
     let mut leptos_options =
         leptos::config::get_config_from_str(include_str!("../../Leptos.toml")).map_err(|e| StartError::Leptos(e.to_string()))?;

@@ -1,7 +1,9 @@
-//! Listing and reading notifications.
+//! Notifications: recorded with the change they tell of, listed and read.
+//! Their messages may name the task, so they are encrypted at rest.
 
 use super::accounts::CurrentUser;
 use super::audit;
+use super::crypto::Cipher;
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::domain::enums::{NotificationPriority, NotificationType};
@@ -23,14 +25,15 @@ struct Row {
 }
 
 impl Row {
-    fn into_notification(self) -> ApiResult<Notification> {
+    fn open(self, cipher: &Cipher) -> ApiResult<Notification> {
         let bad = |e| super::error::internal("stored notification has an unknown enum value", e);
+        let unreadable = |e| super::error::internal("stored notification cannot be decrypted", e);
         Ok(Notification {
             id: self.id,
             call_task_id: self.call_task_id,
             call_session_id: self.call_session_id,
             notification_type: self.notification_type.parse().map_err(bad)?,
-            message: self.message,
+            message: cipher.open(&self.message).map_err(unreadable)?,
             is_read: self.is_read,
             priority: self.priority.parse().map_err(bad)?,
             created_at: self.created_at,
@@ -43,6 +46,7 @@ const COLUMNS: &str = "id, call_task_id, call_session_id, notification_type, mes
 /// Records a notification for `user_id` in the caller's transaction.
 pub async fn create(
     conn: &mut sqlx::PgConnection,
+    cipher: &Cipher,
     user_id: Uuid,
     call_task_id: Option<Uuid>,
     call_session_id: Option<Uuid>,
@@ -64,7 +68,7 @@ pub async fn create(
     .bind(call_task_id)
     .bind(call_session_id)
     .bind(kind.as_str())
-    .bind(message)
+    .bind(cipher.encrypt(message))
     .bind(priority.as_str())
     .fetch_one(&mut *conn)
     .await?;
@@ -103,7 +107,7 @@ pub async fn list(
     .await?;
     let unread: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications WHERE NOT is_read").fetch_one(&mut *tx).await?;
     tx.commit().await?;
-    let items = rows.into_iter().map(Row::into_notification).collect::<ApiResult<Vec<_>>>()?;
+    let items = rows.into_iter().map(|r| r.open(&state.cipher)).collect::<ApiResult<Vec<_>>>()?;
     Ok((items, unread))
 }
 
@@ -118,7 +122,7 @@ pub async fn set_read(state: &AppState, user: &CurrentUser, id: Uuid, is_read: b
     let row = row.ok_or_else(|| ApiError::not_found("Notification"))?;
     audit::record(&mut tx, user.audit("notification.update", "notification", Some(id), json!({ "is_read": is_read }))).await?;
     tx.commit().await?;
-    row.into_notification()
+    row.open(&state.cipher)
 }
 
 /// Marks every unread notification read; returns how many changed.

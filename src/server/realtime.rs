@@ -3,9 +3,11 @@
 //! `/ws`, in `http`). Mid-call approval decisions wake whichever process
 //! holds the call the same way; the decision itself is read from the
 //! approvals table, so a NOTIFY from anyone who can reach the database
-//! cannot approve a price. Transcript segments travel as ids only (see
-//! `journal`): the process that stored them delivers them to its own
-//! browsers at once; another process reads them from the table.
+//! cannot approve a price. Nothing personal travels: transcript segments
+//! travel as ids only (see `journal`), and the process that stored them
+//! delivers them to its own browsers at once, another reads them from the
+//! table; notifications and approval requests travel as ids too, and are
+//! read (and decrypted) by each process that has browsers to tell.
 
 use crate::domain::enums::Speaker;
 use crate::domain::events::ServerEvent;
@@ -40,6 +42,31 @@ enum Wire {
         origin: Uuid,
         ids: Vec<Uuid>,
     },
+    /// A notification was recorded (its message is read from the table).
+    Notification {
+        user_id: Uuid,
+        notification_id: Uuid,
+    },
+    /// A call asks its user about a price (the request is read from the table).
+    ApprovalAsked {
+        user_id: Uuid,
+        call_session_id: Uuid,
+        call_task_id: Uuid,
+    },
+}
+
+impl Wire {
+    /// How `event` for `user_id` travels: whatever carries personal text
+    /// goes as the ids to read it by.
+    fn of(user_id: Uuid, event: ServerEvent) -> Wire {
+        match event {
+            ServerEvent::NotificationCreated { notification_id, .. } => Wire::Notification { user_id, notification_id },
+            ServerEvent::ApprovalRequested { call_session_id, call_task_id, .. } => {
+                Wire::ApprovalAsked { user_id, call_session_id, call_task_id }
+            }
+            event => Wire::Event { user_id, event },
+        }
+    }
 }
 
 /// An event for one user.
@@ -95,19 +122,36 @@ impl Hub {
             }
             // Ours were delivered when stored; others are read only when a browser listens here.
             Wire::Segments { origin, .. } if origin == self.instance => {}
-            Wire::Segments { .. } if self.events.receiver_count() == 0 => {}
+            Wire::Segments { .. } | Wire::Notification { .. } | Wire::ApprovalAsked { .. }
+                if self.events.receiver_count() == 0 => {}
             Wire::Segments { ids, .. } => match read_segments(store, &ids).await {
                 Ok(events) => {
                     for (user_id, event) in events {
                         self.local(user_id, event);
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read segments stored by another process; browsers resync");
-                    let _ = self.events.send(Arc::new(Envelope { user_id: None, event: ServerEvent::Resync }));
-                }
+                Err(e) => self.unreadable("segments", e),
             },
+            Wire::Notification { user_id, notification_id } => match read_notification(store, notification_id).await {
+                Ok(Some(event)) => self.local(user_id, event),
+                // Deleted with its task meanwhile: nothing to tell.
+                Ok(None) => {}
+                Err(e) => self.unreadable("a notification", e),
+            },
+            Wire::ApprovalAsked { user_id, call_session_id, call_task_id } => {
+                match read_approval(store, call_session_id, call_task_id).await {
+                    Ok(Some(event)) => self.local(user_id, event),
+                    Ok(None) => {}
+                    Err(e) => self.unreadable("an approval request", e),
+                }
+            }
         }
+    }
+
+    /// What was announced cannot be read: every browser refetches.
+    fn unreadable(&self, what: &str, error: String) {
+        tracing::warn!(error = %error, "cannot read {what} announced over NOTIFY; browsers resync");
+        let _ = self.events.send(Arc::new(Envelope { user_id: None, event: ServerEvent::Resync }));
     }
 }
 
@@ -159,6 +203,46 @@ async fn read_segments(store: &Store, ids: &[Uuid]) -> Result<Vec<(Uuid, ServerE
         .collect()
 }
 
+/// The notification `id` as its event, if it still exists.
+async fn read_notification(store: &Store, id: Uuid) -> Result<Option<ServerEvent>, String> {
+    let row: Option<(String, String, Option<Uuid>, Option<Uuid>)> =
+        sqlx::query_as("SELECT notification_type, message, call_task_id, call_session_id FROM notifications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(store.db.system())
+            .await
+            .map_err(|e| e.to_string())?;
+    let Some((kind, message, call_task_id, call_session_id)) = row else { return Ok(None) };
+    Ok(Some(ServerEvent::NotificationCreated {
+        notification_id: id,
+        notification_type: kind.parse().map_err(|_| format!("stored notification type `{kind}`"))?,
+        message: store.cipher.open(&message).map_err(|e| e.to_string())?,
+        call_task_id,
+        call_session_id,
+    }))
+}
+
+/// The call's latest approval request as its event, if there is one.
+async fn read_approval(store: &Store, call_session_id: Uuid, call_task_id: Uuid) -> Result<Option<ServerEvent>, String> {
+    let row: Option<(f64, f64, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT amount::float8, limit_amount::float8, currency, reason, expires_at FROM call_approvals
+         WHERE call_session_id = $1 ORDER BY requested_at DESC LIMIT 1",
+    )
+    .bind(call_session_id)
+    .fetch_optional(store.db.system())
+    .await
+    .map_err(|e| e.to_string())?;
+    let Some((amount, limit, currency, reason, expires_at)) = row else { return Ok(None) };
+    Ok(Some(ServerEvent::ApprovalRequested {
+        call_session_id,
+        call_task_id,
+        amount,
+        limit,
+        currency,
+        reason: store.cipher.open(&reason).map_err(|e| e.to_string())?,
+        expires_at,
+    }))
+}
+
 /// The NOTIFY payloads announcing segments `ids` stored by `origin`: as few
 /// as fit under the payload limit.
 pub fn segment_payloads(origin: Uuid, ids: &[Uuid]) -> Vec<String> {
@@ -191,9 +275,10 @@ async fn notify(conn: &mut PgConnection, wire: &Wire) -> Result<(), sqlx::Error>
 }
 
 /// Publishes `event` to `user_id`'s browsers. Inside a transaction it is
-/// delivered when (and only if) the transaction commits.
+/// delivered when (and only if) the transaction commits. A notification or
+/// an approval request travels as its ids (see [`Wire::of`]).
 pub async fn publish(conn: &mut PgConnection, user_id: Uuid, event: ServerEvent) -> Result<(), sqlx::Error> {
-    notify(conn, &Wire::Event { user_id, event }).await
+    notify(conn, &Wire::of(user_id, event)).await
 }
 
 /// Wakes the process holding the call: a decision was recorded.
@@ -265,6 +350,33 @@ mod tests {
         }
         let approval = Wire::Approval { call_session_id: Uuid::from_u128(9) };
         assert!(!payload(&approval).contains("approved"), "no decision travels over NOTIFY");
+    }
+
+    #[test]
+    fn notifications_and_approval_requests_travel_as_ids() {
+        let user_id = Uuid::from_u128(7);
+        let notice = ServerEvent::NotificationCreated {
+            notification_id: Uuid::from_u128(1),
+            notification_type: crate::domain::enums::NotificationType::ApprovalNeeded,
+            message: "Approval needed on your call: They quoted $300 for the fence".into(),
+            call_task_id: Some(Uuid::from_u128(2)),
+            call_session_id: Some(Uuid::from_u128(3)),
+        };
+        let asked = ServerEvent::ApprovalRequested {
+            call_session_id: Uuid::from_u128(3),
+            call_task_id: Uuid::from_u128(2),
+            amount: 300.0,
+            limit: 250.0,
+            currency: "USD".into(),
+            reason: "They quoted $300 for the fence".into(),
+            expires_at: chrono::Utc::now(),
+        };
+        for event in [notice, asked] {
+            let text = payload(&Wire::of(user_id, event));
+            assert!(!text.contains("fence") && !text.contains("300"), "{text}");
+        }
+        let status = ServerEvent::TaskStatus { call_task_id: Uuid::nil(), status: crate::domain::enums::TaskStatus::Completed };
+        assert!(matches!(Wire::of(user_id, status.clone()), Wire::Event { event, .. } if event == status));
     }
 
     #[test]

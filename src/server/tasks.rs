@@ -58,14 +58,17 @@ impl Row {
         };
         Ok(CallTask {
             id: self.id,
-            title: self.title,
+            title: cipher.open(&self.title).map_err(bad_stored)?,
             raw_instruction: cipher.decrypt(&self.raw_instruction).map_err(bad_stored)?,
             status: self.status.parse().map_err(bad_stored)?,
             priority: self.priority.parse().map_err(bad_stored)?,
             target_phone_number: cipher.decrypt_opt(self.target_phone_number.as_deref()).map_err(bad_stored)?,
             contact_id: self.contact_id,
             ai_plan: plan,
-            user_clarifications: self.user_clarifications.and_then(|v| v.as_object().cloned()),
+            user_clarifications: match self.user_clarifications {
+                Some(v) => cipher.open_json(v).map_err(bad_stored)?.as_object().cloned(),
+                None => None,
+            },
             created_at: self.created_at,
             updated_at: self.updated_at,
             scheduled_for: self.scheduled_for,
@@ -73,16 +76,17 @@ impl Row {
     }
 }
 
-/// The plan as stored: its phone number encrypted.
+/// The plan as stored: sealed whole (its goal and steps are the user's
+/// errand).
 fn seal_plan(plan: &AiPlan, cipher: &Cipher) -> Value {
-    let mut sealed = plan.clone();
-    sealed.target_phone_number = plan.target_phone_number.as_deref().map(|p| cipher.encrypt(p));
-    serde_json::to_value(sealed).unwrap_or(Value::Null)
+    cipher.seal_json(&serde_json::to_value(plan).unwrap_or(Value::Null))
 }
 
+/// A stored plan, sealed, or from before plans were sealed (an object with
+/// only its phone number encrypted).
 fn open_plan(value: Value, cipher: &Cipher) -> ApiResult<AiPlan> {
-    let mut plan: AiPlan = serde_json::from_value(value).map_err(bad_stored)?;
-    plan.target_phone_number = cipher.decrypt_opt(plan.target_phone_number.as_deref()).map_err(bad_stored)?;
+    let mut plan: AiPlan = serde_json::from_value(cipher.open_json(value).map_err(bad_stored)?).map_err(bad_stored)?;
+    plan.target_phone_number = cipher.open_opt(plan.target_phone_number.as_deref()).map_err(bad_stored)?;
     Ok(plan)
 }
 
@@ -107,7 +111,8 @@ async fn load_context(conn: &mut PgConnection, cipher: &Cipher) -> ApiResult<Con
         notes: Option<String>,
     }
     let rows: Vec<ContactRow> =
-        sqlx::query_as("SELECT id, name, company_name, phone_number, notes FROM contacts ORDER BY lower(name) LIMIT 1000")
+        sqlx::query_as("SELECT id, name, company_name, phone_number, notes FROM contacts ORDER BY created_at, id LIMIT $1")
+            .bind(super::contacts::MAX_CONTACTS)
             .fetch_all(conn)
             .await?;
     let contacts = rows
@@ -115,8 +120,8 @@ async fn load_context(conn: &mut PgConnection, cipher: &Cipher) -> ApiResult<Con
         .map(|c| {
             Ok(ContactRef {
                 id: c.id,
-                name: c.name,
-                company_name: c.company_name,
+                name: cipher.open(&c.name).map_err(bad_stored)?,
+                company_name: cipher.open_opt(c.company_name.as_deref()).map_err(bad_stored)?,
                 phone_number: cipher.decrypt_opt(c.phone_number.as_deref()).map_err(bad_stored)?,
                 notes: cipher.decrypt_opt(c.notes.as_deref()).map_err(bad_stored)?,
             })
@@ -221,11 +226,12 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
 
     let mut tx = state.db.begin_as(user.id).await?;
     let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO call_tasks (user_id, title, raw_instruction, status, priority, target_phone_number, contact_id, ai_plan, scheduled_for)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO call_tasks (user_id, title, raw_instruction, status, priority, target_phone_number, contact_id, ai_plan,
+                                 scheduled_for, title_terms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
     )))
     .bind(user.id)
-    .bind(&outcome.title)
+    .bind(state.cipher.encrypt(&outcome.title))
     .bind(state.cipher.encrypt(&instruction))
     .bind(status.as_str())
     .bind(priority.as_str())
@@ -233,6 +239,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     .bind(contact_id)
     .bind(seal_plan(&outcome.plan, &state.cipher))
     .bind(input.scheduled_for)
+    .bind(state.cipher.terms(&outcome.title))
     .fetch_one(&mut *tx)
     .await?;
     let task = row.open(&state.cipher)?;
@@ -245,7 +252,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     } else {
         (NotificationType::TaskCreated, format!("“{}” is ready to call.", task.title))
     };
-    super::notifications::create(&mut tx, user.id, Some(task.id), None, kind, &message).await?;
+    super::notifications::create(&mut tx, &state.cipher, user.id, Some(task.id), None, kind, &message).await?;
     // Open pages (another tab's task list, say) learn of the new task; sent on commit.
     publish(&mut tx, user.id, ServerEvent::TaskStatus { call_task_id: task.id, status }).await?;
     if let (Some(at), TaskStatus::ReadyToCall) = (task.scheduled_for, status) {
@@ -336,21 +343,25 @@ pub async fn list(state: &AppState, user: &CurrentUser, filter: &ListFilter) -> 
             format!("({RANK} > $7 OR ({RANK} = $7 AND (created_at, id) < ($4, $5)))"),
         ),
     };
-    let pattern =
-        filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| format!("%{}%", super::db::escape_like(q)));
+    // Titles are sealed: a search matches the keyed terms of their words.
+    let terms = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(|q| state.cipher.query_terms(q));
+    if terms.as_ref().is_some_and(Vec::is_empty) {
+        // Only punctuation: no word to find.
+        return Ok((Vec::new(), None));
+    }
     let mut tx = state.db.begin_as(user.id).await?;
     let query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM call_tasks
          WHERE ($1::text IS NULL OR status = $1)
            AND ($2::text IS NULL OR priority = $2)
-           AND ($3::text IS NULL OR title ILIKE $3)
+           AND ($3::bigint[] IS NULL OR title_terms @> $3)
            AND ($4::timestamptz IS NULL OR {after_last})
          ORDER BY {order}
          LIMIT $6"
     )))
     .bind(filter.status.map(|s| s.as_str()))
     .bind(filter.priority.map(|p| p.as_str()))
-    .bind(pattern)
+    .bind(terms)
     .bind(after.map(|(_, at, _)| at))
     .bind(after.map(|(_, _, id)| id).unwrap_or_default())
     .bind(limit as i64 + 1);
@@ -511,18 +522,18 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
 
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE call_tasks SET title = $3, target_phone_number = $4, user_clarifications = $5, priority = $6,
-                scheduled_for = $7, status = $8, ai_plan = $9, contact_id = $10
+                scheduled_for = $7, status = $8, ai_plan = $9, contact_id = $10, title_terms = $12
          WHERE id = $1 AND status = $2 AND updated_at = $11
          RETURNING {COLUMNS}"
     )))
     .bind(id)
     .bind(task.status.as_str())
-    .bind(&title)
+    .bind(state.cipher.encrypt(&title))
     .bind(state.cipher.encrypt_opt(phone.as_deref()))
     .bind(if clarifications.is_empty() && task.user_clarifications.is_none() {
         None
     } else {
-        Some(Value::Object(clarifications))
+        Some(state.cipher.seal_json(&Value::Object(clarifications)))
     })
     .bind(priority.as_str())
     .bind(scheduled_for)
@@ -530,6 +541,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     .bind(plan.as_ref().map(|p| seal_plan(p, &state.cipher)))
     .bind(contact_id)
     .bind(stamp)
+    .bind(state.cipher.terms(&title))
     .fetch_optional(&mut *tx)
     .await?;
     let row =
@@ -546,6 +558,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &Task
     if task.status == TaskStatus::WaitingForUser && status == TaskStatus::ReadyToCall {
         super::notifications::create(
             &mut tx,
+            &state.cipher,
             user.id,
             Some(id),
             None,

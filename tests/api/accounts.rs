@@ -233,6 +233,43 @@ async fn contacts_crud_search_and_phone_numbers() {
     app.stop().await;
 }
 
+/// Sealed names are searched and ordered in the server, over all of an
+/// account's contacts: so an account keeps at most 1,000, and the one past
+/// that is refused with a clear 409 (nothing written).
+#[tokio::test]
+async fn an_account_keeps_at_most_a_thousand_contacts_and_searches_them_all() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    let mut owner = app.db.owner().await;
+    sqlx::query(
+        "INSERT INTO contacts (user_id, name) SELECT $1::uuid, 'Bulk ' || lpad(n::text, 4, '0') FROM generate_series(1, 998) n",
+    )
+    .bind(&ada.user_id)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    drop(owner);
+    let create = |name: &'static str| app.as_user(&ada, Method::POST, "/api/contacts").json(&json!({"name": name})).send();
+    assert_eq!(create("aardvark Repairs").await.unwrap().status(), 201);
+    assert_eq!(create("Zebra Cleaning").await.unwrap().status(), 201);
+    let res = create("One Too Many").await.unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(body(res).await["error"]["message"].as_str().unwrap().contains("1000 contacts"));
+    // By name, case-insensitively, across all of them; the limit applies after the search.
+    let page = body(app.as_user(&ada, Method::GET, "/api/contacts?limit=3").send().await.unwrap()).await;
+    let names: Vec<&str> = page["contacts"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["aardvark Repairs", "Bulk 0001", "Bulk 0002"]);
+    let found = body(app.as_user(&ada, Method::GET, "/api/contacts?q=ZEBRA").send().await.unwrap()).await;
+    assert_eq!(found["contacts"].as_array().unwrap().len(), 1);
+    let found = body(app.as_user(&ada, Method::GET, "/api/contacts?q=ulk%200998&limit=500").send().await.unwrap()).await;
+    assert_eq!(found["contacts"][0]["name"], "Bulk 0998");
+    // Another account is not limited by Ada's.
+    let bob = app.signup("bob").await;
+    let res = app.as_user(&bob, Method::POST, "/api/contacts").json(&json!({"name": "Carol"})).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn users_cannot_reach_each_others_data() {
     let app = TestApp::spawn().await;

@@ -482,12 +482,190 @@ async fn call_facts_are_encrypted_at_rest_and_notifications_hold_no_call_content
     for fact in &facts {
         assert!(fact.starts_with("\"enc:") && !fact.contains(&reference) && !fact.contains('{'), "plaintext at rest: {fact}");
     }
-    let messages: Vec<String> = sqlx::query_scalar("SELECT message FROM notifications").fetch_all(&mut owner).await.unwrap();
+    let sealed: Vec<String> = sqlx::query_scalar("SELECT message FROM notifications").fetch_all(&mut owner).await.unwrap();
+    // (Sealed at rest too; opened here to see what they say.)
+    let messages: Vec<String> = sealed.iter().map(|m| app.state().cipher.decrypt(m).unwrap()).collect();
     let summary = s["transcript"]["ai_summary"].as_str().unwrap();
     for m in &messages {
         assert!(!m.contains(&reference) && !m.contains(summary) && !m.contains("$85"), "call content in a notification: {m}");
     }
     assert!(messages.iter().any(|m| m.contains("reached its goal")), "{messages:?}");
+    app.stop().await;
+}
+
+/// Everything personal a user wrote or a call produced is ciphertext in
+/// every table and never travels over NOTIFY: contact names, companies and
+/// e-mails, task titles, plans and clarifications, call scripts,
+/// notification messages, approval reasons. Through the API and the live
+/// socket all of it reads as ever, and titles are still found by search.
+#[tokio::test]
+async fn personal_text_is_ciphertext_in_every_table_and_still_found_by_search() {
+    let app = app_with(&[("APPROVAL_TIMEOUT_SECS", "3")]).await;
+    let mut listener = sqlx::postgres::PgListener::connect(&app.db.url).await.unwrap();
+    listener.listen("callwright_events").await.unwrap();
+    let ada = app.signup("ada").await;
+    let mut socket = app.events_socket(&ada).await;
+    let contact = json!({"name": "Marguerite Okonkwo", "company_name": "Zanzibar Podiatry",
+                         "email": "marguerite@zanzibar.example", "phone_number": "415-555-0101"});
+    let res = app.as_user(&ada, Method::POST, "/api/contacts").json(&contact).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    // A task that waits for details, given them.
+    let (status, v) =
+        app.create_task(&ada, json!({"raw_instruction": "Call my chiropodist and book a bunion consultation"})).await;
+    assert_eq!(status, 201, "{v}");
+    let waiting = v["call_task"]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .as_user(&ada, Method::PATCH, &format!("/api/call-tasks/{waiting}"))
+        .json(&json!({"target_phone_number": "415-555-0100",
+                      "user_clarifications": {"preferred_date": "2026-12-09", "preferred_time": "late afternoon"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(res).await["call_task"]["status"], "ready_to_call");
+    // A call that asks for approval past the limit (nobody answers in time).
+    let (_task, id) = app.call(&ada, "Call the handyman at 415-555-0110 and get a quote to fix the fence, max $250").await;
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert!(s["approval"]["reason"].as_str().is_some_and(|r| r.contains("quoted")), "{s:#}");
+
+    // Through the API: as written, and found by the words of their titles.
+    let found = |q: &'static str| {
+        let app = &app;
+        let ada = &ada;
+        async move {
+            let v = json(app.as_user(ada, Method::GET, &format!("/api/call-tasks?q={q}")).send().await.unwrap()).await;
+            v["call_tasks"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    for q in ["bunion", "BUNI", "consultation%20bunion", "fence", "fix%20the%20fence", "FENCE%20fix"] {
+        let titles = found(q).await;
+        assert_eq!(titles.len(), 1, "{q}: {titles:?}");
+    }
+    assert_eq!(found("bunion").await, ["Book a bunion consultation"]);
+    for q in ["unio", "bunions", "chiropodist", "%25", "fence%20bunion"] {
+        assert_eq!(found(q).await, Vec::<String>::new(), "{q}");
+    }
+    let contacts = json(app.as_user(&ada, Method::GET, "/api/contacts?q=zanz").send().await.unwrap()).await;
+    assert_eq!(contacts["contacts"][0]["name"], "Marguerite Okonkwo");
+    assert_eq!(contacts["contacts"][0]["company_name"], "Zanzibar Podiatry");
+    assert_eq!(contacts["contacts"][0]["email"], "marguerite@zanzibar.example");
+    let notes = json(app.as_user(&ada, Method::GET, "/api/notifications").send().await.unwrap()).await;
+    let messages: Vec<&str> = notes["notifications"].as_array().unwrap().iter().map(|n| n["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().any(|m| m.contains("bunion")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("Approval needed") && m.contains("quoted")), "{messages:?}");
+
+    // The browser heard the notifications and the approval request whole.
+    let mut heard = Vec::new();
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_millis(300), socket.next()).await {
+        heard.push(frame.to_string());
+    }
+    let heard = heard.concat();
+    assert!(heard.contains("notification_created") && heard.contains("bunion"), "{heard}");
+    assert!(heard.contains("approval_requested") && heard.contains("quoted"), "{heard}");
+
+    // In the tables (every one of them) and over NOTIFY: none of it.
+    let mut owner = app.db.owner().await;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_sqlx_migrations'",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    assert!(tables.len() > 10, "{tables:?}");
+    let mut dump = String::new();
+    for table in &tables {
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {table} t")))
+            .fetch_all(&mut owner)
+            .await
+            .unwrap();
+        dump.push_str(&rows.concat().to_lowercase());
+    }
+    drop(owner);
+    let mut payloads = String::new();
+    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(300), listener.recv()).await {
+        payloads.push_str(&n.payload().to_lowercase());
+    }
+    for word in ["marguerite", "okonkwo", "zanzibar", "chiropodist", "bunion", "late afternoon", "handyman", "fence", "quoted"] {
+        assert!(!dump.contains(word), "“{word}” is plaintext in a table");
+        assert!(!payloads.contains(word), "“{word}” travelled over NOTIFY: {payloads}");
+    }
+    app.stop().await;
+}
+
+/// Rows written before their text was encrypted read as they are, and are
+/// sealed by the server's startup step (with the title's search terms), once.
+#[tokio::test]
+async fn text_written_before_encryption_reads_as_ever_and_is_sealed_at_startup() {
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let res = app
+        .as_user(&ada, Method::POST, "/api/contacts")
+        .json(&json!({"name": "Sealed Later", "company_name": "Quokka Glass", "email": "q@quokka.example"}))
+        .send()
+        .await
+        .unwrap();
+    let contact = json(res).await["contact"]["id"].as_str().unwrap().to_owned();
+    let task = app.ready_task(&ada, json!({"raw_instruction": "Call 415-555-0101 and order a large pepperoni"})).await;
+    let before = app.task(&ada, &task).await;
+    let cipher = app.state().cipher.clone();
+    // As an older version stored them: plaintext, the plan an object with its number encrypted.
+    let mut plan = before["call_task"]["ai_plan"].clone();
+    plan["targetPhoneNumber"] = json!(cipher.encrypt("+14155550101"));
+    let mut owner = app.db.owner().await;
+    sqlx::query(
+        "UPDATE contacts SET name = 'Wendell Quist', company_name = 'Quokka Glass', email = 'wendell@quokka.example'
+         WHERE id = $1::uuid",
+    )
+    .bind(&contact)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE call_tasks SET title = 'Order a quokka pizza', title_terms = '{}', ai_plan = $2, user_clarifications = $3 WHERE id = $1::uuid")
+        .bind(&task)
+        .bind(&plan)
+        .bind(json!({"preferred_time": "quokka hour"}))
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE notifications SET message = 'The quokka task is ready.'").execute(&mut owner).await.unwrap();
+    let read = || {
+        let (app, ada, task, contact) = (&app, &ada, task.clone(), contact.clone());
+        async move {
+            let t = app.task(ada, &task).await["call_task"].clone();
+            let c = json(app.as_user(ada, Method::GET, &format!("/api/contacts/{contact}")).send().await.unwrap()).await;
+            let n = json(app.as_user(ada, Method::GET, "/api/notifications").send().await.unwrap()).await;
+            (t, c["contact"].clone(), n["notifications"][0]["message"].clone())
+        }
+    };
+    let (t, c, n) = read().await;
+    assert_eq!(t["title"], "Order a quokka pizza");
+    assert_eq!(t["ai_plan"]["targetPhoneNumber"], "+14155550101");
+    assert_eq!(t["ai_plan"]["goal"], before["call_task"]["ai_plan"]["goal"]);
+    assert_eq!(t["user_clarifications"]["preferred_time"], "quokka hour");
+    assert_eq!((c["name"].as_str(), c["email"].as_str()), (Some("Wendell Quist"), Some("wendell@quokka.example")));
+    assert_eq!(n, "The quokka task is ready.");
+
+    let sealed = callwright::server::seal::run(&app.state().db, &cipher).await.unwrap();
+    assert!(sealed >= 6, "{sealed}");
+    assert_eq!(callwright::server::seal::run(&app.state().db, &cipher).await.unwrap(), 0, "once");
+    let raw: Vec<String> = sqlx::query_scalar(
+        "SELECT t::text FROM contacts t UNION ALL SELECT t::text FROM call_tasks t UNION ALL SELECT t::text FROM notifications t",
+    )
+    .fetch_all(&mut owner)
+    .await
+    .unwrap();
+    let raw = raw.concat().to_lowercase();
+    for word in ["wendell", "quokka", "pizza", "goal"] {
+        assert!(!raw.contains(word), "“{word}” still plaintext: {raw}");
+    }
+    drop(owner);
+    let (t2, c2, n2) = read().await;
+    assert_eq!(
+        (t2["title"].clone(), t2["ai_plan"].clone(), t2["user_clarifications"].clone()),
+        (t["title"].clone(), t["ai_plan"].clone(), t["user_clarifications"].clone())
+    );
+    assert_eq!((c2, n2), (c, n));
+    let found = json(app.as_user(&ada, Method::GET, "/api/call-tasks?q=quokka").send().await.unwrap()).await;
+    assert_eq!(found["call_tasks"].as_array().unwrap().len(), 1, "its terms came with it: {found}");
     app.stop().await;
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// own layer or of any layer below; never above, and never around a cycle.
 const SERVER_LAYERS: &[(&str, &[&str])] = &[
     ("foundations", &["config", "db", "crypto", "error", "phone", "metrics", "breaker"]),
-    ("infrastructure", &["ai", "realtime", "journal", "jobs", "telephony", "audit", "rate_limit"]),
+    ("infrastructure", &["ai", "realtime", "journal", "jobs", "telephony", "audit", "rate_limit", "seal"]),
     ("state", &["state"]),
     ("services", &["accounts", "settings", "contacts", "notifications", "tasks", "calls"]),
     ("engine", &["engine"]),

@@ -33,7 +33,8 @@ pub async fn request_approval(
     .bind(amount)
     .bind(limit)
     .bind(&currency)
-    .bind(reason)
+    // The reason may quote the business (a model words it): personal.
+    .bind(state.cipher.encrypt(reason))
     .bind(state.config.calls.approval_timeout_secs as f64)
     .fetch_one(&mut *tx)
     .await?;
@@ -41,6 +42,7 @@ pub async fn request_approval(
         .await?;
     notifications::create(
         &mut tx,
+        &state.cipher,
         ctx.user_id,
         Some(ctx.task_id),
         Some(ctx.session_id),

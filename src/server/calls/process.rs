@@ -2,7 +2,7 @@
 //! facts of a finished call, the task's outcome and the user's notification.
 
 use super::progress::finish_task;
-use super::repo::{EXTRACTED, ExtractedRow, bad_stored, open_extracted, owner, seal_extracted};
+use super::repo::{EXTRACTED, ExtractedRow, bad_stored, owner};
 use crate::domain::enums::{NotificationType, SessionStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
@@ -57,7 +57,7 @@ fn stored_items(cipher: &Cipher, rows: Vec<ExtractedRow>) -> ApiResult<Vec<Extra
         .map(|row| {
             Ok(ExtractedItem {
                 data_type: row.data_type.parse().map_err(bad_stored)?,
-                extracted_value: open_extracted(cipher, row.extracted_value)?,
+                extracted_value: cipher.open_json(row.extracted_value).map_err(bad_stored)?,
                 confidence: row.confidence.unwrap_or(0.0),
             })
         })
@@ -89,7 +89,10 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
             sentiment_overall: row.sentiment_overall.unwrap_or_else(|| "neutral".into()).parse().map_err(bad_stored)?,
             goal_achieved: row.goal_achieved.unwrap_or(false),
             follow_up_required: row.follow_up_required,
-            follow_up_tasks: row.follow_up_tasks.and_then(|t| serde_json::from_value(t).ok()).unwrap_or_default(),
+            follow_up_tasks: match row.follow_up_tasks {
+                Some(t) => serde_json::from_value(cipher.open_json(t).map_err(bad_stored)?).unwrap_or_default(),
+                None => Vec::new(),
+            },
         });
     }
     let rows: Vec<LineRow> = sqlx::query_as(
@@ -109,7 +112,8 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    let plan: Option<AiPlan> = row.ai_plan.and_then(|p| serde_json::from_value(p).ok());
+    let plan = row.ai_plan.map(|p| cipher.open_json(p)).transpose().map_err(bad_stored)?;
+    let plan: Option<AiPlan> = plan.and_then(|p| serde_json::from_value(p).ok());
     let user_settings = settings::for_task(&mut tx, row.task_id).await?;
     let call_date = row.started_at.with_timezone(&user_settings.time_zone).date_naive();
     // The model may take a while: no row stays locked meanwhile.
@@ -129,7 +133,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     .bind(summary.sentiment_overall.as_str())
     .bind(summary.goal_achieved)
     .bind(summary.follow_up_required)
-    .bind(json!(summary.follow_up_tasks))
+    .bind(cipher.seal_json(&json!(summary.follow_up_tasks)))
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -144,7 +148,8 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         )
         .bind(session_id)
         .bind(item.data_type.as_str())
-        .bind(seal_extracted(cipher, &item.extracted_value))
+        // Prices, appointments, names and references are personal.
+        .bind(cipher.seal_json(&item.extracted_value))
         .bind(item.confidence)
         .execute(&mut *tx)
         .await?;
@@ -158,7 +163,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     } else {
         (NotificationType::CallFailed, "Your call did not reach its goal. Open it to see what happened.")
     };
-    notifications::create(&mut tx, who.user_id, Some(who.task_id), Some(session_id), kind, message).await?;
+    notifications::create(&mut tx, cipher, who.user_id, Some(who.task_id), Some(session_id), kind, message).await?;
     publish(
         &mut tx,
         who.user_id,

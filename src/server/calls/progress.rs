@@ -100,6 +100,7 @@ pub async fn set_status(
         let why = failure_reason.map_or("it could not be connected", FailureReason::explained);
         notifications::create(
             &mut tx,
+            &state.cipher,
             who.user_id,
             Some(who.task_id),
             Some(session_id),

@@ -118,24 +118,6 @@ pub(super) struct ExtractedRow {
     pub confidence: Option<f64>,
 }
 
-/// An extracted fact as stored: its JSON, encrypted, as a JSON string
-/// (prices, appointments, names and references are personal).
-pub(super) fn seal_extracted(cipher: &Cipher, value: &Value) -> Value {
-    Value::String(cipher.encrypt(&value.to_string()))
-}
-
-/// An extracted fact as read: decrypted, or as it is for rows written
-/// before facts were encrypted.
-pub(super) fn open_extracted(cipher: &Cipher, stored: Value) -> ApiResult<Value> {
-    match &stored {
-        Value::String(sealed) => match cipher.decrypt(sealed) {
-            Ok(json) => serde_json::from_str(&json).map_err(bad_stored),
-            Err(_) => Ok(stored),
-        },
-        _ => Ok(stored),
-    }
-}
-
 pub(super) const EXTRACTED: &str = "SELECT id, data_type, extracted_value, confidence::float8 AS confidence
     FROM call_extracted_data WHERE call_session_id = $1 ORDER BY created_at, id";
 
@@ -159,6 +141,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
     let session = session_summary(&mut tx, cipher, id).await?;
     let title: String =
         sqlx::query_scalar("SELECT title FROM call_tasks WHERE id = $1").bind(session.call_task_id).fetch_one(&mut *tx).await?;
+    let title = cipher.open(&title).map_err(bad_stored)?;
     let transcript: Option<TranscriptRow> = sqlx::query_as(
         "SELECT id, full_transcript, ai_summary, sentiment_overall, goal_achieved, follow_up_required, follow_up_tasks
          FROM call_transcripts WHERE call_session_id = $1",
@@ -192,7 +175,10 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
                 sentiment_overall: t.sentiment_overall.map(|s| s.parse()).transpose().map_err(bad_stored)?,
                 goal_achieved: t.goal_achieved,
                 follow_up_required: t.follow_up_required,
-                follow_up_tasks: t.follow_up_tasks.and_then(|t| serde_json::from_value(t).ok()),
+                follow_up_tasks: match t.follow_up_tasks {
+                    Some(tasks) => serde_json::from_value(cipher.open_json(tasks).map_err(bad_stored)?).ok(),
+                    None => None,
+                },
             })
         }
     };
@@ -203,7 +189,7 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
             Ok(ExtractedData {
                 id: row.id,
                 data_type: row.data_type.parse::<DataType>().map_err(bad_stored)?,
-                extracted_value: open_extracted(cipher, row.extracted_value)?,
+                extracted_value: cipher.open_json(row.extracted_value).map_err(bad_stored)?,
                 confidence: row.confidence,
             })
         })
@@ -217,15 +203,18 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    let approval = approval.map(|a| Approval {
-        amount: a.amount,
-        limit: a.limit_amount,
-        currency: a.currency,
-        reason: a.reason,
-        requested_at: a.requested_at,
-        expires_at: a.expires_at,
-        decision: a.decision,
-        timed_out: a.timed_out,
-    });
+    let approval = match approval {
+        Some(a) => Some(Approval {
+            amount: a.amount,
+            limit: a.limit_amount,
+            currency: a.currency,
+            reason: cipher.open(&a.reason).map_err(bad_stored)?,
+            requested_at: a.requested_at,
+            expires_at: a.expires_at,
+            decision: a.decision,
+            timed_out: a.timed_out,
+        }),
+        None => None,
+    };
     Ok(SessionDetail { session, task_title: title, transcript, segments, extracted_data, approval })
 }

@@ -63,8 +63,9 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     })?;
     // Once more right before dialling, whatever was stored before the policy.
     crate::server::ai::refuse_undialable("target_phone_number", Some(&phone))?;
+    let stored_plan = task.ai_plan.ok_or_else(|| bad_stored("task without plan"))?;
     let mut plan: AiPlan =
-        serde_json::from_value(task.ai_plan.ok_or_else(|| bad_stored("task without plan"))?).map_err(bad_stored)?;
+        serde_json::from_value(state.cipher.open_json(stored_plan).map_err(bad_stored)?).map_err(bad_stored)?;
     plan.target_phone_number = Some(phone.clone());
     let at_once = state.config.calls.max_concurrent_per_user;
     room_for_a_call(&mut tx, at_once).await?;
@@ -106,7 +107,7 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     )
     .bind(task_id)
     .bind(state.cipher.encrypt(&phone))
-    .bind(serde_json::to_value(&call_script).unwrap_or(Value::Null))
+    .bind(state.cipher.seal_json(&serde_json::to_value(&call_script).unwrap_or(Value::Null)))
     .bind(retry_count)
     .fetch_one(&mut *tx)
     .await?;
@@ -117,6 +118,7 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
         .await?;
     notifications::create(
         &mut tx,
+        &state.cipher,
         user.id,
         Some(task_id),
         Some(session_id),

@@ -67,9 +67,10 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
     .fetch_optional(state.db.system())
     .await?;
     let row = row.ok_or_else(|| ApiError::not_found("Call session"))?;
-    let mut plan: AiPlan = serde_json::from_value(row.ai_plan.unwrap_or_default()).map_err(bad_stored)?;
+    let open = |stored: Option<Value>| state.cipher.open_json(stored.unwrap_or_default()).map_err(bad_stored);
+    let mut plan: AiPlan = serde_json::from_value(open(row.ai_plan)?).map_err(bad_stored)?;
     plan.target_phone_number = state.cipher.decrypt_opt(row.target_phone_number.as_deref()).map_err(bad_stored)?;
-    let script: CallScript = serde_json::from_value(row.ai_call_script.unwrap_or_default()).map_err(bad_stored)?;
+    let script: CallScript = serde_json::from_value(open(row.ai_call_script)?).map_err(bad_stored)?;
     let time_zone = settings::time_zone(&row.time_zone)?;
     Ok(LiveContext {
         session_id,
