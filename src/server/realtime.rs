@@ -148,6 +148,18 @@ impl Hub {
         }
     }
 
+    /// Events may have been missed while the listener was away: every
+    /// browser refetches, and every call waiting for a decision looks at the
+    /// approvals table (one may have been recorded meanwhile).
+    fn missed(&self) {
+        let _ = self.events.send(Arc::new(Envelope { user_id: None, event: ServerEvent::Resync }));
+        let waiting: Vec<oneshot::Sender<()>> =
+            self.approvals.lock().expect("approval registry").drain().map(|(_, waiter)| waiter).collect();
+        for waiter in waiting {
+            let _ = waiter.send(());
+        }
+    }
+
     /// What was announced cannot be read: every browser refetches.
     fn unreadable(&self, what: &str, error: String) {
         tracing::warn!(error = %error, "cannot read {what} announced over NOTIFY; browsers resync");
@@ -287,7 +299,8 @@ pub async fn send_approval(conn: &mut PgConnection, call_session_id: Uuid) -> Re
 }
 
 /// Listens for NOTIFY and feeds the hub, reconnecting after failures (and
-/// telling every browser to resync, since events may have been missed).
+/// telling every browser to resync and every waiting call to look again,
+/// since events may have been missed).
 pub async fn run_listener(database_url: String, hub: Hub, store: Store) {
     let mut first = true;
     loop {
@@ -297,15 +310,20 @@ pub async fn run_listener(database_url: String, hub: Hub, store: Store) {
                     tracing::warn!(error = %e, "cannot LISTEN for events; retrying");
                 } else {
                     if !first {
-                        let _ = hub.events.send(Arc::new(Envelope { user_id: None, event: ServerEvent::Resync }));
+                        hub.missed();
                     }
                     first = false;
                     loop {
-                        match listener.recv().await {
-                            Ok(n) => match serde_json::from_str::<Wire>(n.payload()) {
+                        match listener.try_recv().await {
+                            Ok(Some(n)) => match serde_json::from_str::<Wire>(n.payload()) {
                                 Ok(wire) => hub.deliver(wire, &store).await,
                                 Err(e) => tracing::warn!(error = %e, "unreadable event payload"),
                             },
+                            // The connection dropped and was made again (LISTEN included).
+                            Ok(None) => {
+                                tracing::warn!("event listener lost its connection and listens again");
+                                hub.missed();
+                            }
                             Err(e) => {
                                 tracing::warn!(error = %e, "event listener lost its connection");
                                 break;

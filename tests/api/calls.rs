@@ -4,7 +4,7 @@
 //! the conversation, and post-call processing stores the outcome.
 
 use crate::support::{
-    DATA_KEY, Session, TestApp, TestDb, body as json, extracted, finished, http, processed, said, sandbox_token,
+    DATA_KEY, OwnPostgres, Session, TestApp, TestDb, body as json, extracted, finished, http, processed, said, sandbox_token,
 };
 use futures::StreamExt;
 use reqwest::Method;
@@ -822,6 +822,44 @@ async fn a_long_wait_is_not_mistaken_for_a_lost_call() {
     assert_eq!(s["call_session"]["status"], "completed", "{s:#}");
     assert_eq!(app.state().journal.holding(), 0, "the call was let go");
     app.stop().await;
+}
+
+/// PostgreSQL itself restarts (a server of its own for this test) while a
+/// call waits for its user's decision: the server's pools and its event
+/// listener reconnect, the decision made as soon as the database answers
+/// reaches the call at once (not at the approval deadline, two minutes
+/// away), and the call books with nothing said lost or stored twice.
+#[tokio::test]
+async fn a_call_goes_on_across_a_postgresql_restart() {
+    let pg = std::sync::Arc::new(OwnPostgres::start());
+    let app = TestApp::spawn_with(pg.db(), &[("CALLWRIGHT_DATA_KEY", DATA_KEY), ("APPROVAL_TIMEOUT_SECS", "120")]).await;
+    let ada = app.signup("ada").await;
+    let (task, id, before) = plumber_until_approval(&app, &ada).await;
+    let restarting = pg.clone();
+    tokio::task::spawn_blocking(move || restarting.restart()).await.unwrap();
+    // Requests may fail while the server reconnects; none may be a 500.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let res = app.decide(&ada, &id, true).await;
+        match res.status().as_u16() {
+            200 => break,
+            503 if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+            other => panic!("deciding after the restart: {other} {}", res.text().await.unwrap()),
+        }
+    }
+    let s = wait_for(&app, &ada, &id, "processing", processed).await;
+    assert_eq!(s["call_session"]["status"], "completed", "{s:#}");
+    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
+    assert_eq!(said(&s, "system").iter().filter(|l| l.contains("approved the price")).count(), 1, "{s:#}");
+    let ids: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
+    for earlier in before["segments"].as_array().unwrap() {
+        assert!(ids.contains(&earlier["id"].as_str().unwrap()), "a line from before the restart is gone: {earlier}");
+    }
+    let contents: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["content"].as_str().unwrap()).collect();
+    let unique: std::collections::HashSet<&str> = contents.iter().copied().collect();
+    assert_eq!(unique.len(), contents.len(), "a line stored twice: {contents:?}");
+    assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
+    app.shut_down().await;
 }
 
 /// The database drops every connection of the server mid-call (as when

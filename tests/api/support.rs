@@ -58,6 +58,99 @@ impl TestDb {
     }
 }
 
+/// A PostgreSQL server of its own for one test (initdb into a scratch
+/// directory, on a free port), which the test may restart: the shared
+/// server must stay up for every other test. Stopped and removed at drop.
+pub struct OwnPostgres {
+    bin: PathBuf,
+    dir: PathBuf,
+    pub port: u16,
+}
+
+impl OwnPostgres {
+    pub fn start() -> OwnPostgres {
+        let bin = std::env::var_os("PG_BINDIR").map(PathBuf::from).unwrap_or_else(|| {
+            let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                .expect("PostgreSQL's programs under /usr/lib/postgresql (or set PG_BINDIR)")
+                .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+                .filter(|b| b.join("initdb").exists())
+                .collect();
+            found.sort();
+            found.pop().expect("initdb under /usr/lib/postgresql/*/bin")
+        });
+        let dir = std::env::temp_dir().join(format!("callwright-pg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("cluster dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let pg = OwnPostgres { bin, dir, port };
+        if Self::as_root() {
+            // PostgreSQL refuses to run as root: its directory goes to the postgres user.
+            let ok = std::process::Command::new("chown").arg("postgres:postgres").arg(&pg.dir).status().expect("chown").success();
+            assert!(ok, "chown the cluster directory to postgres");
+        }
+        let data = pg.dir.join("data");
+        pg.run("initdb", &["-D", &data.display().to_string(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+        pg.ctl(&["start"]);
+        pg
+    }
+
+    fn as_root() -> bool {
+        std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let path = self.bin.join(program);
+        let out = if Self::as_root() {
+            std::process::Command::new("runuser").arg("-u").arg("postgres").arg("--").arg(&path).args(args).output()
+        } else {
+            std::process::Command::new(&path).args(args).output()
+        }
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn ctl(&self, action: &[&str]) {
+        let data = self.dir.join("data").display().to_string();
+        let options = format!("-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off", self.port, self.dir.display());
+        let log = self.dir.join("log").display().to_string();
+        let mut args = vec!["-D", &data, "-l", &log, "-o", &options, "-w", "-m", "fast"];
+        args.extend_from_slice(action);
+        self.run("pg_ctl", &args);
+    }
+
+    /// Restarts the server (every connection is cut), waiting until it answers again.
+    pub fn restart(&self) {
+        self.ctl(&["restart"]);
+    }
+
+    /// A fresh database name on this server.
+    pub fn db(&self) -> TestDb {
+        let name = format!("cw_test_{}", uuid::Uuid::new_v4().simple());
+        TestDb { url: format!("postgres://postgres@127.0.0.1:{}/{name}", self.port), name }
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let data = self.dir.join("data").display().to_string();
+        let path = self.bin.join("pg_ctl");
+        let _ = if Self::as_root() {
+            std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&path)
+                .args(["-D", &data, "-m", "immediate", "stop"])
+                .output()
+        } else {
+            std::process::Command::new(&path).args(["-D", &data, "-m", "immediate", "stop"]).output()
+        };
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// A scratch directory removed at drop.
 pub struct TempDir(pub PathBuf);
 
