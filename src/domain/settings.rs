@@ -8,6 +8,40 @@ use serde::{Deserialize, Serialize};
 pub const VOICES: &[&str] = &["professional_male", "professional_female", "friendly_male", "friendly_female", "calm_neutral"];
 /// Tones the assistant can take.
 pub const TONES: &[&str] = &["friendly", "professional", "formal", "casual", "firm"];
+/// The settings' closed sets in the OpenAPI document: strings, one of the
+/// lists above (the data keeps them as strings; `SettingsPatch::apply`
+/// enforces the lists).
+#[cfg(feature = "ssr")]
+macro_rules! one_of_schema {
+    ($(#[$meta:meta])* $name:ident = $list:expr) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($list.iter().copied()))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+#[cfg(feature = "ssr")]
+one_of_schema! {
+    /// One of [`VOICES`].
+    Voice = VOICES
+}
+
+#[cfg(feature = "ssr")]
+one_of_schema! {
+    /// One of [`TONES`].
+    Tone = TONES
+}
+
 /// Largest amount the assistant may be allowed to approve on its own.
 pub const MAX_AUTO_APPROVE: f64 = 1_000_000.0;
 pub const MAX_RETRY_ATTEMPTS: i32 = 5;
@@ -15,7 +49,9 @@ pub const MAX_RETRY_ATTEMPTS: i32 = 5;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssistantSettings {
+    #[cfg_attr(feature = "ssr", schema(value_type = Voice))]
     pub voice_preference: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = Tone))]
     pub default_tone: String,
     pub max_auto_approve_amount: f64,
     pub auto_retry_failed_calls: bool,
@@ -40,7 +76,9 @@ pub struct AssistantSettings {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Voice>))]
     pub voice_preference: Option<String>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Tone>))]
     pub default_tone: Option<String>,
     pub max_auto_approve_amount: Option<f64>,
     pub auto_retry_failed_calls: Option<bool>,

@@ -906,5 +906,11 @@ async fn the_openapi_document_lists_every_closed_set() {
     assert_eq!(listed(&param("priority")), wire(&priority));
     let sort: Vec<&str> = TaskSort::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(listed(&param("sort")), wire(&sort));
+    // The settings' voices and tones: free strings in the data, a closed set on the wire.
+    use callwright::domain::settings::{TONES, VOICES};
+    for schema in ["AssistantSettings", "SettingsPatch"] {
+        assert_eq!(listed(&component(schema, "voice_preference")), wire(VOICES), "{schema}");
+        assert_eq!(listed(&component(schema, "default_tone")), wire(TONES), "{schema}");
+    }
     app.stop().await;
 }
