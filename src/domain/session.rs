@@ -33,6 +33,12 @@ impl SessionStatus {
     pub fn advance(self, reported: SessionStatus) -> Option<SessionStatus> {
         (reported.stage() > self.stage()).then_some(reported)
     }
+
+    /// The statuses a report of `reported` moves a call forward from (for
+    /// a statement that moves it only from one of them).
+    pub fn advanced_from(reported: SessionStatus) -> impl Iterator<Item = SessionStatus> {
+        SessionStatus::ALL.iter().copied().filter(move |s| s.advance(reported).is_some())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,5 +132,12 @@ mod tests {
     fn only_the_ends_are_terminal() {
         let terminal: Vec<_> = SessionStatus::ALL.iter().filter(|s| s.is_terminal()).copied().collect();
         assert_eq!(terminal, [Completed, Failed, Cancelled]);
+        for &reported in SessionStatus::ALL {
+            let from: Vec<_> = SessionStatus::advanced_from(reported).collect();
+            for &now in SessionStatus::ALL {
+                assert_eq!(from.contains(&now), now.advance(reported).is_some(), "{now} -> {reported}");
+            }
+        }
+        assert_eq!(SessionStatus::advanced_from(Connected).collect::<Vec<_>>(), [Initiated, Ringing]);
     }
 }

@@ -281,6 +281,12 @@ fn payload(wire: &Wire) -> String {
     }
 }
 
+/// The NOTIFY payload that publishes `event` to `user_id`'s browsers, for
+/// a statement that sends it itself (`SELECT pg_notify(CHANNEL, ...)`).
+pub fn payload_of(user_id: Uuid, event: ServerEvent) -> String {
+    payload(&Wire::of(user_id, event))
+}
+
 async fn notify(conn: &mut PgConnection, wire: &Wire) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload(wire)).execute(conn).await?;
     Ok(())

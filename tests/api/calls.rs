@@ -317,9 +317,10 @@ async fn events_fan_out_between_server_processes() {
     let bob = a.signup("bob").await;
     let mut on_b = b.events_socket(&ada).await;
     let mut bob_on_b = b.events_socket(&bob).await;
-    let (_, id) = a.call(&ada, "Call 415-555-0101 and order a large pepperoni").await;
+    let (task, id) = a.call(&ada, "Call 415-555-0101 and order a large pepperoni").await;
     let mut kinds = Vec::new();
     let mut heard_on_b = Vec::new();
+    let mut statuses = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !kinds.contains(&"call_processed".to_owned()) && Instant::now() < deadline {
         let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_secs(20), on_b.next()).await else { break };
@@ -330,11 +331,16 @@ async fn events_fan_out_between_server_processes() {
         if event["type"] == "segment_appended" {
             heard_on_b.push(event["content"].as_str().unwrap().to_owned());
         }
+        if event["type"] == "session_status" {
+            assert_eq!(event["call_task_id"], task, "{event}");
+            statuses.push(event["status"].as_str().unwrap().to_owned());
+        }
         kinds.push(event["type"].as_str().unwrap().to_owned());
     }
     for kind in ["task_status", "notification_created", "session_status", "segment_appended", "call_processed"] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} missing from {kinds:?}");
     }
+    assert!(statuses.contains(&"connected".to_owned()) && statuses.last().is_some_and(|s| s == "completed"), "{statuses:?}");
     // Segments travel between processes as ids; B read each one's words, in order.
     let stored: Vec<String> = a.session(&ada, &id).await["segments"]
         .as_array()

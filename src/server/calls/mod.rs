@@ -17,7 +17,7 @@ mod transcript;
 pub use approvals::{decide, expire_approval, recorded_decision, request_approval};
 pub use liveness::{engine_done, heartbeat, heartbeat_interval, run_sweeper, sweep};
 pub use process::{process, process_for_user};
-pub use progress::{machine_answered, schedule_retry, set_status};
+pub use progress::{connected, machine_answered, schedule_retry, set_status};
 pub use repo::{SESSION_COLUMNS, SessionRow, detail, session_for_sid};
 pub use start::{rehearse, start_call, start_queued, unspeakable_language};
 pub use transcript::{LiveContext, append_segment, append_segments, live_context};

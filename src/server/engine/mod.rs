@@ -8,7 +8,7 @@ pub mod dialogue;
 pub mod guard;
 pub mod model;
 
-use crate::domain::enums::{SessionStatus, Speaker};
+use crate::domain::enums::Speaker;
 use crate::domain::money;
 use crate::server::ai::openai::TurnPiece;
 use crate::server::ai::understand::{self, situation::Heard};
@@ -490,8 +490,7 @@ where
     let connected = tokio::spawn(Box::pin({
         let state = state.clone();
         async move {
-            let _ = calls::set_status(&state, session_id, SessionStatus::Connected, None, None, None).await;
-            let _ = calls::heartbeat(&state, session_id).await;
+            let _ = calls::connected(&state, session_id).await;
         }
     }));
     // From now on the process's journal beats for the call, until this is dropped.
