@@ -47,6 +47,12 @@ enum Wire {
         user_id: Uuid,
         notification_id: Uuid,
     },
+    /// Answering-machine detection's verdict on a call (for whichever
+    /// process holds it; it needs no browser).
+    Answered {
+        call_session_id: Uuid,
+        machine: bool,
+    },
     /// A call asks its user about a price (the request is read from the table).
     ApprovalAsked {
         user_id: Uuid,
@@ -81,13 +87,23 @@ pub struct Envelope {
 pub struct Hub {
     events: broadcast::Sender<Arc<Envelope>>,
     approvals: Arc<Mutex<HashMap<Uuid, oneshot::Sender<()>>>>,
+    /// Calls answering-machine detection said a machine answered, lately.
+    machines: Arc<Mutex<Recent>>,
+    /// Calls that ended lately (a final status, reported to any process).
+    ended: Arc<Mutex<Recent>>,
     /// This server process: segments it stored are delivered locally.
     instance: Uuid,
 }
 
 impl Hub {
     pub fn new(instance: Uuid) -> Hub {
-        Hub { events: broadcast::channel(BACKLOG).0, approvals: Arc::new(Mutex::new(HashMap::new())), instance }
+        Hub {
+            events: broadcast::channel(BACKLOG).0,
+            approvals: Arc::new(Mutex::new(HashMap::new())),
+            machines: Arc::new(Mutex::new(Recent::default())),
+            ended: Arc::new(Mutex::new(Recent::default())),
+            instance,
+        }
     }
 
     /// Delivers `event` to `user_id`'s browsers connected to this process
@@ -112,9 +128,45 @@ impl Hub {
         self.approvals.lock().expect("approval registry").remove(&session_id);
     }
 
+    /// Whether answering-machine detection has said (in the last ten
+    /// minutes, to any process) that a machine answered the call: asked by
+    /// the engine before its first words, without a query.
+    pub fn machine_answered(&self, session_id: Uuid) -> bool {
+        self.machines.lock().expect("machine registry").calls.contains(&session_id)
+    }
+
+    /// Takes note that a call ended (this process's own final statuses at
+    /// once, other processes' over NOTIFY): what was prepared for its relay
+    /// is no longer to be trusted.
+    pub fn call_ended(&self, session_id: Uuid) {
+        self.ended.lock().expect("ended registry").insert(session_id);
+    }
+
+    /// Whether the call ended in the last ten minutes, as far as this
+    /// process has heard.
+    pub fn has_ended(&self, session_id: Uuid) -> bool {
+        self.ended.lock().expect("ended registry").calls.contains(&session_id)
+    }
+
+    /// Takes note of answering-machine detection's verdict on a call (this
+    /// process's own record of it at once; other processes' over NOTIFY).
+    pub fn answered(&self, session_id: Uuid, machine: bool) {
+        if machine {
+            self.machines.lock().expect("machine registry").insert(session_id);
+        }
+    }
+
     async fn deliver(&self, wire: Wire, store: &Store) {
         match wire {
-            Wire::Event { user_id, event } => self.local(user_id, event),
+            Wire::Event { user_id, event } => {
+                if let ServerEvent::SessionStatus { call_session_id, status, .. } = &event
+                    && status.is_terminal()
+                {
+                    self.call_ended(*call_session_id);
+                }
+                self.local(user_id, event)
+            }
+            Wire::Answered { call_session_id, machine } => self.answered(call_session_id, machine),
             Wire::Approval { call_session_id } => {
                 if let Some(waiter) = self.approvals.lock().expect("approval registry").remove(&call_session_id) {
                     let _ = waiter.send(());
@@ -164,6 +216,30 @@ impl Hub {
     fn unreadable(&self, what: &str, error: String) {
         tracing::warn!(error = %error, "cannot read {what} announced over NOTIFY; browsers resync");
         let _ = self.events.send(Arc::new(Envelope { user_id: None, event: ServerEvent::Resync }));
+    }
+}
+
+/// How long a call is remembered (a machine verdict, an end): its opening,
+/// or the relay it was prepared for, is long over by then.
+const REMEMBERED: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Calls something happened to lately, and when (oldest first).
+#[derive(Default)]
+struct Recent {
+    calls: std::collections::HashSet<Uuid>,
+    order: std::collections::VecDeque<(std::time::Instant, Uuid)>,
+}
+
+impl Recent {
+    fn insert(&mut self, session_id: Uuid) {
+        while self.order.front().is_some_and(|(at, _)| at.elapsed() > REMEMBERED) {
+            if let Some((_, old)) = self.order.pop_front() {
+                self.calls.remove(&old);
+            }
+        }
+        if self.calls.insert(session_id) {
+            self.order.push_back((std::time::Instant::now(), session_id));
+        }
     }
 }
 
@@ -279,6 +355,11 @@ fn payload(wire: &Wire) -> String {
         }
         _ => payload,
     }
+}
+
+/// The NOTIFY payload announcing answering-machine detection's verdict.
+pub fn answered_payload(call_session_id: Uuid, machine: bool) -> String {
+    payload(&Wire::Answered { call_session_id, machine })
 }
 
 /// The NOTIFY payload that publishes `event` to `user_id`'s browsers, for

@@ -1182,6 +1182,30 @@ async fn the_relay_is_bound_to_its_call() {
     assert_eq!(reply(&mut ws, Duration::from_secs(3)).await, Reply::Ended);
     assert!(app.log().contains("not live"), "the refusal is logged");
 
+    // A call that ends between its TwiML and its relay: what its TwiML prepared is not trusted.
+    let task = app.ready_task(&ada, json!({"raw_instruction": DENTIST})).await;
+    let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
+    let (c_session, c_sid) = (
+        started["call_session"]["id"].as_str().unwrap().to_owned(),
+        started["call_session"]["provider_call_sid"].as_str().unwrap().to_owned(),
+    );
+    let form = twilio.calls.lock().unwrap().iter().find(|f| param(f, "Url").contains(&c_session)).cloned().unwrap();
+    let xml = signed_post(&param(&form, "Url"), &pairs(&[("CallSid", &c_sid), ("CallStatus", "in-progress")]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let c_relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let ended = pairs(&[("CallSid", &c_sid), ("CallStatus", "no-answer"), ("SequenceNumber", "3")]);
+    assert_eq!(signed_post(&param(&form, "StatusCallback"), &ended).await.status(), 204);
+    let (mut ws, _) = open(&c_relay, &c_relay).await.expect("the upgrade itself is signed");
+    let setup = json!({"type": "setup", "sessionId": "VX3", "callSid": c_sid, "accountSid": SID, "customParameters": {"session_id": c_session}});
+    ws.send(Message::Text(setup.to_string().into())).await.unwrap();
+    let prompt = json!({"type": "prompt", "voicePrompt": "Hello?", "lang": "en-US", "last": true});
+    let _ = ws.send(Message::Text(prompt.to_string().into())).await;
+    assert_eq!(reply(&mut ws, Duration::from_secs(3)).await, Reply::Ended, "an ended call's relay was taken");
+    assert!(app.session(&ada, &c_session).await["segments"].as_array().unwrap().is_empty());
+
     // B, as the network would: the introduction.
     let (mut ws, _) = open(&b.2, &b.2).await.unwrap();
     let setup =

@@ -116,6 +116,7 @@ pub async fn set_status(
         jobs::enqueue(&mut tx, &Job::ProcessCall { session_id }, Some(who.user_id), Utc::now()).await?;
     }
     tx.commit().await?;
+    state.hub.call_ended(session_id);
     Ok(true)
 }
 
@@ -190,6 +191,29 @@ async fn advance_live(
     Ok(moved > 0)
 }
 
+/// Records answering-machine detection's verdict (`AnsweredBy`) and tells
+/// the process holding the call, in one statement: the engine asks its
+/// hub, not the database, before its first words.
+pub async fn record_answer(state: &AppState, session_id: Uuid, answered_by: &str) -> ApiResult<()> {
+    let machine = crate::server::telephony::answered_by_machine(answered_by);
+    sqlx::query(
+        "WITH recorded AS (
+             INSERT INTO call_session_progress (call_session_id, answered_by) VALUES ($1, $2)
+             ON CONFLICT (call_session_id) DO UPDATE SET answered_by = $2
+             RETURNING call_session_id
+         )
+         SELECT pg_notify($3, $4) FROM recorded",
+    )
+    .bind(session_id)
+    .bind(answered_by)
+    .bind(crate::server::realtime::CHANNEL)
+    .bind(crate::server::realtime::answered_payload(session_id, machine))
+    .execute(state.db.system())
+    .await?;
+    state.hub.answered(session_id, machine);
+    Ok(())
+}
+
 /// Moves an in-progress task to completed or failed (no-op otherwise).
 pub(super) async fn finish_task(conn: &mut PgConnection, user_id: Uuid, task_id: Uuid, achieved: bool) -> ApiResult<()> {
     let to = TaskStatus::InProgress.on(TaskEvent::CallFinished { achieved }).expect("in progress can finish");
@@ -222,16 +246,4 @@ pub async fn schedule_retry(conn: &mut PgConnection, task_id: Uuid, retry_base_s
     let at = Utc::now() + retry_delay(retry_base_secs, retries_done as u32 + 1);
     jobs::enqueue(conn, &Job::StartCall { task_id }, Some(settings.user_id), at).await?;
     Ok(true)
-}
-
-/// Whether the network's answering-machine detection says a machine
-/// answered the call (Twilio's `AnsweredBy`: `machine_start`,
-/// `machine_end_beep`, ...). `false` until its result arrives.
-pub async fn machine_answered(state: &AppState, session_id: Uuid) -> ApiResult<bool> {
-    let answered_by: Option<Option<String>> =
-        sqlx::query_scalar("SELECT answered_by FROM call_session_progress WHERE call_session_id = $1")
-            .bind(session_id)
-            .fetch_optional(state.db.system())
-            .await?;
-    Ok(answered_by.flatten().is_some_and(|a| a.starts_with("machine") || a == "fax"))
 }

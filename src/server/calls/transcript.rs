@@ -9,8 +9,12 @@ use crate::server::error::{ApiError, ApiResult};
 use crate::server::journal::NewSegment;
 use crate::server::settings;
 use crate::server::state::AppState;
+use crate::server::telephony;
 use chrono::Utc;
 use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// What the engine needs to hold a call.
@@ -32,6 +36,11 @@ pub struct LiveContext {
     /// relay connection against.
     pub status: String,
     pub provider_call_sid: Option<String>,
+    /// The voice the call is spoken in (`voice_preference`).
+    pub voice_preference: String,
+    /// Whether answering-machine detection had said a machine answered
+    /// when this was read (later results arrive through the hub).
+    pub machine_answered: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -48,6 +57,8 @@ struct LiveRow {
     language_preference: String,
     status: String,
     provider_call_sid: Option<String>,
+    voice_preference: String,
+    answered_by: Option<String>,
 }
 
 /// Everything about a session the engine needs, in one query.
@@ -55,12 +66,13 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
     let row: Option<LiveRow> = sqlx::query_as(
         "SELECT t.id AS task_id, t.user_id, t.ai_plan, s.ai_call_script, t.target_phone_number, r.id AS transcript_id,
                 u.display_name, a.max_auto_approve_amount::float8 AS max_auto_approve_amount, a.time_zone,
-                a.language_preference, s.status, s.provider_call_sid
+                a.language_preference, s.status, s.provider_call_sid, a.voice_preference, p.answered_by
          FROM call_sessions s
          JOIN call_tasks t ON t.id = s.call_task_id
          JOIN call_transcripts r ON r.call_session_id = s.id
          JOIN users u ON u.id = t.user_id
          JOIN assistant_settings a ON a.user_id = t.user_id
+         LEFT JOIN call_session_progress p ON p.call_session_id = s.id
          WHERE s.id = $1",
     )
     .bind(session_id)
@@ -85,7 +97,56 @@ pub async fn live_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveC
         language: row.language_preference,
         status: row.status,
         provider_call_sid: row.provider_call_sid,
+        voice_preference: row.voice_preference,
+        machine_answered: row.answered_by.as_deref().is_some_and(telephony::answered_by_machine),
     })
+}
+
+/// How long a context read for a call's TwiML waits for its relay.
+const HANDOFF: Duration = Duration::from_secs(60);
+
+/// Contexts read for a call's TwiML, waiting for its relay to connect (to
+/// this process, a moment later, as a rule), so that the relay's setup
+/// reads nothing and the call's first words are answered at once. Per
+/// process, keyed by the session (unique across every server sharing this
+/// process, as the tests' do); each is taken once, and dropped after
+/// [`HANDOFF`]. A relay that reaches another process reads the database.
+static PREPARED: LazyLock<Mutex<Handoffs>> = LazyLock::new(|| Mutex::new(Handoffs::default()));
+
+#[derive(Default)]
+struct Handoffs {
+    ready: HashMap<Uuid, LiveContext>,
+    /// When each was put, oldest first (some may have been taken since).
+    order: VecDeque<(Instant, Uuid)>,
+}
+
+/// The context of a call whose TwiML is being answered, kept for its relay.
+/// `call_sid` is the CallSid of that (signed) request: the relay's setup
+/// must name the same call.
+pub async fn prepare_relay(state: &AppState, session_id: Uuid, call_sid: Option<&str>) -> ApiResult<LiveContext> {
+    let mut ctx = live_context(state, session_id).await?;
+    if ctx.provider_call_sid.is_none() {
+        ctx.provider_call_sid = call_sid.map(str::to_owned);
+    }
+    let mut handoffs = PREPARED.lock().expect("handoffs");
+    while handoffs.order.front().is_some_and(|(at, _)| at.elapsed() > HANDOFF) {
+        if let Some((_, old)) = handoffs.order.pop_front() {
+            handoffs.ready.remove(&old);
+        }
+    }
+    handoffs.order.push_back((Instant::now(), session_id));
+    handoffs.ready.insert(session_id, ctx.clone());
+    Ok(ctx)
+}
+
+/// The context for a call's relay: as its TwiML left it, or read now (also
+/// when the call has ended meanwhile, so its status refuses the relay).
+pub async fn relay_context(state: &AppState, session_id: Uuid) -> ApiResult<LiveContext> {
+    let prepared = PREPARED.lock().expect("handoffs").ready.remove(&session_id);
+    match prepared {
+        Some(ctx) if !state.hub.has_ended(session_id) => Ok(ctx),
+        _ => live_context(state, session_id).await,
+    }
 }
 
 /// Stores an utterance (encrypted) and publishes it when stored.

@@ -477,7 +477,7 @@ where
     if session_id != expected {
         return Err(CallError::Socket("the setup names another call than the relay URL".into()));
     }
-    let ctx = calls::live_context(&state, session_id).await?;
+    let ctx = calls::relay_context(&state, session_id).await?;
     if !matches!(ctx.status.as_str(), "initiated" | "ringing" | "connected") {
         return Err(CallError::Socket(format!("the call is {}, not live", ctx.status)));
     }
@@ -550,7 +550,9 @@ where
                                         call.sayable.extend(c.low.map(amount_digits).unwrap_or_default());
                                     }
                                     // Before anyone talked with us, the network may know a machine answered.
-                                    if dialogue.is_opening() && calls::machine_answered(&call.state, call.ctx.session_id).await.unwrap_or(false) {
+                                    if dialogue.is_opening()
+                                        && (call.ctx.machine_answered || call.state.hub.machine_answered(call.ctx.session_id))
+                                    {
                                         dialogue.machine_answered();
                                     }
                                     next_action = Some(dialogue.on_human(&utterance));

@@ -6,7 +6,6 @@
 use crate::domain::enums::Speaker;
 use crate::server::calls;
 use crate::server::error::{ApiError, ApiResult};
-use crate::server::settings;
 use crate::server::state::AppState;
 use crate::server::telephony::{self, relay, twiml};
 use axum::Form;
@@ -56,19 +55,18 @@ async fn session_of(state: &AppState, uri: &OriginalUri, params: &Params) -> Api
 
 /// `POST /api/webhooks/voice?session_id=`: the TwiML connecting the call to
 /// the ConversationRelay websocket.
-pub async fn voice(State(state): State<AppState>, uri: OriginalUri, Signed(_): Signed) -> ApiResult<Response> {
+pub async fn voice(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
     let session_id = query_session(&uri).ok_or_else(|| ApiError::validation("session_id", "session_id is required"))?;
-    let mut conn = state.db.system().acquire().await?;
-    let settings = settings::for_session(&mut conn, session_id).await?.settings;
-    drop(conn);
+    // Read once for the TwiML and kept for the relay that connects next.
+    let ctx = calls::prepare_relay(&state, session_id, param(&params, "CallSid")).await?;
     let key = state.cipher.derive_secret(&relay::key_purpose(session_id));
     let relay = relay::call_url(&state.public_url, session_id, &key);
     let action = format!("{}/api/webhooks/relay-ended?session_id={session_id}", state.public_url);
-    let voice = twiml::voice_for(&settings.voice_preference, &settings.language_preference);
+    let voice = twiml::voice_for(&ctx.voice_preference, &ctx.language);
     let xml = twiml::conversation_relay(&twiml::Relay {
         relay_url: &relay,
         action_url: &action,
-        language: &settings.language_preference,
+        language: &ctx.language,
         voice: &voice,
         session_id: &session_id.to_string(),
     });
@@ -100,14 +98,7 @@ pub async fn call_status(State(state): State<AppState>, uri: OriginalUri, Signed
 pub async fn amd(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
     let session_id = session_of(&state, &uri, &params).await?;
     let answered_by = param(&params, "AnsweredBy").unwrap_or("unknown");
-    sqlx::query(
-        "INSERT INTO call_session_progress (call_session_id, answered_by) VALUES ($1, $2)
-         ON CONFLICT (call_session_id) DO UPDATE SET answered_by = $2",
-    )
-    .bind(session_id)
-    .bind(answered_by)
-    .execute(state.db.system())
-    .await?;
+    calls::record_answer(&state, session_id, answered_by).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 

@@ -91,6 +91,12 @@ impl Telephony {
     }
 }
 
+/// Whether answering-machine detection's `AnsweredBy` (`machine_start`,
+/// `machine_end_beep`, `fax`, `human`, `unknown`, ...) says no person answered.
+pub fn answered_by_machine(answered_by: &str) -> bool {
+    answered_by.starts_with("machine") || answered_by == "fax"
+}
+
 /// A `CallStatus` of a status callback: the session's status and, for an
 /// unsuccessful end, why. `None` for a value Twilio does not document.
 pub fn call_status(status: &str) -> Option<(SessionStatus, Option<FailureReason>)> {
