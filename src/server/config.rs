@@ -160,6 +160,9 @@ impl Default for Limits {
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/callwright";
 pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_OPENAI_MODEL: &str = "gpt-4o-mini";
+/// Gemini's OpenAI-compatible endpoint, and the model asked there by default.
+pub const GEMINI_BASE_URL: &str = "https://generativelanguage.googleapis.com/v1beta/openai/";
+pub const DEFAULT_GEMINI_MODEL: &str = "gemini-2.5-flash";
 pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
 
 impl Config {
@@ -191,8 +194,28 @@ impl Config {
 
         let public_url = get("PUBLIC_URL").map(|url| parse_base_url("PUBLIC_URL", &url)).transpose()?;
 
+        let fallback_to_rules = || match get("AI_FALLBACK").as_deref().unwrap_or("rules") {
+            "rules" => Ok(true),
+            "none" => Ok(false),
+            other => Err(bad("AI_FALLBACK", format!("`{other}` is not supported; use `rules` or `none`"))),
+        };
         let ai = match get("AI_BACKEND").as_deref().unwrap_or("rules") {
             "rules" => AiConfig::Rules,
+            // Gemini by name: its OpenAI-compatible endpoint, through the same client.
+            "gemini" => {
+                let api_key = get("GEMINI_API_KEY")
+                    .map(Secret)
+                    .ok_or_else(|| bad("GEMINI_API_KEY", "is required with AI_BACKEND=gemini (a key from Google AI Studio)"))?;
+                let base_url =
+                    parse_base_url("GEMINI_BASE_URL", &get("GEMINI_BASE_URL").unwrap_or_else(|| GEMINI_BASE_URL.into()))?;
+                AiConfig::OpenAi {
+                    api_key: Some(api_key),
+                    base_url: Some(base_url),
+                    model: get("GEMINI_MODEL").unwrap_or_else(|| DEFAULT_GEMINI_MODEL.to_owned()),
+                    fallback_to_rules: fallback_to_rules()?,
+                    timeout_secs: parse_limit("GEMINI_TIMEOUT_SECS", get("GEMINI_TIMEOUT_SECS"), 20)? as u64,
+                }
+            }
             "openai" => {
                 let base_url = get("OPENAI_BASE_URL").map(|u| parse_base_url("OPENAI_BASE_URL", &u)).transpose()?;
                 let api_key = get("OPENAI_API_KEY").map(Secret);
@@ -202,20 +225,15 @@ impl Config {
                         "is required with AI_BACKEND=openai (or set OPENAI_BASE_URL to a local OpenAI-compatible server)",
                     ));
                 }
-                let fallback_to_rules = match get("AI_FALLBACK").as_deref().unwrap_or("rules") {
-                    "rules" => true,
-                    "none" => false,
-                    other => return Err(bad("AI_FALLBACK", format!("`{other}` is not supported; use `rules` or `none`"))),
-                };
                 AiConfig::OpenAi {
                     api_key,
                     base_url,
                     model: get("OPENAI_MODEL").unwrap_or_else(|| DEFAULT_OPENAI_MODEL.to_owned()),
-                    fallback_to_rules,
+                    fallback_to_rules: fallback_to_rules()?,
                     timeout_secs: parse_limit("OPENAI_TIMEOUT_SECS", get("OPENAI_TIMEOUT_SECS"), 20)? as u64,
                 }
             }
-            other => return Err(bad("AI_BACKEND", format!("`{other}` is not supported; use `rules` or `openai`"))),
+            other => return Err(bad("AI_BACKEND", format!("`{other}` is not supported; use `rules`, `openai` or `gemini`"))),
         };
 
         let telephony = match get("TELEPHONY").as_deref().unwrap_or("sandbox") {
@@ -415,6 +433,9 @@ mod tests {
             (&[("AI_BACKEND", "openai")], "OPENAI_API_KEY"),
             (&[("AI_BACKEND", "openai"), ("OPENAI_API_KEY", "k"), ("AI_FALLBACK", "maybe")], "AI_FALLBACK"),
             (&[("AI_BACKEND", "openai"), ("OPENAI_BASE_URL", "localhost:11434")], "OPENAI_BASE_URL"),
+            (&[("AI_BACKEND", "gemini")], "GEMINI_API_KEY"),
+            (&[("AI_BACKEND", "gemini"), ("GEMINI_API_KEY", "k"), ("GEMINI_BASE_URL", "gemini.local")], "GEMINI_BASE_URL"),
+            (&[("AI_BACKEND", "gemini"), ("GEMINI_API_KEY", "k"), ("AI_FALLBACK", "maybe")], "AI_FALLBACK"),
             (&[("TELEPHONY", "pots")], "TELEPHONY"),
             (&[("TELEPHONY", "twilio")], "TWILIO_ACCOUNT_SID"),
             (&[("TELEPHONY", "twilio"), ("TWILIO_ACCOUNT_SID", "XY123")], "TWILIO_ACCOUNT_SID"),
@@ -468,6 +489,20 @@ mod tests {
                 timeout_secs: 20,
             }
         );
+    }
+
+    #[test]
+    fn gemini_by_name_is_its_openai_compatible_endpoint() {
+        let c = config(&[("AI_BACKEND", "gemini"), ("GEMINI_API_KEY", "g-secret")]).unwrap();
+        match &c.ai {
+            AiConfig::OpenAi { api_key, base_url, model, fallback_to_rules, timeout_secs } => {
+                assert_eq!(api_key.as_ref().map(|k| k.expose()), Some("g-secret"));
+                assert_eq!(base_url.as_deref(), Some("https://generativelanguage.googleapis.com/v1beta/openai"));
+                assert_eq!((model.as_str(), *fallback_to_rules, *timeout_secs), (DEFAULT_GEMINI_MODEL, true, 20));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!format!("{c:?}").contains("g-secret"));
     }
 
     #[test]

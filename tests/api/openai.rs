@@ -453,3 +453,30 @@ async fn a_failing_model_is_paused_and_the_rules_answer_at_once() {
     assert_eq!(fake.seen.lock().unwrap().len(), 7, "a model that turns requests down is still asked");
     app.stop().await;
 }
+
+/// `AI_BACKEND=gemini` asks Gemini's OpenAI-compatible endpoint through the
+/// same client (here the fake model server stands in for it, by
+/// `GEMINI_BASE_URL`): the key as a bearer token, Gemini's default model,
+/// structured outputs, and the same code-enforced limits.
+#[tokio::test]
+async fn gemini_by_name_goes_through_the_same_client() {
+    let (base, fake) = start_fake().await;
+    let env =
+        [("AI_BACKEND", "gemini"), ("GEMINI_BASE_URL", base.as_str()), ("GEMINI_API_KEY", "gemini-key"), ("AI_FALLBACK", "none")];
+    let app = TestApp::spawn_with(TestDb::new(), &env).await;
+    let ada = app.signup("ada").await;
+    let (status, v) = create(&app, &ada, DENTIST).await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["ai_plan"]["goal"], "Book a dental cleaning (model)");
+    assert_eq!(v["ai_plan"]["hardConstraints"]["max_price"], 100.0);
+    let seen = fake.seen.lock().unwrap().clone();
+    let (auth, request) = seen.last().unwrap();
+    assert_eq!(auth.as_deref(), Some("Bearer gemini-key"));
+    assert_eq!(request["model"], callwright::server::config::DEFAULT_GEMINI_MODEL);
+    assert_eq!(request["response_format"]["json_schema"]["name"], "call_plan");
+    // A failing Gemini is a typed error like any model's (no fallback configured).
+    *fake.mode.lock().unwrap() = Mode::Failing;
+    let (status, v) = create(&app, &ada, DENTIST).await;
+    assert_eq!(status, 503, "{v}");
+    app.stop().await;
+}
