@@ -135,6 +135,8 @@ impl Default for CallSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub tasks_per_minute: u32,
+    /// Plan previews planned afresh (not reused) per user per minute.
+    pub previews_per_minute: u32,
     pub calls_per_day: u32,
     /// Failed and successful sign-in attempts per e-mail and client address
     /// per 15 minutes (a stranger's guesses never lock the owner out).
@@ -149,6 +151,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             tasks_per_minute: 10,
+            previews_per_minute: 30,
             calls_per_day: 50,
             logins_per_quarter_hour: 10,
             logins_per_client: 30,
@@ -276,6 +279,11 @@ impl Config {
                 "RATE_LIMIT_TASKS_PER_MINUTE",
                 get("RATE_LIMIT_TASKS_PER_MINUTE"),
                 defaults.tasks_per_minute,
+            )?,
+            previews_per_minute: parse_limit(
+                "RATE_LIMIT_PREVIEWS_PER_MINUTE",
+                get("RATE_LIMIT_PREVIEWS_PER_MINUTE"),
+                defaults.previews_per_minute,
             )?,
             calls_per_day: parse_limit("RATE_LIMIT_CALLS_PER_DAY", get("RATE_LIMIT_CALLS_PER_DAY"), defaults.calls_per_day)?,
             logins_per_quarter_hour: parse_limit(

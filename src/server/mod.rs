@@ -130,6 +130,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         db: db.clone(),
         cipher,
         ai,
+        previews: Arc::default(),
         telephony,
         hub,
         journal,

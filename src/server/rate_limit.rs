@@ -9,6 +9,8 @@ use super::error::{ApiError, ApiResult};
 pub enum Bucket {
     /// Task creation, per user per minute.
     TaskCreate,
+    /// Plan previews that are not reused, per user per minute.
+    PlanPreview,
     /// Calls placed, per user per day.
     CallStart,
     /// Sign-in attempts, per e-mail address and client per 15 minutes.
@@ -23,6 +25,7 @@ impl Bucket {
     fn name(self) -> &'static str {
         match self {
             Bucket::TaskCreate => "task_create",
+            Bucket::PlanPreview => "plan_preview",
             Bucket::CallStart => "call_start",
             Bucket::Login => "login",
             Bucket::LoginClient => "login_client",
@@ -32,7 +35,7 @@ impl Bucket {
 
     fn window(self) -> &'static str {
         match self {
-            Bucket::TaskCreate => "1 minute",
+            Bucket::TaskCreate | Bucket::PlanPreview => "1 minute",
             Bucket::CallStart => "1 day",
             Bucket::Login | Bucket::LoginClient => "15 minutes",
             Bucket::Signup => "1 hour",
@@ -42,6 +45,7 @@ impl Bucket {
     fn refusal(self) -> &'static str {
         match self {
             Bucket::TaskCreate => "You are creating tasks too quickly.",
+            Bucket::PlanPreview => "You are asking for plan previews too quickly.",
             Bucket::CallStart => "You have reached today's limit of calls.",
             Bucket::Login => "Too many sign-in attempts for this account.",
             Bucket::LoginClient => "Too many sign-in attempts from your network.",

@@ -21,6 +21,8 @@ pub struct AppState {
     pub cipher: Cipher,
     /// The AI helper (rules engine or an OpenAI-compatible model).
     pub ai: Arc<Ai>,
+    /// Recent plan previews, reused for the same words.
+    pub previews: Arc<crate::server::ai::memo::PlanMemo>,
     /// The phone network (sandbox or Twilio), and the sandbox for rehearsals.
     pub telephony: Arc<Telephony>,
     /// Live events of this process.

@@ -134,12 +134,18 @@ async fn load_context(conn: &mut PgConnection, cipher: &Cipher) -> ApiResult<Con
 /// composer's live preview).
 pub async fn preview(state: &AppState, user: &CurrentUser, instruction: &str) -> ApiResult<PlanOutcome> {
     let instruction = required_text("raw_instruction", instruction, MAX_INSTRUCTION_CHARS)?;
+    // The same words again (a pause, another tab): the same preview, no engine.
+    if let Some(outcome) = state.previews.get(user.id, &instruction) {
+        return Ok(outcome);
+    }
+    rate_limit::hit(&state.db, Bucket::PlanPreview, &user.id.to_string(), state.config.limits.previews_per_minute).await?;
     let mut tx = state.db.begin_as(user.id).await?;
     let ctx = load_context(&mut tx, &state.cipher).await?;
     tx.commit().await?;
     let mut outcome =
         state.ai.plan(&instruction, &PlanContext { today: ctx.today, region: &ctx.region, contacts: &ctx.contacts }).await?;
     outcome.risk.concerns.extend(language_concern(state, &ctx.language));
+    state.previews.put(user.id, &instruction, outcome.clone());
     Ok(outcome)
 }
 

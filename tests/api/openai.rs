@@ -480,3 +480,38 @@ async fn gemini_by_name_goes_through_the_same_client() {
     assert_eq!(status, 503, "{v}");
     app.stop().await;
 }
+
+/// The composer's plan preview asks the engine once for the same words
+/// (within two minutes) and is rate-limited per user like task creation:
+/// past the limit a new preview is a 429 with `Retry-After`, while one
+/// already made is still shown; another user's preview is their own.
+#[tokio::test]
+async fn previews_are_reused_for_the_same_words_and_rate_limited() {
+    let (base, fake) = start_fake().await;
+    let mut vars = env(&base, "none").to_vec();
+    vars.push(("RATE_LIMIT_PREVIEWS_PER_MINUTE", "2"));
+    let app = TestApp::spawn_with(TestDb::new(), &vars).await;
+    let ada = app.signup("ada").await;
+    let preview = |who: &Session, words: &'static str| {
+        app.as_user(who, Method::POST, "/api/plan-preview").json(&json!({"raw_instruction": words})).send()
+    };
+    let asked = || fake.seen.lock().unwrap().len();
+    for _ in 0..3 {
+        let res = preview(&ada, DENTIST).await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["ai_plan"]["goal"], "Book a dental cleaning (model)");
+    }
+    assert_eq!(asked(), 1, "the same words asked the model once");
+    assert_eq!(preview(&ada, "Call the plumber at 415-555-0102 about a leak").await.unwrap().status(), 200);
+    assert_eq!(asked(), 2);
+    let res = preview(&ada, "Call the vet at 415-555-0113 and book a check-up").await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(asked(), 2, "a refused preview asks nothing");
+    assert_eq!(preview(&ada, DENTIST).await.unwrap().status(), 200, "a preview already made is still shown");
+    // Bob's preview of the same words is his own: planned for him, within his own limit.
+    let bob = app.signup("bob").await;
+    assert_eq!(preview(&bob, DENTIST).await.unwrap().status(), 200);
+    assert_eq!(asked(), 3);
+    app.stop().await;
+}

@@ -3,6 +3,7 @@
 //! model. Risk rules and approval limits always run in code, whatever the
 //! model says.
 
+pub mod memo;
 pub mod openai;
 pub mod rules;
 pub mod understand;

@@ -29,12 +29,18 @@ pub fn Composer() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let when_local = RwSignal::new(String::new());
     let typing = Debounce::for_component();
+    // What the shown preview is of: the same words are not asked for again.
+    let previewed = StoredValue::new(String::new());
     // The plan preview follows the text after a pause in typing.
     let schedule_preview = move || {
         typing.schedule(450, move || {
             // The page may have been left meanwhile.
             let (Some(raw), Some(true)) = (text.try_get_untracked(), signed_in.try_get_untracked()) else { return };
-            if raw.trim().chars().count() >= PREVIEW_MIN_CHARS {
+            let words = raw.trim().to_owned();
+            // (Unless asking failed: then the same words are worth another try.)
+            let failed = preview.value().try_get_untracked().flatten().is_some_and(|r| r.is_err());
+            if words.chars().count() >= PREVIEW_MIN_CHARS && (failed || previewed.try_get_value().is_some_and(|p| p != words)) {
+                previewed.set_value(words);
                 preview.dispatch(PreviewPlan { raw_instruction: raw });
             }
         });

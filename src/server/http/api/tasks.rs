@@ -193,7 +193,8 @@ pub async fn delete(
 
 /// Plan an instruction without storing it (live preview).
 #[utoipa::path(post, path = "/api/plan-preview", operation_id = "preview_plan", tag = "call-tasks", request_body = PreviewRequest,
-    responses((status = 200, body = PreviewBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = PreviewBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 429, description = "Too many new previews this minute (the same words are still answered)", body = ErrorBody)))]
 pub async fn preview(
     State(state): State<AppState>,
     user: CurrentUser,
