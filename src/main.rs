@@ -32,6 +32,8 @@ Usage:
                          run N concurrent sandbox calls on a scratch database and report latencies and memory
   callwright bench --page-tasks N [--requests M]
                          render the task list page with N tasks (at most 100) M times and report its latency
+  callwright bench --search N [--requests M]
+                         search N finished calls (ten lines, a summary and three facts each) M times over HTTP
   callwright bench --relay N [--turns 5] [--model-ms 200] [--ramp-secs 3]
                          start this server in Twilio mode and drive N concurrent calls over its sockets as
                          Twilio would, with `mock-model` as the model; report overhead, CPU and memory
@@ -107,7 +109,7 @@ Configuration comes from the environment and an optional .env file; see README.m
             }
             Some("bench") => {
                 let (pos, pairs) =
-                    flags(&args[1..], &["calls", "page-tasks", "requests", "relay", "turns", "model-ms", "ramp-secs"])?;
+                    flags(&args[1..], &["calls", "page-tasks", "requests", "relay", "turns", "model-ms", "ramp-secs", "search"])?;
                 if !pos.is_empty() {
                     return Err(format!("unexpected argument `{}`", pos[0]));
                 }
@@ -118,9 +120,9 @@ Configuration comes from the environment and an optional .env file; see README.m
                         .filter(|n| (1..=max).contains(n))
                         .ok_or(format!("--{name} must be a number from 1 to {max}, not `{text}`"))
                 };
-                let modes = ["calls", "page-tasks", "relay"].iter().filter(|m| get(&pairs, m).is_some()).count();
+                let modes = ["calls", "page-tasks", "relay", "search"].iter().filter(|m| get(&pairs, m).is_some()).count();
                 if modes > 1 {
-                    return Err("use one of --calls, --page-tasks and --relay".into());
+                    return Err("use one of --calls, --page-tasks, --relay and --search".into());
                 }
                 let bench = if get(&pairs, "relay").is_some() {
                     server::bench::Bench::Relay(server::bench::relay::RelayBench {
@@ -129,6 +131,11 @@ Configuration comes from the environment and an optional .env file; see README.m
                         model_ms: count("model-ms", "200", 60_000)? as u64,
                         ramp_secs: count("ramp-secs", "3", 3_600)? as u64,
                     })
+                } else if get(&pairs, "search").is_some() {
+                    server::bench::Bench::Search {
+                        calls: count("search", "10000", 1_000_000)?,
+                        requests: count("requests", "500", 100_000)?,
+                    }
                 } else if get(&pairs, "page-tasks").is_some() {
                     server::bench::Bench::TaskPage {
                         tasks: count("page-tasks", "100", 100)?,

@@ -6,5 +6,6 @@ pub mod accounts;
 pub mod calls;
 pub mod contacts;
 pub mod notifications;
+pub mod search;
 pub mod settings;
 pub mod tasks;

@@ -180,6 +180,11 @@ wire_enum! {
     TaskSort ("task order") { Newest = "newest", Oldest = "oldest", Priority = "priority" }
 }
 
+wire_enum! {
+    /// Where a search found its words: a line of a call, a call's summary, or a fact.
+    HitKind ("search hit kind") { Line = "line", Summary = "summary", Fact = "fact" }
+}
+
 // `wire_enum!` takes no `#[default]` on a variant.
 #[allow(clippy::derivable_impls)]
 impl Default for TaskSort {

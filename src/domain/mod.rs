@@ -13,6 +13,7 @@ pub mod notification;
 pub mod phone;
 pub mod plan;
 pub mod schedule;
+pub mod search;
 pub mod session;
 pub mod settings;
 pub mod task;

@@ -64,6 +64,23 @@ pub struct Transcript {
     pub follow_up_tasks: Option<Vec<String>>,
 }
 
+/// The words of an extracted fact, for searching and showing it: its text
+/// and numbers in order ("75 USD cleaning", "2026-12-01 14:30 DC-1").
+pub fn fact_words(value: &Value) -> String {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::String(s) => out.push(s.clone()),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Value::Object(fields) => fields.values().for_each(|v| walk(v, out)),
+            Value::Bool(_) | Value::Null => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut out);
+    out.join(" ")
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ExtractedData {

@@ -133,11 +133,24 @@ impl Cipher {
     /// ever holding a word; what it can learn is which rows share a word
     /// (or a word's beginning), and how many distinct ones a row has.
     pub fn terms(&self, text: &str) -> Vec<i64> {
+        self.terms_from(text, 1)
+    }
+
+    /// Like [`Cipher::terms`], for longer text: only beginnings of at least
+    /// `shortest` characters, and whole words shorter than that (so a
+    /// transcript's index is not mostly "t", "th", "a"...). A query word
+    /// shorter than `shortest` then finds that whole word only.
+    pub fn terms_from(&self, text: &str, shortest: usize) -> Vec<i64> {
         let key = self.term_key();
         let mut terms: Vec<i64> = words(text)
             .flat_map(|word| {
                 let ends: Vec<usize> = word.char_indices().map(|(i, c)| i + c.len_utf8()).take(TERM_CHARS).collect();
-                ends.into_iter().map(|end| term(&key, &word[..end])).collect::<Vec<_>>()
+                let last = ends.len();
+                ends.into_iter()
+                    .enumerate()
+                    .filter(|&(n, _)| n + 1 >= shortest || n + 1 == last)
+                    .map(|(_, end)| term(&key, &word[..end]))
+                    .collect::<Vec<_>>()
             })
             .collect();
         terms.sort_unstable();
@@ -284,6 +297,16 @@ mod tests {
         assert!(finds(&c, long, "supercalifragilisticexpialidocious"), "beyond the indexed prefix");
         assert!(finds(&c, long, "supercalifragilisticXXX"), "only the first 16 characters count");
         assert_eq!(c.terms(long).len(), TERM_CHARS);
+        // A transcript's index: beginnings of three characters or more, and short whole words.
+        let line = "It is $85 on Tuesday";
+        let indexed = |q: &str| c.query_terms(q).iter().all(|t| c.terms_from(line, 3).contains(t));
+        for found in ["it", "is", "85", "on", "tue", "TUESDAY"] {
+            assert!(indexed(found), "{found}");
+        }
+        for missing in ["t", "tu", "o"] {
+            assert!(!indexed(missing), "{missing}");
+        }
+        assert!(c.terms_from(line, 3).len() < c.terms(line).len());
         // Another key, other terms: the index means nothing without the key.
         let other = Cipher::from_key(&[8u8; 32]);
         assert!(c.terms(title).iter().all(|t| !other.terms(title).contains(t)));

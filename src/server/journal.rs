@@ -221,7 +221,8 @@ fn acknowledge(hub: &Hub, batch: Vec<Submission>) {
 async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -> Result<(), sqlx::Error> {
     let rows = batch.iter().map(|s| s.segments.len()).sum();
     let ids: Vec<Uuid> = batch.iter().flat_map(|s| s.ids.iter().copied()).collect();
-    let (mut transcripts, mut speakers, mut contents, mut times, mut confidences) = (
+    let (mut transcripts, mut speakers, mut contents, mut times, mut confidences, mut terms) = (
+        Vec::with_capacity(rows),
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
@@ -234,13 +235,14 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
         contents.push(cipher.encrypt(&segment.content));
         times.push(segment.timestamp_ms);
         confidences.push(segment.confidence);
+        terms.push(array_literal(&cipher.terms_from(&segment.content, SEARCH_PREFIX)));
     }
     sqlx::query(
         "WITH stored AS (
-           INSERT INTO call_transcript_segments (id, call_transcript_id, speaker, content, timestamp_ms, confidence)
-           SELECT id, transcript, speaker, content, at, confidence::numeric
-           FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::float8[])
-             AS r(id, transcript, speaker, content, at, confidence)
+           INSERT INTO call_transcript_segments (id, call_transcript_id, speaker, content, timestamp_ms, confidence, terms)
+           SELECT id, transcript, speaker, content, at, confidence::numeric, terms::bigint[]
+           FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::float8[], $9::text[])
+             AS r(id, transcript, speaker, content, at, confidence, terms)
            ON CONFLICT (id) DO NOTHING
          )
          SELECT pg_notify($7, payload) FROM UNNEST($8::text[]) AS payload",
@@ -253,9 +255,21 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
     .bind(&confidences)
     .bind(realtime::CHANNEL)
     .bind(realtime::segment_payloads(instance, &ids))
+    // Each row's terms as an array literal: UNNEST would flatten an array of arrays.
+    .bind(&terms)
     .execute(db.system())
     .await?;
     Ok(())
+}
+
+/// The shortest word beginning a line of a call is found by (see
+/// [`Cipher::terms_from`]).
+pub const SEARCH_PREFIX: usize = 3;
+
+/// `terms` as a PostgreSQL array literal, `{1,-2,3}`.
+pub fn array_literal(terms: &[i64]) -> String {
+    let inner: Vec<String> = terms.iter().map(i64::to_string).collect();
+    format!("{{{}}}", inner.join(","))
 }
 
 /// Marks every call this process holds alive, once per interval, in one

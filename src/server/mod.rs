@@ -23,6 +23,7 @@ pub mod phone;
 pub mod rate_limit;
 pub mod realtime;
 pub mod seal;
+pub mod search;
 pub mod settings;
 pub mod state;
 pub mod tasks;

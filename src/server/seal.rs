@@ -1,5 +1,6 @@
 //! Seals personal text written before it was encrypted at rest (migration
-//! 0007): contact names, companies and e-mails, task titles (and their
+//! 0007), and indexes for search what calls said before search existed
+//! (migration 0008): contact names, companies and e-mails, task titles (and their
 //! search terms), plans, clarifications, call scripts, follow-ups, extracted
 //! facts, notification messages and approval reasons. Run at startup before
 //! serving; idempotent (a sealed value is left alone), and safe beside other
@@ -90,5 +91,59 @@ pub async fn run(db: &Db, cipher: &Cipher) -> Result<u64, sqlx::Error> {
     if sealed > 0 {
         tracing::info!(sealed, "sealed personal text written before it was encrypted");
     }
-    Ok(sealed)
+    let indexed = index(db, cipher).await?;
+    if indexed > 0 {
+        tracing::info!(indexed, "indexed for search what calls said before search existed");
+    }
+    Ok(sealed + indexed)
+}
+
+/// What a row's search terms are made of.
+#[derive(Clone, Copy)]
+enum Source {
+    /// Encrypted text.
+    Text,
+    /// A sealed (or older plain) fact, searched by its words.
+    Fact,
+}
+
+/// Rows written before search (terms NULL): their terms, from their text.
+const UNINDEXED: &[(&str, &str, &str, Source)] = &[
+    ("call_transcript_segments", "terms", "content", Source::Text),
+    ("call_transcripts", "summary_terms", "ai_summary", Source::Text),
+    ("call_extracted_data", "terms", "extracted_value::text", Source::Fact),
+];
+
+async fn index(db: &Db, cipher: &Cipher) -> Result<u64, sqlx::Error> {
+    let mut indexed = 0;
+    for &(table, terms, text, source) in UNINDEXED {
+        loop {
+            let rows: Vec<(Uuid, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, {text} FROM {table} WHERE {terms} IS NULL AND {text} IS NOT NULL LIMIT {BATCH}"
+            )))
+            .fetch_all(db.system())
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for (id, stored) in rows {
+                let words = match source {
+                    Source::Text => cipher.open(&stored).ok(),
+                    Source::Fact => serde_json::from_str(&stored)
+                        .ok()
+                        .and_then(|v| cipher.open_json(v).ok())
+                        .map(|v| crate::domain::session::fact_words(&v)),
+                };
+                // Unreadable with this key: no terms (and not tried again).
+                let found = words.map(|w| cipher.terms_from(&w, super::journal::SEARCH_PREFIX)).unwrap_or_default();
+                sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET {terms} = $2 WHERE id = $1")))
+                    .bind(id)
+                    .bind(found)
+                    .execute(db.system())
+                    .await?;
+                indexed += 1;
+            }
+        }
+    }
+    Ok(indexed)
 }

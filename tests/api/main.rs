@@ -12,6 +12,7 @@ mod jobs;
 mod layers;
 mod openai;
 mod scenarios;
+mod search;
 mod server_fns;
 mod tasks;
 mod twilio;

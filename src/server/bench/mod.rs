@@ -9,9 +9,12 @@
 //!   reporting its latency percentiles.
 //! - `callwright bench --relay N`: N concurrent calls driven from outside,
 //!   over real sockets, as Twilio would ([`relay`]).
+//! - `callwright bench --search N`: search over N finished calls, over HTTP
+//!   ([`search`]).
 
 pub mod mock_model;
 pub mod relay;
+pub mod search;
 
 use super::accounts::{AuthVia, CurrentUser, service};
 use super::config::Config;
@@ -31,6 +34,7 @@ pub enum Bench {
     Calls(usize),
     TaskPage { tasks: usize, requests: usize },
     Relay(relay::RelayBench),
+    Search { calls: usize, requests: usize },
 }
 
 /// A benchmark's own database and data directory, beside the configured
@@ -85,7 +89,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     config.limits.calls_per_day = u32::MAX / 2;
     config.calls.max_concurrent_per_user = match bench {
         Bench::Calls(calls) => calls as u32 + 1,
-        Bench::TaskPage { .. } | Bench::Relay(_) => 1,
+        Bench::TaskPage { .. } | Bench::Relay(_) | Bench::Search { .. } => 1,
     };
     config.pool_size = config.pool_size.max(40);
     config.data_dir = scratch.data_dir();
@@ -96,6 +100,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     let result = match bench {
         Bench::Calls(calls) => drive(&running, calls).await,
         Bench::TaskPage { tasks, requests } => task_page(&running, tasks, requests).await,
+        Bench::Search { calls, requests } => search::run(&state, &format!("http://{}", running.addr), calls, requests).await,
         Bench::Relay(_) => unreachable!("driven from outside, above"),
     };
     let _ = running.shutdown().await;

@@ -6,11 +6,13 @@ use super::repo::{EXTRACTED, ExtractedRow, bad_stored, owner};
 use crate::domain::enums::{NotificationType, SessionStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
+use crate::domain::session::fact_words;
 use crate::server::accounts::CurrentUser;
 use crate::server::ai::rules::summarize::Line;
 use crate::server::audit::{self, Entry};
 use crate::server::crypto::Cipher;
 use crate::server::error::{ApiError, ApiResult, ErrorCode};
+use crate::server::journal::SEARCH_PREFIX;
 use crate::server::notifications;
 use crate::server::realtime::publish;
 use crate::server::settings;
@@ -124,7 +126,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     let mut tx = state.db.system().begin().await?;
     let claimed = sqlx::query(
         "UPDATE call_transcripts SET full_transcript = $2, ai_summary = $3, sentiment_overall = $4, goal_achieved = $5,
-                follow_up_required = $6, follow_up_tasks = $7
+                follow_up_required = $6, follow_up_tasks = $7, summary_terms = $8
          WHERE id = $1 AND ai_summary IS NULL",
     )
     .bind(row.transcript_id)
@@ -134,6 +136,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     .bind(summary.goal_achieved)
     .bind(summary.follow_up_required)
     .bind(cipher.seal_json(&json!(summary.follow_up_tasks)))
+    .bind(cipher.terms_from(&summary.summary, SEARCH_PREFIX))
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -144,13 +147,15 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     }
     for item in &summary.extracted_data {
         sqlx::query(
-            "INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence, terms)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(session_id)
         .bind(item.data_type.as_str())
         // Prices, appointments, names and references are personal.
         .bind(cipher.seal_json(&item.extracted_value))
         .bind(item.confidence)
+        .bind(cipher.terms_from(&fact_words(&item.extracted_value), SEARCH_PREFIX))
         .execute(&mut *tx)
         .await?;
     }

@@ -241,7 +241,8 @@ fn SegmentLine(segment: Segment) -> impl IntoView {
         Speaker::System => ("System", "bg-transparent italic text-slate-600 dark:text-slate-300"),
     };
     view! {
-        <div class="segment flex flex-col" data-speaker=segment.speaker.as_str()>
+        <div class="segment flex flex-col rounded-lg target:ring-2 target:ring-amber-400" data-speaker=segment.speaker.as_str()
+            id=format!("segment-{}", segment.id)>
             <div class="text-xs text-slate-600 dark:text-slate-300">
                 <span class="font-semibold">{who}</span> " · " <span>{offset(segment.timestamp_ms)}</span>
             </div>

@@ -5,6 +5,7 @@ mod auth;
 mod contacts;
 mod notifications;
 pub mod schema;
+mod search;
 mod sessions;
 mod settings;
 mod tasks;
@@ -37,6 +38,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "contacts", description = "People and businesses to call"),
         (name = "settings", description = "The assistant's settings"),
         (name = "notifications", description = "Updates about calls"),
+        (name = "search", description = "What calls said, their summaries and facts, searched"),
         (name = "health", description = "Liveness and readiness probes"),
     )
 )]
@@ -92,5 +94,6 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::update))
         .routes(routes!(notifications::read_all))
+        .routes(routes!(search::search))
         .split_for_parts()
 }

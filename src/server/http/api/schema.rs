@@ -61,6 +61,12 @@ pub struct ContactBody {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct SearchBody {
+    pub success: bool,
+    pub results: Vec<crate::domain::search::SearchHit>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct ContactListBody {
     pub success: bool,
     pub contacts: Vec<Contact>,

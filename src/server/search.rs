@@ -1,0 +1,110 @@
+//! Search across a user's calls: what was said, the summaries and the
+//! facts, all encrypted at rest. Rows carry the keyed terms of their words
+//! (`crypto::Cipher::terms`, a blind index in GIN-indexed `bigint[]`
+//! columns); a search looks for its own words' terms, then opens what it
+//! found to show it. The database never holds a word, only which rows share
+//! one (see README, "Search").
+
+use super::accounts::CurrentUser;
+use super::error::{ApiError, ApiResult, internal};
+use super::journal::SEARCH_PREFIX;
+use super::state::AppState;
+use crate::domain::enums::{DataType, HitKind, Speaker};
+use crate::domain::search::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_CHARS, SearchHit, highlight, query_words};
+use crate::domain::session::fact_words;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    kind: String,
+    item: Uuid,
+    stored: String,
+    speaker: Option<String>,
+    data_type: Option<String>,
+    session_id: Uuid,
+    task_id: Uuid,
+    title: String,
+    started_at: DateTime<Utc>,
+    score: i32,
+}
+
+/// Where the user's words are found, those holding the most of them first,
+/// then the latest calls.
+pub async fn search(state: &AppState, user: &CurrentUser, q: &str, limit: Option<i64>) -> ApiResult<Vec<SearchHit>> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::validation("limit", format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(ApiError::validation("q", "q is required: the words to look for"));
+    }
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::validation("q", format!("q must be at most {MAX_QUERY_CHARS} characters")));
+    }
+    let terms = state.cipher.query_terms(q);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Terms of each row that are among the query's: its score.
+    const SCORE: &str = "(SELECT count(*) FROM unnest({col}) x WHERE x = ANY($1))::int";
+    let score = |col: &str| SCORE.replace("{col}", col);
+    let sql = format!(
+        "WITH mine AS NOT MATERIALIZED (
+             SELECT s.id AS session_id, t.id AS task_id, t.title, s.started_at, r.id AS transcript_id
+             FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
+             JOIN call_transcripts r ON r.call_session_id = s.id
+             WHERE t.user_id = $3
+         ), hits AS (
+             SELECT 'line' AS kind, g.id AS item, g.content AS stored, g.speaker, NULL::text AS data_type,
+                    m.session_id, m.task_id, m.title, m.started_at, {line} AS score, g.timestamp_ms AS at_ms
+             FROM call_transcript_segments g JOIN mine m ON m.transcript_id = g.call_transcript_id
+             WHERE g.terms && $1
+             UNION ALL
+             SELECT 'summary', r.id, r.ai_summary, NULL, NULL, m.session_id, m.task_id, m.title, m.started_at, {summary}, -1
+             FROM call_transcripts r JOIN mine m ON m.transcript_id = r.id
+             WHERE r.summary_terms && $1
+             UNION ALL
+             SELECT 'fact', e.id, e.extracted_value::text, NULL, e.data_type, m.session_id, m.task_id, m.title, m.started_at,
+                    {fact}, -1
+             FROM call_extracted_data e JOIN mine m ON m.session_id = e.call_session_id
+             WHERE e.terms && $1
+         )
+         SELECT kind, item, stored, speaker, data_type, session_id, task_id, title, started_at, score FROM hits
+         ORDER BY score DESC, started_at DESC, session_id, at_ms LIMIT $2",
+        line = score("g.terms"),
+        summary = score("r.summary_terms"),
+        fact = score("e.terms"),
+    );
+    let mut tx = state.db.snapshot_as(user.id).await?;
+    let rows: Vec<Row> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&terms).bind(limit).bind(user.id).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    let words = query_words(q);
+    rows.into_iter().map(|row| open(state, row, &words)).collect()
+}
+
+fn open(state: &AppState, row: Row, words: &[String]) -> ApiResult<SearchHit> {
+    let bad = |e: &dyn std::fmt::Display| internal("a search result cannot be read", e.to_string());
+    let kind: HitKind = row.kind.parse().map_err(|e| bad(&e))?;
+    let text = match kind {
+        HitKind::Fact => {
+            let stored: serde_json::Value = serde_json::from_str(&row.stored).map_err(|e| bad(&e))?;
+            fact_words(&state.cipher.open_json(stored).map_err(|e| bad(&e))?)
+        }
+        HitKind::Line | HitKind::Summary => state.cipher.decrypt(&row.stored).map_err(|e| bad(&e))?,
+    };
+    Ok(SearchHit {
+        kind,
+        call_session_id: row.session_id,
+        call_task_id: row.task_id,
+        task_title: state.cipher.open(&row.title).map_err(|e| bad(&e))?,
+        segment_id: (kind == HitKind::Line).then_some(row.item),
+        speaker: row.speaker.map(|s| s.parse::<Speaker>()).transpose().map_err(|e| bad(&e))?,
+        data_type: row.data_type.map(|d| d.parse::<DataType>()).transpose().map_err(|e| bad(&e))?,
+        parts: highlight(&text, words, SEARCH_PREFIX),
+        call_started_at: row.started_at,
+        score: row.score,
+    })
+}
