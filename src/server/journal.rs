@@ -221,6 +221,7 @@ fn acknowledge(hub: &Hub, batch: Vec<Submission>) {
 async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -> Result<(), sqlx::Error> {
     let rows = batch.iter().map(|s| s.segments.len()).sum();
     let ids: Vec<Uuid> = batch.iter().flat_map(|s| s.ids.iter().copied()).collect();
+    let mut owners = Vec::with_capacity(rows);
     let (mut transcripts, mut speakers, mut contents, mut times, mut confidences, mut terms) = (
         Vec::with_capacity(rows),
         Vec::with_capacity(rows),
@@ -231,6 +232,7 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
     );
     for segment in batch.iter().flat_map(|s| &s.segments) {
         transcripts.push(segment.transcript_id);
+        owners.push(segment.user_id);
         speakers.push(segment.speaker.as_str());
         contents.push(cipher.encrypt(&segment.content));
         times.push(segment.timestamp_ms);
@@ -239,10 +241,10 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
     }
     sqlx::query(
         "WITH stored AS (
-           INSERT INTO call_transcript_segments (id, call_transcript_id, speaker, content, timestamp_ms, confidence, terms)
-           SELECT id, transcript, speaker, content, at, confidence::numeric, terms::bigint[]
-           FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::float8[], $9::text[])
-             AS r(id, transcript, speaker, content, at, confidence, terms)
+           INSERT INTO call_transcript_segments (id, call_transcript_id, speaker, content, timestamp_ms, confidence, terms, user_id)
+           SELECT id, transcript, speaker, content, at, confidence::numeric, terms::bigint[], owner
+           FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int4[], $6::float8[], $9::text[], $10::uuid[])
+             AS r(id, transcript, speaker, content, at, confidence, terms, owner)
            ON CONFLICT (id) DO NOTHING
          )
          SELECT pg_notify($7, payload) FROM UNNEST($8::text[]) AS payload",
@@ -257,6 +259,7 @@ async fn store(db: &Db, cipher: &Cipher, instance: Uuid, batch: &[Submission]) -
     .bind(realtime::segment_payloads(instance, &ids))
     // Each row's terms as an array literal: UNNEST would flatten an array of arrays.
     .bind(&terms)
+    .bind(&owners)
     .execute(db.system())
     .await?;
     Ok(())

@@ -26,11 +26,10 @@ struct Row {
     task_id: Uuid,
     title: String,
     started_at: DateTime<Utc>,
-    score: i32,
 }
 
 /// Where the user's words are found, those holding the most of them first,
-/// then the latest calls.
+/// then the latest.
 pub async fn search(state: &AppState, user: &CurrentUser, q: &str, limit: Option<i64>) -> ApiResult<Vec<SearchHit>> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -50,42 +49,58 @@ pub async fn search(state: &AppState, user: &CurrentUser, q: &str, limit: Option
     // Terms of each row that are among the query's: its score.
     const SCORE: &str = "(SELECT count(*) FROM unnest({col}) x WHERE x = ANY($1))::int";
     let score = |col: &str| SCORE.replace("{col}", col);
-    let sql = format!(
-        "WITH mine AS NOT MATERIALIZED (
-             SELECT s.id AS session_id, t.id AS task_id, t.title, s.started_at, r.id AS transcript_id
-             FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
-             JOIN call_transcripts r ON r.call_session_id = s.id
-             WHERE t.user_id = $3
-         ), hits AS (
-             SELECT 'line' AS kind, g.id AS item, g.content AS stored, g.speaker, NULL::text AS data_type,
-                    m.session_id, m.task_id, m.title, m.started_at, {line} AS score, g.timestamp_ms AS at_ms
-             FROM call_transcript_segments g JOIN mine m ON m.transcript_id = g.call_transcript_id
-             WHERE g.terms && $1
+    // First the places, from the indexed rows alone (each checked against
+    // its owner with one comparison); then what is shown of the few kept.
+    let ranked = format!(
+        "SELECT kind, item, score FROM (
+             SELECT 'line' AS kind, g.id AS item, {line} AS score, g.created_at AS at, g.timestamp_ms AS at_ms
+             FROM call_transcript_segments g WHERE g.user_id = $3 AND g.terms && $1
              UNION ALL
-             SELECT 'summary', r.id, r.ai_summary, NULL, NULL, m.session_id, m.task_id, m.title, m.started_at, {summary}, -1
-             FROM call_transcripts r JOIN mine m ON m.transcript_id = r.id
-             WHERE r.summary_terms && $1
+             SELECT 'summary', r.id, {summary}, r.created_at, -1
+             FROM call_transcripts r WHERE r.user_id = $3 AND r.summary_terms && $1
              UNION ALL
-             SELECT 'fact', e.id, e.extracted_value::text, NULL, e.data_type, m.session_id, m.task_id, m.title, m.started_at,
-                    {fact}, -1
-             FROM call_extracted_data e JOIN mine m ON m.session_id = e.call_session_id
-             WHERE e.terms && $1
-         )
-         SELECT kind, item, stored, speaker, data_type, session_id, task_id, title, started_at, score FROM hits
-         ORDER BY score DESC, started_at DESC, session_id, at_ms LIMIT $2",
+             SELECT 'fact', e.id, {fact}, e.created_at, -1
+             FROM call_extracted_data e WHERE e.user_id = $3 AND e.terms && $1
+         ) hits
+         ORDER BY score DESC, at DESC, at_ms DESC LIMIT $2",
         line = score("g.terms"),
         summary = score("r.summary_terms"),
         fact = score("e.terms"),
     );
     let mut tx = state.db.snapshot_as(user.id).await?;
-    let rows: Vec<Row> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&terms).bind(limit).bind(user.id).fetch_all(&mut *tx).await?;
+    let kept: Vec<(String, Uuid, i32)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(ranked)).bind(&terms).bind(limit).bind(user.id).fetch_all(&mut *tx).await?;
+    let of = |kind: &str| kept.iter().filter(|k| k.0 == kind).map(|k| k.1).collect::<Vec<Uuid>>();
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT 'line' AS kind, g.id AS item, g.content AS stored, g.speaker, NULL::text AS data_type,
+                s.id AS session_id, t.id AS task_id, t.title, s.started_at
+         FROM call_transcript_segments g JOIN call_transcripts r ON r.id = g.call_transcript_id
+         JOIN call_sessions s ON s.id = r.call_session_id JOIN call_tasks t ON t.id = s.call_task_id
+         WHERE g.id = ANY($1)
+         UNION ALL
+         SELECT 'summary', r.id, r.ai_summary, NULL, NULL, s.id, t.id, t.title, s.started_at
+         FROM call_transcripts r JOIN call_sessions s ON s.id = r.call_session_id JOIN call_tasks t ON t.id = s.call_task_id
+         WHERE r.id = ANY($2)
+         UNION ALL
+         SELECT 'fact', e.id, e.extracted_value::text, NULL, e.data_type, s.id, t.id, t.title, s.started_at
+         FROM call_extracted_data e JOIN call_sessions s ON s.id = e.call_session_id JOIN call_tasks t ON t.id = s.call_task_id
+         WHERE e.id = ANY($3)",
+    )
+    .bind(of("line"))
+    .bind(of("summary"))
+    .bind(of("fact"))
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     let words = query_words(q);
-    rows.into_iter().map(|row| open(state, row, &words)).collect()
+    let mut shown: std::collections::HashMap<Uuid, Row> = rows.into_iter().map(|r| (r.item, r)).collect();
+    kept.into_iter()
+        .filter_map(|(_, item, score)| shown.remove(&item).map(|row| (row, score)))
+        .map(|(row, score)| open(state, row, score, &words))
+        .collect()
 }
 
-fn open(state: &AppState, row: Row, words: &[String]) -> ApiResult<SearchHit> {
+fn open(state: &AppState, row: Row, score: i32, words: &[String]) -> ApiResult<SearchHit> {
     let bad = |e: &dyn std::fmt::Display| internal("a search result cannot be read", e.to_string());
     let kind: HitKind = row.kind.parse().map_err(|e| bad(&e))?;
     let text = match kind {
@@ -105,6 +120,6 @@ fn open(state: &AppState, row: Row, words: &[String]) -> ApiResult<SearchHit> {
         data_type: row.data_type.map(|d| d.parse::<DataType>()).transpose().map_err(|e| bad(&e))?,
         parts: highlight(&text, words, SEARCH_PREFIX),
         call_started_at: row.started_at,
-        score: row.score,
+        score,
     })
 }
