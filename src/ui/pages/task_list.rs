@@ -141,8 +141,10 @@ fn CallMatch(hit: SearchHit) -> impl IntoView {
         _ => ("in what was agreed", "facts".to_owned()),
     };
     view! {
-        <li class="py-3 call-match">
-            <a class=LINK href=format!("/calls/{}#{anchor}", hit.call_session_id)>{hit.task_title}</a>
+        <li class="py-3 call-match" data-kind=hit.kind.as_str()>
+            // A whole page load (rel=external keeps the router out), so the browser scrolls to the
+            // place and `:target` marks it.
+            <a class=LINK rel="external" href=format!("/calls/{}#{anchor}", hit.call_session_id)>{hit.task_title}</a>
             <span class=format!("ml-2 text-xs {MUTED}")>{place}</span>
             <p class="mt-1 text-sm">
                 {hit.parts.into_iter().map(|p| if p.matched {
