@@ -2,11 +2,9 @@
 //! searched through the address bar (so it works as a plain form without
 //! JavaScript and every view can be bookmarked), with quick actions.
 
-use crate::api::search::search_calls;
 use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
-use crate::domain::enums::{HitKind, Priority, TaskSort, TaskStatus};
+use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
-use crate::domain::search::SearchHit;
 use crate::domain::task::{MAX_LIST_LIMIT, TaskListItem, TaskPatch};
 use crate::domain::url::percent_encode;
 use crate::ui::browser;
@@ -102,58 +100,6 @@ pub fn TasksPage() -> impl IntoView {
                 }
             })}
         </Loading>
-        {move || {
-            let q = filters.with(|f| f.q.trim().to_owned());
-            (!q.is_empty()).then(|| view! { <CallMatches q/> })
-        }}
-    }
-}
-
-/// Where the searched words were said in the user's calls (or found in a
-/// summary or a fact), each a link to its place on the call's page.
-#[component]
-fn CallMatches(q: String) -> impl IntoView {
-    let viewer = expect_context::<Viewer>();
-    let hits = Resource::new(move || q.clone(), move |q| when_signed_in(viewer, move || search_calls(q)));
-    view! {
-        <section class="mt-8" aria-labelledby="call-matches-title">
-            <h2 id="call-matches-title" class="text-lg font-semibold">"Found in your calls"</h2>
-            <Loading fallback=|| view! { <p class=format!("mt-2 {MUTED}")>"Searching your calls…"</p> }>
-                {move || hits.get().map(|found| match found {
-                    Err(e) => load_failure(e, "search your calls", None),
-                    Ok(found) if found.is_empty() => view! { <p class=format!("mt-2 {MUTED}") id="call-matches-none">"Nothing your calls said matches."</p> }.into_any(),
-                    Ok(found) => view! {
-                        <ul class=format!("mt-3 divide-y divide-slate-200 dark:divide-slate-800 {CARD}") id="call-matches">
-                            {found.into_iter().map(|hit| view! { <CallMatch hit/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                })}
-            </Loading>
-        </section>
-    }
-}
-
-#[component]
-fn CallMatch(hit: SearchHit) -> impl IntoView {
-    let (place, anchor) = match (hit.kind, hit.segment_id) {
-        (HitKind::Line, Some(id)) => ("said on the call", format!("segment-{id}")),
-        (HitKind::Summary, _) => ("in the summary", "summary".to_owned()),
-        _ => ("in what was agreed", "facts".to_owned()),
-    };
-    view! {
-        <li class="py-3 call-match" data-kind=hit.kind.as_str()>
-            // A whole page load (rel=external keeps the router out), so the browser scrolls to the
-            // place and `:target` marks it.
-            <a class=LINK rel="external" href=format!("/calls/{}#{anchor}", hit.call_session_id)>{hit.task_title}</a>
-            <span class=format!("ml-2 text-xs {MUTED}")>{place}</span>
-            <p class="mt-1 text-sm">
-                {hit.parts.into_iter().map(|p| if p.matched {
-                    view! { <mark class="rounded bg-amber-200 px-0.5 dark:bg-amber-700 dark:text-white">{p.text}</mark> }.into_any()
-                } else {
-                    p.text.into_any()
-                }).collect_view()}
-            </p>
-        </li>
     }
 }
 
@@ -195,7 +141,7 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
     view! {
         <form method="get" action="/tasks" on:submit=apply class=format!("mt-6 grid grid-cols-2 gap-3 sm:grid-cols-5 {CARD}") id="task-filters" role="search">
             <div class="col-span-2">
-                <label class=label for="filter-q">"Search tasks and calls"</label>
+                <label class=label for="filter-q">"Search titles"</label>
                 <input id="filter-q" name="q" type="search" class=INPUT value=f.q.clone() placeholder="dentist"/>
             </div>
             <div>
