@@ -853,19 +853,26 @@ async fn a_call_goes_on_across_a_postgresql_restart() {
             other => panic!("deciding after the restart: {other} {}", res.text().await.unwrap()),
         }
     }
-    let s = wait_for(&app, &ada, &id, "processing", processed).await;
-    assert_eq!(s["call_session"]["status"], "completed", "{s:#}");
-    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
-    assert_eq!(said(&s, "system").iter().filter(|l| l.contains("approved the price")).count(), 1, "{s:#}");
+    let s = booked_once_approved(&app, &ada, &task, &id).await;
     let ids: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
     for earlier in before["segments"].as_array().unwrap() {
         assert!(ids.contains(&earlier["id"].as_str().unwrap()), "a line from before the restart is gone: {earlier}");
     }
+    app.shut_down().await;
+}
+
+/// After a fault: the approved call booked, the approval noted once, no
+/// line stored twice, the task completed. Returns the session.
+async fn booked_once_approved(app: &TestApp, user: &Session, task: &str, id: &str) -> Value {
+    let s = wait_for(app, user, id, "processing", processed).await;
+    assert_eq!(s["call_session"]["status"], "completed", "{s:#}");
+    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
+    assert_eq!(said(&s, "system").iter().filter(|l| l.contains("approved the price")).count(), 1, "{s:#}");
     let contents: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["content"].as_str().unwrap()).collect();
     let unique: std::collections::HashSet<&str> = contents.iter().copied().collect();
     assert_eq!(unique.len(), contents.len(), "a line stored twice: {contents:?}");
-    assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
-    app.shut_down().await;
+    assert_eq!(task_status(app, user, task).await, "completed", "{s:#}");
+    s
 }
 
 /// The database drops every connection of the server mid-call (as when
@@ -897,18 +904,8 @@ async fn a_call_goes_on_when_the_database_drops_its_connections() {
     assert!(!dropped.is_empty(), "the server had connections to drop");
     sqlx::raw_sql("COMMIT").execute(&mut owner).await.unwrap();
 
-    let s = wait_for(&app, &ada, &id, "processing", processed).await;
-    assert_eq!(s["call_session"]["status"], "completed", "{s:#}");
-    assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
-    let system = said(&s, "system");
-    assert_eq!(system.iter().filter(|l| l.contains("approved the price")).count(), 1, "{system:?}");
+    let s = booked_once_approved(&app, &ada, &task, &id).await;
     assert!(said(&s, "assistant").iter().any(|l| l.contains("approves $300")), "{s:#}");
-    let ids: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
-    let contents: Vec<&str> = s["segments"].as_array().unwrap().iter().map(|g| g["content"].as_str().unwrap()).collect();
-    let unique: std::collections::HashSet<&str> = contents.iter().copied().collect();
-    assert_eq!(unique.len(), contents.len(), "a line stored twice: {contents:?}");
-    assert_eq!(ids.len(), contents.len());
-    assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
     assert!(app.log().contains("storing the call's lines again"), "the write was retried, not merely late");
     app.stop().await;
 }

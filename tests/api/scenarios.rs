@@ -1114,6 +1114,23 @@ async fn every_scenario_with_a_misbehaving_model_holds_the_guards() {
     run_all(Engine::Misbehaving).await;
 }
 
+/// A call of `user` started and answered up to its TwiML, as Twilio would:
+/// its session, CallSid, relay URL and status callback URL.
+async fn up_to_twiml(app: &TestApp, twilio: &FakeTwilio, user: &Session, instruction: &str) -> (String, String, String, String) {
+    let task = app.ready_task(user, json!({"raw_instruction": instruction})).await;
+    let started = json_of(app.as_user(user, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
+    let session = started["call_session"]["id"].as_str().unwrap().to_owned();
+    let sid = started["call_session"]["provider_call_sid"].as_str().unwrap().to_owned();
+    let form = twilio.calls.lock().unwrap().iter().find(|f| param(f, "Url").contains(&session)).cloned().unwrap();
+    let xml = signed_post(&param(&form, "Url"), &pairs(&[("CallSid", &sid), ("CallStatus", "in-progress")]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    (session, sid, relay, param(&form, "StatusCallback"))
+}
+
 /// The relay websocket is bound to its call: a signature captured for one
 /// call's URL opens no other, a URL with another call's key is refused, a
 /// setup that names another call or another CallSid is refused before
@@ -1125,19 +1142,9 @@ async fn the_relay_is_bound_to_its_call() {
     // Two calls, each up to its TwiML: (session, sid, relay URL, status URL).
     let mut calls = Vec::new();
     for instruction in [QUOTE, DENTIST] {
-        let task = app.ready_task(&ada, json!({"raw_instruction": instruction})).await;
-        let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
-        let session = started["call_session"]["id"].as_str().unwrap().to_owned();
-        let sid = started["call_session"]["provider_call_sid"].as_str().unwrap().to_owned();
-        let form = twilio.calls.lock().unwrap().iter().find(|f| param(f, "Url").contains(&session)).cloned().unwrap();
-        let xml = signed_post(&param(&form, "Url"), &pairs(&[("CallSid", &sid), ("CallStatus", "in-progress")]))
-            .await
-            .text()
-            .await
-            .unwrap();
-        let relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+        let (session, sid, relay, status_url) = up_to_twiml(&app, &twilio, &ada, instruction).await;
         assert!(relay.contains(&format!("session={session}")) && relay.contains("key="), "{relay}");
-        calls.push((session, sid, relay, param(&form, "StatusCallback")));
+        calls.push((session, sid, relay, status_url));
     }
     let open = |url: &str, signed_for: &str| {
         let mut request = url.into_client_request().unwrap();
@@ -1183,21 +1190,9 @@ async fn the_relay_is_bound_to_its_call() {
     assert!(app.log().contains("not live"), "the refusal is logged");
 
     // A call that ends between its TwiML and its relay: what its TwiML prepared is not trusted.
-    let task = app.ready_task(&ada, json!({"raw_instruction": DENTIST})).await;
-    let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
-    let (c_session, c_sid) = (
-        started["call_session"]["id"].as_str().unwrap().to_owned(),
-        started["call_session"]["provider_call_sid"].as_str().unwrap().to_owned(),
-    );
-    let form = twilio.calls.lock().unwrap().iter().find(|f| param(f, "Url").contains(&c_session)).cloned().unwrap();
-    let xml = signed_post(&param(&form, "Url"), &pairs(&[("CallSid", &c_sid), ("CallStatus", "in-progress")]))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let c_relay = xml.split("ConversationRelay url=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let (c_session, c_sid, c_relay, c_status_url) = up_to_twiml(&app, &twilio, &ada, DENTIST).await;
     let ended = pairs(&[("CallSid", &c_sid), ("CallStatus", "no-answer"), ("SequenceNumber", "3")]);
-    assert_eq!(signed_post(&param(&form, "StatusCallback"), &ended).await.status(), 204);
+    assert_eq!(signed_post(&c_status_url, &ended).await.status(), 204);
     let (mut ws, _) = open(&c_relay, &c_relay).await.expect("the upgrade itself is signed");
     let setup = json!({"type": "setup", "sessionId": "VX3", "callSid": c_sid, "accountSid": SID, "customParameters": {"session_id": c_session}});
     ws.send(Message::Text(setup.to_string().into())).await.unwrap();
