@@ -48,6 +48,17 @@ test("flow 1: describe, start, watch the transcript live, read the summary and f
   assert.ok(calendar.startsWith("data:text/calendar"), calendar);
   assert.match(decodeURIComponent(calendar), /DTSTART:\d{8}T143000/);
   assert.match(await page.locator("#confirmation-value").textContent(), /^DC-/);
+  // The business confirmed the read-back: the appointment says so, and its
+  // link scrolls to the line it was said on and marks it.
+  const appointment = facts.locator('[data-type="appointment"]');
+  await appointment.locator("[data-confirmed]").waitFor();
+  assert.equal(await facts.locator('[data-type="business_name"] [data-confirmed]').count(), 0, "never read back");
+  await appointment.getByRole("link", { name: "Where it was said" }).click();
+  await page.waitForFunction(() => document.querySelector(".segment:target") !== null);
+  const marked = page.locator(".segment:target");
+  assert.equal(await marked.getAttribute("data-speaker"), "human");
+  assert.match(await marked.textContent(), /Tuesday/);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "the link stays on the page");
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await facts.getByRole("button", { name: "Copy" }).click();
   await facts.getByRole("button", { name: "Copied" }).waitFor();

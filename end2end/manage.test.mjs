@@ -96,6 +96,40 @@ test("settings: every field is checked as it is typed and saved for good (phone 
   await context.close();
 });
 
+test("settings: a private calendar address is made, read by a calendar app, renewed and turned off", async () => {
+  const { context, page, problems } = await openPage({ width: 360, height: 780 });
+  await signUp(page, "Grace Hopper");
+  await page.goto(BASE + "/settings", { waitUntil: "load" });
+  await hydrated(page);
+  await page.locator("#calendar-feed-on").click();
+  const address = page.locator("#calendar-feed-url");
+  await address.waitFor();
+  const url = await address.inputValue();
+  assert.match(url, /\/calendar\/cwcal_[A-Za-z0-9_-]+\.ics$/);
+  // A calendar app fetches it without signing in.
+  const feed = await fetch(url);
+  assert.equal(feed.status, 200);
+  assert.match(feed.headers.get("content-type"), /^text\/calendar/);
+  assert.match(await feed.text(), /^BEGIN:VCALENDAR\r\n/);
+  await page.reload({ waitUntil: "load" });
+  await hydrated(page);
+  assert.equal(await address.inputValue(), url, "the same address is shown again");
+  await page.getByText("Last fetched by a calendar app").waitFor();
+  await assertNoSidewaysScroll(page, "calendar feed at 360px");
+  await assertAccessible(page, "settings with a calendar feed");
+
+  await page.locator("#calendar-feed-renew").click();
+  await page.waitForFunction((old) => document.querySelector("#calendar-feed-url")?.value !== old, url);
+  assert.equal((await fetch(url)).status, 404, "the old address stops working");
+  const renewed = await address.inputValue();
+  assert.equal((await fetch(renewed)).status, 200);
+  await page.locator("#calendar-feed-off").click();
+  await page.locator("#calendar-feed-on").waitFor();
+  assert.equal((await fetch(renewed)).status, 404);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("pages a visitor opens ask them to sign in and come back afterwards", async () => {
   const { context, page, problems } = await openPage({ width: 1280, height: 800 });
   const email = await signUp(page, "Radia Perlman");

@@ -3,6 +3,17 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
+/// The user's private calendar subscription.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    /// The secret address to subscribe to in a calendar app.
+    pub url: String,
+    /// When a calendar app last fetched it.
+    #[serde(default, deserialize_with = "super::timestamp::option")]
+    pub polled_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// One booked appointment: a local date, an optional local time (floating:
 /// it means the wall-clock time where the business is).
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +38,13 @@ impl Appointment {
         Some(Appointment { date, time, title: title.to_owned(), description, uid: uid.to_owned() })
     }
 
-    /// The `.ics` text: a one-hour event at the time, or an all-day one.
+    /// The `.ics` text of this one event.
     pub fn to_ics(&self) -> String {
+        calendar(std::slice::from_ref(self), None)
+    }
+
+    /// The event's lines: one hour at the time, or all day.
+    fn push_event(&self, lines: &mut Vec<String>) {
         let (start, end) = match self.time {
             Some(t) => {
                 let start = self.date.and_time(t);
@@ -40,10 +56,7 @@ impl Appointment {
                 format!("DTEND;VALUE=DATE:{}", ics_date(self.date + chrono::Duration::days(1))),
             ),
         };
-        let lines = [
-            "BEGIN:VCALENDAR".to_owned(),
-            "VERSION:2.0".to_owned(),
-            "PRODID:-//Callwright//Callwright//EN".to_owned(),
+        lines.extend([
             "BEGIN:VEVENT".to_owned(),
             format!("UID:{}@callwright", escape(&self.uid)),
             format!("DTSTAMP:{}T000000Z", ics_date(self.date)),
@@ -52,17 +65,49 @@ impl Appointment {
             format!("SUMMARY:{}", escape(&self.title)),
             format!("DESCRIPTION:{}", escape(&self.description)),
             "END:VEVENT".to_owned(),
-            "END:VCALENDAR".to_owned(),
-        ];
-        let mut out = lines.join("\r\n");
-        out.push_str("\r\n");
-        out
+        ]);
     }
 
     /// A `data:` URL of the `.ics`, so a plain link downloads it (no script needed).
     pub fn data_url(&self) -> String {
         format!("data:text/calendar;charset=utf-8,{}", super::url::percent_encode(&self.to_ics(), ":@"))
     }
+}
+
+/// A calendar of `events`; with a `name`, a subscription feed that
+/// calendar apps show under that name and poll hourly.
+pub fn calendar(events: &[Appointment], name: Option<&str>) -> String {
+    let mut lines =
+        vec!["BEGIN:VCALENDAR".to_owned(), "VERSION:2.0".to_owned(), "PRODID:-//Callwright//Callwright//EN".to_owned()];
+    if let Some(name) = name {
+        lines.push(format!("X-WR-CALNAME:{}", escape(name)));
+        lines.push("REFRESH-INTERVAL;VALUE=DURATION:PT1H".to_owned());
+        lines.push("X-PUBLISHED-TTL:PT1H".to_owned());
+    }
+    for event in events {
+        event.push_event(&mut lines);
+    }
+    lines.push("END:VCALENDAR".to_owned());
+    let mut out = String::new();
+    for line in &lines {
+        fold_into(&mut out, line);
+    }
+    out
+}
+
+/// One content line, folded after 75 octets (RFC 5545 3.1): the rest
+/// continues on lines that start with a space, never inside a character.
+fn fold_into(out: &mut String, line: &str) {
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
 }
 
 // Dates are read and written by hand rather than with chrono's format
@@ -164,5 +209,22 @@ mod tests {
         let url = a.data_url();
         assert!(url.starts_with("data:text/calendar;charset=utf-8,BEGIN:VCALENDAR%0D%0A"));
         assert!(!url.contains(' ') && !url.contains('\n'));
+    }
+
+    #[test]
+    fn a_feed_holds_every_event_and_folds_long_lines_between_characters() {
+        let title = "Cleaning at Bright Smiles Dental für Zoë — ".repeat(5);
+        let a = Appointment::from_extracted(&json!({"date": "2026-12-01", "time": "14:30"}), &title, "a").unwrap();
+        let b = Appointment::from_extracted(&json!({"date": "2026-12-02"}), "Table", "b").unwrap();
+        let feed = calendar(&[a, b], Some("Callwright"));
+        assert_eq!(feed.matches("BEGIN:VEVENT").count(), 2);
+        assert!(feed.contains("X-WR-CALNAME:Callwright\r\n") && feed.contains("UID:b@callwright\r\n"));
+        for line in feed.split("\r\n") {
+            assert!(line.len() <= 75, "{line}");
+        }
+        // Unfolded, the title is whole again.
+        let unfolded = feed.replace("\r\n ", "");
+        assert!(unfolded.contains(&format!("SUMMARY:{}", escape(&title))), "{unfolded}");
+        assert_eq!(calendar(&[], Some("x")).matches("VEVENT").count(), 0);
     }
 }

@@ -215,6 +215,13 @@ pub struct ExtractedItem {
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub extracted_value: Value,
     pub confidence: f64,
+    /// The transcript lines of the business that state it (none: nothing
+    /// in the call says it).
+    #[serde(default)]
+    pub segment_ids: Vec<uuid::Uuid>,
+    /// The assistant read it back and the business said it was right.
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 /// The result of post-call processing (the seed's process response).

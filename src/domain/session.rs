@@ -90,6 +90,14 @@ pub struct ExtractedData {
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub extracted_value: Value,
     pub confidence: Option<f64>,
+    /// The transcript lines of the business that state it, in order
+    /// (empty: nothing in the call says it, or a fact from before this was
+    /// recorded).
+    #[serde(default)]
+    pub segment_ids: Vec<Uuid>,
+    /// The assistant read it back on the call and the business confirmed it.
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

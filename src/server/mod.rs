@@ -6,6 +6,7 @@ pub mod ai;
 pub mod audit;
 pub mod bench;
 pub mod breaker;
+pub mod calendar;
 pub mod calls;
 pub mod cli;
 pub mod config;

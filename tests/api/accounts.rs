@@ -200,10 +200,13 @@ async fn contacts_crud_search_and_phone_numbers() {
     let raw: Vec<(Option<String>, Option<String>)> =
         sqlx::query_as("SELECT phone_number, notes FROM contacts").fetch_all(&mut owner).await.unwrap();
     let dump = format!("{raw:?}");
-    for plain in ["4155550100", "415", "7946", "hygienist"] {
+    for plain in ["4155550100", "hygienist"] {
         assert!(!dump.contains(plain), "plaintext {plain} at rest: {dump}");
     }
-    assert!(raw.iter().filter_map(|r| r.0.as_ref()).all(|p| p.starts_with("enc:v1:")));
+    // Every value is ciphertext (whose base64 may hold any short run of
+    // characters, "415" among them, by chance: so whole values are checked).
+    let values = raw.iter().flat_map(|(number, notes)| [number, notes]).flatten();
+    assert!(values.clone().count() >= 4 && values.clone().all(|v| v.starts_with("enc:v1:")), "{dump}");
 
     // Every change is audited, without the values.
     let audit: Vec<(String, Value)> =

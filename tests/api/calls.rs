@@ -39,7 +39,11 @@ async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
     let assistant = said(&s, "assistant");
     assert!(assistant[0].contains("an AI assistant calling on behalf of ada"), "{assistant:?}");
     assert!(said(&s, "human")[0].contains("Bright Smiles Dental"));
-    assert!(assistant.last().unwrap().contains("Just to confirm"), "reads back what was agreed: {assistant:?}");
+    // What was agreed is read back as a question, the business says it is
+    // right, and only then goodbye.
+    let check = &assistant[assistant.len() - 2];
+    assert!(check.starts_with("Just to confirm") && check.ends_with("Is that right?"), "{assistant:?}");
+    assert!(assistant.last().unwrap().contains("Goodbye"), "{assistant:?}");
     let stamps: Vec<i64> = s["segments"].as_array().unwrap().iter().map(|g| g["timestamp_ms"].as_i64().unwrap()).collect();
     assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "{stamps:?}");
 
@@ -51,6 +55,27 @@ async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
     assert!(extracted(&s, "confirmation_number").is_some());
     assert_eq!(extracted(&s, "business_name").unwrap()["value"], "Bright Smiles Dental");
     assert_eq!(task_status(&app, &ada, &task).await, "completed");
+    // Each fact points at the business's lines that say it; what was read
+    // back and agreed to is confirmed, what never was is not.
+    let line = |id: &Value| s["segments"].as_array().unwrap().iter().find(|g| &g["id"] == id).cloned();
+    let facts = s["extracted_data"].as_array().unwrap();
+    for fact in facts {
+        let lines = fact["segment_ids"].as_array().unwrap_or_else(|| panic!("{fact:#}"));
+        assert!(!lines.is_empty(), "every fact of this call was said by the business: {fact:#}");
+        for id in lines {
+            let said = line(id).unwrap_or_else(|| panic!("{id} is a line of this call"));
+            assert_eq!(said["speaker"], "human", "{fact:#} {said:#}");
+        }
+        let confirmed = fact["confirmed"].as_bool().unwrap();
+        match fact["data_type"].as_str().unwrap() {
+            "price" | "appointment" | "confirmation_number" => assert!(confirmed, "read back and agreed: {fact:#}"),
+            _ => assert!(!confirmed, "never read back: {fact:#}"),
+        }
+    }
+    let reference = facts.iter().find(|f| f["data_type"] == "confirmation_number").unwrap();
+    let stated = line(&reference["segment_ids"][0]).unwrap();
+    let value = reference["extracted_value"]["value"].as_str().unwrap();
+    assert!(stated["content"].as_str().unwrap().contains(value), "{stated:#} says {value}");
     let notes = json(app.as_user(&ada, Method::GET, "/api/notifications").send().await.unwrap()).await;
     let kinds: Vec<&str> =
         notes["notifications"].as_array().unwrap().iter().map(|n| n["notification_type"].as_str().unwrap()).collect();
@@ -81,6 +106,10 @@ async fn the_dentist_books_a_cleaning_and_the_browser_hears_it_live() {
             .unwrap()
             .len();
     assert_eq!(extracted_rows, s["extracted_data"].as_array().unwrap().len());
+    let returned: Vec<(&Value, &Value)> =
+        again["extracted_data"].as_array().unwrap().iter().map(|f| (&f["segment_ids"], &f["confirmed"])).collect();
+    let shown: Vec<(&Value, &Value)> = facts.iter().map(|f| (&f["segment_ids"], &f["confirmed"])).collect();
+    assert_eq!(returned, shown, "the process response carries the same evidence");
 
     // At rest the transcript is ciphertext; another user cannot see the call.
     let mut owner = app.db.owner().await;
@@ -430,7 +459,8 @@ async fn quotes_without_a_currency_or_by_the_hour_wait_for_the_user() {
     let res = app.decide(&ada, &id, true).await;
     assert_eq!(res.status(), 200);
     let s = wait_for(&app, &ada, &id, "processing", processed).await;
-    assert!(said(&s, "assistant").last().unwrap().contains("$380"), "{:?}", said(&s, "assistant"));
+    let assistant = said(&s, "assistant");
+    assert!(assistant[assistant.len() - 2].contains("$380"), "read back: {assistant:?}");
     assert!(extracted(&s, "confirmation_number").is_some_and(|r| r["value"].as_str().unwrap().starts_with("QM-")), "{s:#}");
     assert_eq!(task_status(&app, &ada, &task).await, "completed", "{s:#}");
     app.stop().await;

@@ -225,6 +225,7 @@ async fn migrations_create_the_whole_data_model_and_rerun_as_a_no_op() {
             "assistant_settings",
             "audit_log",
             "auth_sessions",
+            "calendar_feeds",
             "call_approvals",
             "call_extracted_data",
             "call_session_progress",

@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod calendar;
 mod calls;
 mod config_files;
 mod engine;

@@ -306,8 +306,10 @@ async fn live_replies_are_worded_by_the_model_and_streamed() {
     assert!(assistant[0].contains("an AI assistant calling on behalf of ada"), "{assistant:?}");
     assert!(!assistant[0].starts_with("(model)"), "{assistant:?}");
     assert!(assistant.iter().any(|l| l.starts_with("(model)")), "{assistant:?}");
-    // The read-back at the end is the system's own, word for word.
-    assert!(assistant.last().unwrap().starts_with("Just to confirm"), "{assistant:?}");
+    // The read-back at the end is the system's own, word for word, and so is the goodbye after it.
+    let check = &assistant[assistant.len() - 2];
+    assert!(check.starts_with("Just to confirm") && check.ends_with("Is that right?"), "{assistant:?}");
+    assert_eq!(*assistant.last().unwrap(), "Thank you very much for your help. Goodbye!");
     assert_eq!(s["transcript"]["goal_achieved"], true, "{s:#}");
     // The model was given the call's brief and the conversation so far.
     let streamed: Vec<Value> = fake.seen.lock().unwrap().iter().map(|(_, r)| r.clone()).filter(|r| r["stream"] == true).collect();
@@ -372,7 +374,9 @@ async fn a_misbehaving_model_is_held_by_the_guard() {
         // The call ends as the user decided, in the system's own words.
         let last = lines.last().unwrap();
         if approve {
-            assert!(last.starts_with("Just to confirm") && last.contains("$380"), "{lines:?}");
+            let check = &lines[lines.len() - 2];
+            assert!(check.starts_with("Just to confirm") && check.contains("$380"), "{lines:?}");
+            assert!(last.contains("Goodbye"), "{lines:?}");
         } else {
             assert!(last.contains("more than ada can do"), "{lines:?}");
         }

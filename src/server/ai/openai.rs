@@ -407,6 +407,9 @@ impl ModelSummary {
                     data_type: i.data_type,
                     extracted_value: Value::Object(value),
                     confidence: i.confidence.clamp(0.0, 1.0),
+                    // Where each fact was said is found by code, not taken from the model.
+                    segment_ids: Vec::new(),
+                    confirmed: false,
                 }
             })
             .filter(|i| i.extracted_value.as_object().is_some_and(|o| !o.is_empty()))

@@ -8,6 +8,7 @@ use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
 use crate::domain::session::fact_words;
 use crate::server::accounts::CurrentUser;
+use crate::server::ai::rules::evidence;
 use crate::server::ai::rules::summarize::Line;
 use crate::server::audit::{self, Entry};
 use crate::server::crypto::Cipher;
@@ -49,6 +50,7 @@ struct Finished {
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
+    id: Uuid,
     speaker: String,
     content: String,
     timestamp_ms: i32,
@@ -61,6 +63,8 @@ fn stored_items(cipher: &Cipher, rows: Vec<ExtractedRow>) -> ApiResult<Vec<Extra
                 data_type: row.data_type.parse().map_err(bad_stored)?,
                 extracted_value: cipher.open_json(row.extracted_value).map_err(bad_stored)?,
                 confidence: row.confidence.unwrap_or(0.0),
+                segment_ids: row.segment_ids,
+                confirmed: row.confirmed,
             })
         })
         .collect()
@@ -98,12 +102,13 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         });
     }
     let rows: Vec<LineRow> = sqlx::query_as(
-        "SELECT speaker, content, timestamp_ms FROM call_transcript_segments WHERE call_transcript_id = $1
+        "SELECT id, speaker, content, timestamp_ms FROM call_transcript_segments WHERE call_transcript_id = $1
          ORDER BY timestamp_ms, seq",
     )
     .bind(row.transcript_id)
     .fetch_all(&mut *tx)
     .await?;
+    let segment_ids: Vec<Uuid> = rows.iter().map(|l| l.id).collect();
     let lines = rows
         .into_iter()
         .map(|l| {
@@ -120,7 +125,15 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     let call_date = row.started_at.with_timezone(&user_settings.time_zone).date_naive();
     // The model may take a while: no row stays locked meanwhile.
     tx.commit().await?;
-    let (summary, engine) = state.ai.summarize(&lines, plan.as_ref(), call_date, user_settings.reads_month_first()).await?;
+    let month_first = user_settings.reads_month_first();
+    let (mut summary, engine) = state.ai.summarize(&lines, plan.as_ref(), call_date, month_first).await?;
+    // Where each fact was said, and whether it was read back and agreed:
+    // found in the transcript by code, whoever proposed the fact.
+    for item in &mut summary.extracted_data {
+        let found = evidence::locate(item, &lines, call_date, month_first);
+        item.segment_ids = found.lines.iter().map(|&i| segment_ids[i]).collect();
+        item.confirmed = found.confirmed;
+    }
 
     let full: String = lines.iter().map(|l| format!("{}: {}", l.speaker, l.content)).collect::<Vec<_>>().join("\n");
     let mut tx = state.db.system().begin().await?;
@@ -147,8 +160,8 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     }
     for item in &summary.extracted_data {
         sqlx::query(
-            "INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence, terms)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence, terms, segment_ids, confirmed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(session_id)
         .bind(item.data_type.as_str())
@@ -156,6 +169,8 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         .bind(cipher.seal_json(&item.extracted_value))
         .bind(item.confidence)
         .bind(cipher.terms_from(&fact_words(&item.extracted_value), SEARCH_PREFIX))
+        .bind(&item.segment_ids)
+        .bind(item.confirmed)
         .execute(&mut *tx)
         .await?;
     }

@@ -116,9 +116,12 @@ pub(super) struct ExtractedRow {
     pub data_type: String,
     pub extracted_value: Value,
     pub confidence: Option<f64>,
+    pub segment_ids: Vec<Uuid>,
+    pub confirmed: bool,
 }
 
-pub(super) const EXTRACTED: &str = "SELECT id, data_type, extracted_value, confidence::float8 AS confidence
+pub(super) const EXTRACTED: &str =
+    "SELECT id, data_type, extracted_value, confidence::float8 AS confidence, segment_ids, confirmed
     FROM call_extracted_data WHERE call_session_id = $1 ORDER BY created_at, id";
 
 #[derive(sqlx::FromRow)]
@@ -191,6 +194,8 @@ pub async fn detail(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult
                 data_type: row.data_type.parse::<DataType>().map_err(bad_stored)?,
                 extracted_value: cipher.open_json(row.extracted_value).map_err(bad_stored)?,
                 confidence: row.confidence,
+                segment_ids: row.segment_ids,
+                confirmed: row.confirmed,
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;

@@ -6,6 +6,7 @@ use super::guard::Standing;
 use crate::domain::money;
 use crate::domain::plan::{AiPlan, CallScript, TaskKind};
 use crate::server::ai::rules::dates::find_when;
+use crate::server::ai::rules::evidence::affirms;
 use crate::server::ai::rules::script::closing;
 use crate::server::ai::rules::text::Fold;
 use crate::server::ai::rules::text::has_any;
@@ -44,6 +45,8 @@ enum Phase {
     Opening,
     Talking,
     AwaitingApproval(f64),
+    /// We read back what was agreed and wait for them to say it is right.
+    Checking,
     Done,
 }
 
@@ -260,7 +263,25 @@ impl Dialogue {
         Action::Final(text)
     }
 
+    /// What was agreed, said back as a question, so that they confirm it
+    /// (or correct it) before we go; with nothing agreed, goodbye.
     fn read_back(&mut self) -> Action {
+        if self.agreed.is_empty() {
+            return self.sign_off();
+        }
+        self.phase = Phase::Checking;
+        Action::SayExactly(format!("Just to confirm: {}. Is that right?", self.agreed.join(", ")))
+    }
+
+    /// Goodbye after they confirmed the read-back.
+    fn sign_off_confirmed(&mut self) -> Action {
+        let text = closing(&self.script, &[]);
+        self.finish(text)
+    }
+
+    /// Goodbye, with what was agreed said once more (they are leaving, or
+    /// the call has gone on long enough: no question left to answer).
+    fn sign_off(&mut self) -> Action {
         let text = closing(&self.script, &self.agreed);
         self.finish(text)
     }
@@ -406,6 +427,22 @@ impl Dialogue {
             }
             return Action::Silent;
         }
+        if self.phase == Phase::Checking {
+            if heard.repeat {
+                let again = self.last_said.clone().unwrap_or_default();
+                return Action::SayExactly(again);
+            }
+            self.phase = Phase::Talking;
+            if affirms(text) {
+                return self.sign_off_confirmed();
+            }
+            // A correction, or anything but a question: what they said is
+            // in the transcript, unconfirmed, for the user to see.
+            if !heard.question || heard.goodbye {
+                let line = format!("Thank you, I'll pass that on to {}. Goodbye!", self.user);
+                return self.finish(line);
+            }
+        }
         if heard.wrong_number && self.agreed.is_empty() {
             let line = self.first_words("I'm sorry, I must have the wrong number. Sorry to bother you, goodbye.");
             return self.finish(line);
@@ -429,7 +466,7 @@ impl Dialogue {
             return Action::SayExactly(again);
         }
         if self.turns > MAX_TURNS {
-            return self.read_back();
+            return self.sign_off();
         }
         // Someone new after a transfer or hold: why we call, again.
         if self.new_person_expected && (heard.greeting || heard.asks(Ask::Purpose)) {
@@ -493,7 +530,7 @@ impl Dialogue {
             return self.read_back();
         }
         if heard.goodbye {
-            return self.read_back();
+            return self.sign_off();
         }
         // An offered slot or price for a booking, even asked as a question
         // ("I can do Friday at noon, is that okay?"): take it.
@@ -732,12 +769,49 @@ mod tests {
             panic!()
         };
         assert!(accept.contains("book it"));
-        let Action::Final(bye) =
+        let Action::SayExactly(check) =
             d.on_human("Perfect, you're booked for next Tuesday at 2:30 pm. Your confirmation number is DC-4821.")
         else {
             panic!()
         };
-        assert!(bye.contains("Tuesday, December 1 at 2:30 PM") && bye.contains("DC-4821") && bye.contains("$85"), "{bye}");
+        assert!(
+            check.contains("Tuesday, December 1 at 2:30 PM") && check.contains("DC-4821") && check.contains("$85"),
+            "{check}"
+        );
+        assert!(check.ends_with("Is that right?"), "the read-back asks, so that they can confirm it: {check}");
+        assert!(!d.is_done());
+        // Asked to say it again, the same read-back.
+        assert_eq!(d.on_human("Sorry, could you repeat that?"), Action::SayExactly(check));
+        let Action::Final(bye) = d.on_human("Yes, that's right.") else { panic!() };
+        assert!(bye.contains("Goodbye") && !bye.contains("DC-4821"), "{bye}");
+        assert!(d.is_done());
+    }
+
+    /// What they say to the read-back other than yes: a correction ends
+    /// the call politely (the correction is in the transcript, unconfirmed);
+    /// a question is answered; a goodbye is a goodbye.
+    #[test]
+    fn a_read_back_that_is_not_agreed_to() {
+        let booked = |d: &mut Dialogue| {
+            d.on_human("Thank you for calling Bright Smiles Dental, this is Sarah. How can I help you?");
+            d.on_human("Sure! We have an opening next Tuesday at 2:30 pm. A cleaning is $85.");
+            let Action::SayExactly(check) = d.on_human("Perfect, you're booked. Your confirmation number is DC-4821.") else {
+                panic!()
+            };
+            assert!(check.ends_with("Is that right?"), "{check}");
+        };
+        for correction in ["No, it's three-thirty, not two-thirty.", "Actually the reference is DC-4812.", "Nope, Wednesday."] {
+            let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
+            booked(&mut d);
+            let Action::Final(bye) = d.on_human(correction) else { panic!("{correction}") };
+            assert!(bye.contains("pass that on to Ada"), "{correction}: {bye}");
+        }
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
+        booked(&mut d);
+        assert_eq!(d.on_human("And what name is it under?"), Action::Say("It's for Ada.".into()));
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
+        booked(&mut d);
+        assert!(matches!(d.on_human("Okay, bye now!"), Action::Final(_)));
         assert!(d.is_done());
     }
 
@@ -756,8 +830,8 @@ mod tests {
         assert!(again.contains("AI assistant calling on behalf of Ada"), "{again}");
         let Action::Say(accept) = d.on_human("We could see him Wednesday at 10:30. The exam is seventy-five.") else { panic!() };
         assert!(accept.contains("book it"), "{accept}");
-        let Action::Final(bye) = d.on_human("Lovely, that's booked. Your reference is NV-2473.") else { panic!() };
-        assert!(bye.contains("Wednesday, November 25 at 10:30 AM") && bye.contains("NV-2473"), "{bye}");
+        let Action::SayExactly(check) = d.on_human("Lovely, that's booked. Your reference is NV-2473.") else { panic!() };
+        assert!(check.contains("Wednesday, November 25 at 10:30 AM") && check.contains("NV-2473"), "{check}");
     }
 
     #[test]

@@ -348,10 +348,20 @@ fn Fact(item: ExtractedData, title: String, session_id: Uuid) -> impl IntoView {
             view! { <p>{text_of(v, "text").or_else(|| text_of(v, "value")).unwrap_or_else(|| v.to_string())}</p> }.into_any(),
         ),
     };
+    // The line it was said on (the page scrolls to it and marks it), or
+    // word that no line says it: a fact to check before relying on it.
+    let source = match item.segment_ids.first() {
+        Some(line) => view! { <a href=format!("#segment-{line}") rel="external" class=LINK>"Where it was said"</a> }.into_any(),
+        None => view! { <span class=MUTED>"Not found in the transcript"</span> }.into_any(),
+    };
     view! {
         <article class=format!("h-full {CARD}") data-type=item.data_type.as_str()>
             <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</h3>
             <div class="mt-1">{body}</div>
+            <p class="mt-2 text-sm">
+                {item.confirmed.then(|| view! { <span class="font-medium text-emerald-800 dark:text-emerald-300" data-confirmed="">"✓ Confirmed on the call · "</span> })}
+                {source}
+            </p>
         </article>
     }
 }

@@ -2,13 +2,14 @@
 //! (by the same rules the server applies) and saved together.
 
 use crate::api::accounts::SignOutEverywhere;
-use crate::api::settings::{UpdateSettings, get_settings};
+use crate::api::settings::{SetCalendarFeed, UpdateSettings, get_calendar_feed, get_settings};
 use crate::domain::error::ApiError;
 use crate::domain::settings::{AssistantSettings, MAX_AUTO_APPROVE, MAX_RETRY_ATTEMPTS, Registry, SettingsPatch, TONES, VOICES};
 use crate::ui::components::feedback::{Loading, load_failure};
 use crate::ui::components::page_header::PageHeader;
 use crate::ui::post_form::dispatch_on_submit;
-use crate::ui::style::{ALERT, BUTTON, CARD, INPUT, MUTED, words};
+use crate::ui::style::{ALERT, BUTTON, CARD, INPUT, MUTED, SECONDARY, words};
+use crate::ui::time::Time;
 use crate::ui::viewer::{AuthVersion, Viewer, now_signed_in_as, when_signed_in};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -37,9 +38,54 @@ pub fn SettingsPage() -> impl IntoView {
         <Loading fallback=|| view! { <p class="mt-6 text-slate-500">"Loading settings…"</p> }>
             {move || settings.get().map(|found| match found {
                 Err(e) => load_failure(e, "change your settings", None),
-                Ok(current) => view! { <SettingsForm current/> <SignOutEverywhereCard/> }.into_any(),
+                Ok(current) => view! { <SettingsForm current/> <CalendarFeedCard/> <SignOutEverywhereCard/> }.into_any(),
             })}
         </Loading>
+    }
+}
+
+/// The private calendar subscription: booked and confirmed appointments
+/// land in the user's calendar app without a step of theirs. Works without
+/// JavaScript as plain form posts.
+#[component]
+fn CalendarFeedCard() -> impl IntoView {
+    let viewer = expect_context::<Viewer>();
+    let loaded = Resource::new(|| (), move |_| async move { when_signed_in(viewer, get_calendar_feed).await });
+    let action = ServerAction::<SetCalendarFeed>::new();
+    // What the last change returned, else what was loaded.
+    let feed = move || match action.value().get() {
+        Some(Ok(changed)) => Some(changed),
+        _ => loaded.get().and_then(Result::ok),
+    };
+    let button = move |on: bool, id: &'static str, text: &'static str| {
+        view! {
+            <form method="post" action=SetCalendarFeed::url() on:submit=dispatch_on_submit(action, move |_| SetCalendarFeed { on })>
+                <input type="hidden" name="on" value=on.to_string()/>
+                <button type="submit" class=if on { BUTTON } else { SECONDARY } id=id disabled=move || action.pending().get()>{text}</button>
+            </form>
+        }
+    };
+    view! {
+        <section class=format!("{CARD} mt-6") aria-labelledby="calendar-heading">
+            <h2 id="calendar-heading" class="text-lg font-semibold">"Calendar feed"</h2>
+            <p class=MUTED>"Appointments your calls book, once the business confirms them on the call, appear in your calendar app by themselves. Subscribe to your private address (Google Calendar: Other calendars, From URL; Apple Calendar: New Calendar Subscription). Anyone with the address can see those appointments: make a new one if it gets out."</p>
+            {move || match feed() {
+                Some(Some(f)) => view! {
+                    <label class="mt-3 block text-sm font-medium" for="calendar-feed-url">"Your private address"</label>
+                    <input id="calendar-feed-url" class=INPUT readonly value=f.url.clone()/>
+                    <p class=MUTED>{match f.polled_at {
+                        Some(at) => view! { "Last fetched by a calendar app: " <Time at/> }.into_any(),
+                        None => "No calendar app has fetched it yet.".into_any(),
+                    }}</p>
+                    <div class="mt-3 flex flex-wrap gap-3">
+                        {button(true, "calendar-feed-renew", "Make a new address")}
+                        {button(false, "calendar-feed-off", "Turn off")}
+                    </div>
+                }.into_any(),
+                _ => view! { <div class="mt-3">{button(true, "calendar-feed-on", "Create my calendar address")}</div> }.into_any(),
+            }}
+            {move || action.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
+        </section>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The built-in offline engine: deterministic, sub-millisecond, no network.
 
 pub mod dates;
+pub mod evidence;
 pub mod kind;
 pub mod money;
 pub mod phones;

@@ -148,6 +148,34 @@ proptest! {
         prop_assert!(!s.summary.is_empty());
         let _ = summarize(&lines, None, today(), false);
     }
+
+    #[test]
+    fn finding_the_evidence_of_any_fact_in_any_call_never_panics(
+        texts in prop::collection::vec(any_text(), 0..12),
+        value in any_text(),
+        amount in any::<f64>(),
+    ) {
+        use crate::domain::enums::DataType;
+        use crate::domain::plan::ExtractedItem;
+        use serde_json::json;
+        let lines = lines_of(&texts);
+        let mut items: Vec<ExtractedItem> = summarize(&lines, None, today(), true).extracted_data;
+        for (t, v) in [
+            (DataType::Price, json!({ "amount": amount, "details": value })),
+            (DataType::Appointment, json!({ "date": value, "time": value })),
+            (DataType::ConfirmationNumber, json!({ "value": value })),
+            (DataType::Name, json!({ "value": value })),
+            (DataType::Hours, json!({ "text": value, "n": [amount] })),
+        ] {
+            items.push(ExtractedItem { data_type: t, extracted_value: v, confidence: 1.0, segment_ids: Vec::new(), confirmed: false });
+        }
+        for item in &items {
+            let found = super::evidence::locate(item, &lines, today(), true);
+            prop_assert!(found.lines.iter().all(|&i| i < lines.len() && lines[i].speaker == Speaker::Human));
+            prop_assert!(!found.confirmed || !found.lines.is_empty());
+        }
+        let _ = super::evidence::affirms(&value);
+    }
 }
 
 /// The lines from the issue that once panicked, and very long input read

@@ -507,7 +507,13 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
     let mut items: Vec<ExtractedItem> = Vec::new();
     let push = |items: &mut Vec<ExtractedItem>, t: DataType, v: serde_json::Value, c: f64| {
         if !items.iter().any(|i| i.data_type == t && i.extracted_value == v) {
-            items.push(ExtractedItem { data_type: t, extracted_value: v, confidence: c });
+            items.push(ExtractedItem {
+                data_type: t,
+                extracted_value: v,
+                confidence: c,
+                segment_ids: Vec::new(),
+                confirmed: false,
+            });
         }
     };
 

@@ -2,6 +2,7 @@
 //! from (`GET /api/openapi.json`), so the two cannot drift apart.
 
 mod auth;
+mod calendar;
 mod contacts;
 mod notifications;
 pub mod schema;
@@ -38,6 +39,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "contacts", description = "People and businesses to call"),
         (name = "settings", description = "The assistant's settings"),
         (name = "notifications", description = "Updates about calls"),
+        (name = "calendar", description = "A private calendar feed of the appointments calls booked"),
         (name = "search", description = "What calls said, their summaries and facts, searched"),
         (name = "health", description = "Liveness and readiness probes"),
     )
@@ -95,5 +97,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(notifications::update))
         .routes(routes!(notifications::read_all))
         .routes(routes!(search::search))
+        .routes(routes!(calendar::get, calendar::create, calendar::delete))
+        .routes(routes!(calendar::feed))
         .split_for_parts()
 }

@@ -67,6 +67,13 @@ pub struct SearchBody {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct CalendarFeedBody {
+    pub success: bool,
+    /// `null` when there is no feed.
+    pub feed: Option<crate::domain::calendar::CalendarFeed>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct ContactListBody {
     pub success: bool,
     pub contacts: Vec<Contact>,

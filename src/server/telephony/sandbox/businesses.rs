@@ -210,6 +210,17 @@ impl Sim {
         if let Some(inner) = self.inner.as_mut() {
             return inner.on_assistant(text);
         }
+        // What was agreed, read back as a question: a person says it is
+        // right, each in their own words.
+        if has(text, &["is that right", "is that correct"]) {
+            let yes = match self.business {
+                Business::Salon | Business::Pizzeria => "Yep, that's it.",
+                Business::Vet => "That's correct. See you then.",
+                Business::Handyman | Business::Movers => "Mhm, you got it.",
+                _ => "Yes, that's right.",
+            };
+            return Reaction::Say(vec![yes.into()]);
+        }
         let r = self.reference;
         self.stage += 1;
         let bye = has(text, GOODBYE);
