@@ -6,13 +6,15 @@ use crate::domain::settings::{AssistantSettings, SettingsPatch};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
+/// The settings page's data: the settings and the calendar feed, if any.
 #[server(prefix = "/api/fn", endpoint = "get_settings")]
-pub async fn get_settings() -> Result<AssistantSettings, ApiError> {
+pub async fn get_settings() -> Result<(AssistantSettings, Option<CalendarFeed>), ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {
             let (state, user) = sf::user().await?;
-            crate::server::settings::get(&state, &user).await
+            let settings = crate::server::settings::get(&state, &user).await?;
+            Ok((settings, crate::server::calendar::get(&state, &user).await?))
         }
         .await,
     )
@@ -25,19 +27,6 @@ pub async fn update_settings(patch: SettingsPatch) -> Result<AssistantSettings, 
         async {
             let (state, user) = sf::user().await?;
             crate::server::settings::update(&state, &user, &patch).await
-        }
-        .await,
-    )
-}
-
-/// The private calendar feed, if the user made one.
-#[server(prefix = "/api/fn", endpoint = "get_calendar_feed")]
-pub async fn get_calendar_feed() -> Result<Option<CalendarFeed>, ApiError> {
-    use crate::server::http::server_fn as sf;
-    sf::respond(
-        async {
-            let (state, user) = sf::user().await?;
-            crate::server::calendar::get(&state, &user).await
         }
         .await,
     )

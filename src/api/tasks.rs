@@ -4,6 +4,7 @@ use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::error::ApiError;
 use crate::domain::plan::{AiPlan, RiskAssessment};
 use crate::domain::task::{CallSessionSummary, CallTask, TaskListItem, TaskPatch};
+use crate::domain::usage::CallCost;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -119,7 +120,7 @@ pub async fn list_tasks(
 }
 
 #[server(prefix = "/api/fn", endpoint = "get_task")]
-pub async fn get_task(id: Uuid) -> Result<(CallTask, Vec<CallSessionSummary>), ApiError> {
+pub async fn get_task(id: Uuid) -> Result<(CallTask, Vec<CallSessionSummary>, CallCost), ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {

@@ -19,3 +19,4 @@ pub mod settings;
 pub mod task;
 pub mod timestamp;
 pub mod url;
+pub mod usage;

@@ -84,6 +84,9 @@ pub struct CallSessionSummary {
     #[cfg_attr(feature = "ssr", schema(example = "busy"))]
     pub failure_reason: Option<FailureReason>,
     pub retry_count: i32,
+    /// What the call cost: the model's tokens and the phone network's price.
+    #[serde(default)]
+    pub cost: super::usage::CallCost,
 }
 
 /// `POST /api/call-tasks`.

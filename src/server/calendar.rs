@@ -72,6 +72,29 @@ pub async fn remove(state: &AppState, user: &CurrentUser) -> ApiResult<()> {
     Ok(())
 }
 
+/// One booked appointment of the user's as an `.ics` to download (`file`
+/// is `<fact id>.ics`); 404 for anything else, another user's included.
+pub async fn event(state: &AppState, user: &CurrentUser, file: &str) -> ApiResult<String> {
+    let not_found = || ApiError::not_found("Appointment");
+    let id: Uuid = file.strip_suffix(".ics").and_then(|id| id.parse().ok()).ok_or_else(not_found)?;
+    let mut tx = state.db.begin_as(user.id).await?;
+    let row: Option<(serde_json::Value, String)> = sqlx::query_as(
+        "SELECT e.extracted_value, t.title FROM call_extracted_data e
+         JOIN call_sessions s ON s.id = e.call_session_id JOIN call_tasks t ON t.id = s.call_task_id
+         WHERE e.id = $1 AND e.data_type = $2",
+    )
+    .bind(id)
+    .bind(DataType::Appointment.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let (value, title) = row.ok_or_else(not_found)?;
+    let value = state.cipher.open_json(value).map_err(bad_stored)?;
+    let title = state.cipher.open(&title).map_err(bad_stored)?;
+    let appointment = Appointment::from_extracted(&value, &title, &id.to_string()).ok_or_else(not_found)?;
+    Ok(appointment.to_ics())
+}
+
 /// The `.ics` of the feed `file` (`<secret>.ics`) names; 404 for anything
 /// else, the same for a malformed name as for a secret that was replaced.
 pub async fn feed(state: &AppState, file: &str) -> ApiResult<String> {

@@ -2,6 +2,7 @@
 //! optional `.env` file. Every problem is reported as one [`ConfigError`]
 //! that names the variable and the fix.
 
+use crate::domain::usage::ModelPrice;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -92,6 +93,16 @@ pub struct Config {
     /// Connections per database pool (there are two: requests and system work).
     pub pool_size: u32,
     pub log_format: LogFormat,
+    /// `MODEL_PRICES`: US dollars per million prompt and completion tokens,
+    /// by model name. A model not listed shows tokens without a price.
+    pub model_prices: Vec<(String, ModelPrice)>,
+}
+
+impl Config {
+    /// The configured price of `model`, if any.
+    pub fn model_price(&self, model: &str) -> Option<ModelPrice> {
+        self.model_prices.iter().find(|(name, _)| name == model).map(|(_, p)| *p)
+    }
 }
 
 /// How live calls are bounded.
@@ -114,6 +125,9 @@ pub struct CallSettings {
     /// How long the sandbox's businesses take to say each character, so a
     /// call unfolds at a watchable pace (0: as fast as possible).
     pub sandbox_ms_per_char: u64,
+    /// How long after a call ends Twilio is first asked what it cost; each
+    /// next time (it had not priced it yet) twice as long.
+    pub price_poll_secs: u64,
 }
 
 impl Default for CallSettings {
@@ -126,6 +140,7 @@ impl Default for CallSettings {
             heartbeat_stale_secs: 30,
             breaker_pause_secs: 30,
             sandbox_ms_per_char: 40,
+            price_poll_secs: 30,
         }
     }
 }
@@ -328,6 +343,11 @@ impl Config {
                 get("BREAKER_PAUSE_SECS"),
                 call_defaults.breaker_pause_secs as u32,
             )? as u64,
+            price_poll_secs: parse_limit(
+                "TWILIO_PRICE_POLL_SECS",
+                get("TWILIO_PRICE_POLL_SECS"),
+                call_defaults.price_poll_secs as u32,
+            )? as u64,
             sandbox_ms_per_char: match get("SANDBOX_SPEECH_MS_PER_CHAR") {
                 Some(v) => v
                     .trim()
@@ -360,8 +380,33 @@ impl Config {
             calls,
             pool_size: parse_limit("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE"), default_pool_size())?,
             log_format,
+            model_prices: get("MODEL_PRICES").map(|v| parse_prices(&v)).transpose()?.unwrap_or_default(),
         })
     }
+}
+
+/// `gpt-4o-mini=0.15/0.60,gemini-2.5-flash=0.30/2.50`: per model, US
+/// dollars per million prompt tokens / completion tokens.
+fn parse_prices(text: &str) -> Result<Vec<(String, ModelPrice)>, ConfigError> {
+    let mut prices: Vec<(String, ModelPrice)> = Vec::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let wrong = || {
+            bad(
+                "MODEL_PRICES",
+                format!("`{entry}` is not MODEL=PROMPT/COMPLETION (US dollars per million tokens, e.g. gpt-4o-mini=0.15/0.60)"),
+            )
+        };
+        let (model, rates) = entry.split_once('=').ok_or_else(wrong)?;
+        let (prompt, completion) = rates.split_once('/').ok_or_else(wrong)?;
+        let rate = |r: &str| r.trim().parse::<f64>().ok().filter(|r| r.is_finite() && *r >= 0.0 && *r < 1e6);
+        let (Some(prompt), Some(completion)) = (rate(prompt), rate(completion)) else { return Err(wrong()) };
+        let model = model.trim();
+        if model.is_empty() || prices.iter().any(|(m, _)| m == model) {
+            return Err(bad("MODEL_PRICES", format!("`{model}` is empty or listed twice")));
+        }
+        prices.push((model.to_owned(), ModelPrice { prompt_per_million: prompt, completion_per_million: completion }));
+    }
+    Ok(prices)
 }
 
 /// An http(s) base URL without a trailing slash.
@@ -429,6 +474,19 @@ mod tests {
         assert!(c.allow_signup);
         assert_eq!(c.limits, Limits::default());
         assert!(c.data_key.is_none());
+    }
+
+    #[test]
+    fn model_prices_are_read_per_model() {
+        let c = config(&[("MODEL_PRICES", " gpt-4o-mini=0.15/0.60 , local=0/0,")]).unwrap();
+        assert_eq!(c.model_price("gpt-4o-mini"), Some(ModelPrice { prompt_per_million: 0.15, completion_per_million: 0.6 }));
+        assert_eq!(c.model_price("local").map(|p| p.prompt_per_million), Some(0.0));
+        assert_eq!(c.model_price("gpt-4o"), None);
+        assert!(config(&[]).unwrap().model_prices.is_empty());
+        for wrong in ["gpt", "gpt=1", "gpt=a/b", "gpt=-1/2", "=1/2", "a=1/2,a=2/3", "gpt=NaN/1", "gpt=inf/1"] {
+            let e = config(&[("MODEL_PRICES", wrong)]).unwrap_err();
+            assert_eq!(e.var, "MODEL_PRICES", "{wrong}");
+        }
     }
 
     #[test]

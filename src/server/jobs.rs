@@ -28,6 +28,9 @@ pub enum Job {
     StartCall { task_id: Uuid },
     /// Summarise a finished call and store its facts.
     ProcessCall { session_id: Uuid },
+    /// Ask the phone network what a finished call cost (`attempt` counts
+    /// the times it had not priced it yet).
+    PriceCall { session_id: Uuid, attempt: u32 },
 }
 
 impl Job {
@@ -35,6 +38,7 @@ impl Job {
         match self {
             Job::StartCall { .. } => "start_call",
             Job::ProcessCall { .. } => "process_call",
+            Job::PriceCall { .. } => "price_call",
         }
     }
 
@@ -42,6 +46,7 @@ impl Job {
         match self {
             Job::StartCall { task_id } => format!("start_call:{task_id}"),
             Job::ProcessCall { session_id } => format!("process_call:{session_id}"),
+            Job::PriceCall { session_id, .. } => format!("price_call:{session_id}"),
         }
     }
 }

@@ -29,6 +29,7 @@ pub mod settings;
 pub mod state;
 pub mod tasks;
 pub mod telephony;
+pub mod usage;
 
 use config::{Config, LogFormat};
 use db::Db;
@@ -205,6 +206,7 @@ fn job_handler(state: AppState) -> impl Fn(jobs::Job) -> futures::future::BoxFut
             match job {
                 jobs::Job::StartCall { task_id } => calls::start_queued(&state, task_id).await,
                 jobs::Job::ProcessCall { session_id } => calls::process(&state, session_id).await.map(|_| ()),
+                jobs::Job::PriceCall { session_id, attempt } => calls::price(&state, session_id, attempt).await,
             }
         })
     }

@@ -12,6 +12,7 @@ use super::error::{ApiError, ApiResult, ErrorCode, internal};
 use super::rate_limit::{self, Bucket};
 use super::realtime::publish;
 use super::state::AppState;
+use super::usage::{self, Purpose};
 use crate::domain::account::required_text;
 use crate::domain::enums::{NotificationType, Priority, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
@@ -20,6 +21,7 @@ use crate::domain::task::{
     CallSessionSummary, CallTask, DEFAULT_LIST_LIMIT, MAX_CLARIFICATION_CHARS, MAX_INSTRUCTION_CHARS, MAX_LIST_LIMIT,
     MAX_TITLE_CHARS, NewTask, TaskEvent, TaskPatch, still_missing,
 };
+use crate::domain::usage::CallCost;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -145,6 +147,19 @@ pub async fn preview(state: &AppState, user: &CurrentUser, instruction: &str) ->
     let mut outcome =
         state.ai.plan(&instruction, &PlanContext { today: ctx.today, region: &ctx.region, contacts: &ctx.contacts }).await?;
     outcome.risk.concerns.extend(language_concern(state, &ctx.language));
+    // A preview is planning the user pays for too (a repeat from memory is not).
+    if let Some(used) = &outcome.usage {
+        let mut tx = state.db.begin_as(user.id).await?;
+        usage::record(
+            &mut tx,
+            &state.config,
+            usage::Owner { user_id: user.id, task_id: None, session_id: None },
+            Purpose::Planning,
+            used,
+        )
+        .await?;
+        tx.commit().await?;
+    }
     state.previews.put(user.id, &instruction, outcome.clone());
     Ok(outcome)
 }
@@ -203,6 +218,10 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     outcome.risk.concerns.extend(language_concern(state, &ctx.language));
     if outcome.risk.blocked {
         let mut tx = state.db.begin_as(user.id).await?;
+        if let Some(used) = &outcome.usage {
+            let owner = usage::Owner { user_id: user.id, task_id: None, session_id: None };
+            usage::record(&mut tx, &state.config, owner, Purpose::Planning, used).await?;
+        }
         let categories: Vec<_> = outcome.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.category).collect();
         audit::record(&mut tx, user.audit("task.blocked", "call_task", None, json!({ "categories": categories }))).await?;
         tx.commit().await?;
@@ -249,6 +268,10 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     .fetch_one(&mut *tx)
     .await?;
     let task = row.open(&state.cipher)?;
+    if let Some(used) = &outcome.usage {
+        let owner = usage::Owner { user_id: user.id, task_id: Some(task.id), session_id: None };
+        usage::record(&mut tx, &state.config, owner, Purpose::Planning, used).await?;
+    }
     let (kind, message) = if status == TaskStatus::WaitingForUser {
         let asks: Vec<&str> = outcome.plan.missing_info_details.iter().map(|m| m.label.as_str()).collect();
         (
@@ -389,8 +412,9 @@ async fn fetch(conn: &mut PgConnection, id: Uuid) -> ApiResult<Row> {
     row.ok_or_else(|| ApiError::not_found("Call task"))
 }
 
-/// A task with its call attempts, newest first.
-pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<(CallTask, Vec<CallSessionSummary>)> {
+/// A task with its call attempts, newest first, and what it cost in all
+/// (planning and every call).
+pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<(CallTask, Vec<CallSessionSummary>, CallCost)> {
     // One snapshot: the task's status and its sessions' agree.
     let mut tx = state.db.snapshot_as(user.id).await?;
     let task = fetch(&mut tx, id).await?.open(&state.cipher)?;
@@ -400,9 +424,11 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: Uuid) -> ApiResult<(C
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
+    let planning = usage::of_planning(&mut tx, id).await?;
     tx.commit().await?;
     let sessions = rows.into_iter().map(|row| row.open(&state.cipher)).collect::<ApiResult<Vec<_>>>()?;
-    Ok((task, sessions))
+    let cost = sessions.iter().fold(planning, |total, s| total.plus(&s.cost));
+    Ok((task, sessions, cost))
 }
 
 pub async fn update(state: &AppState, user: &CurrentUser, id: Uuid, patch: &TaskPatch) -> ApiResult<CallTask> {

@@ -38,6 +38,19 @@ async fn confirmed_appointments_reach_the_secret_feed_and_nobody_elses() {
     let date = appointment["extracted_value"]["date"].as_str().unwrap().replace('-', "");
     assert!(unfolded.contains(&format!("DTSTART:{date}T143000\r\n")), "{ics}");
     assert!(unfolded.contains(&format!("SUMMARY:{}", title.replace(',', "\\,"))), "{ics}");
+    // The call page's "Add to calendar" link: the same event, as a file, for its owner only.
+    let event_path = format!("/api/appointments/{}.ics", appointment["id"].as_str().unwrap());
+    let res = app.as_user(&ada, Method::GET, &event_path).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"appointment.ics\"");
+    let one = res.text().await.unwrap().replace("\r\n ", "");
+    assert!(one.contains(&format!("DTSTART:{date}T143000\r\n")) && one.matches("BEGIN:VEVENT").count() == 1, "{one}");
+    assert_eq!(http().get(app.url(&event_path)).send().await.unwrap().status(), 401);
+    let business = s["extracted_data"].as_array().unwrap().iter().find(|f| f["data_type"] == "business_name").unwrap();
+    for path in [format!("/api/appointments/{}.ics", business["id"].as_str().unwrap()), "/api/appointments/x.ics".into()] {
+        assert_eq!(app.as_user(&ada, Method::GET, &path).send().await.unwrap().status(), 404, "{path}");
+    }
+
     // The settings page shows the same address, and that a calendar app came.
     let shown = feed_of(&ada).await;
     assert_eq!(shown["feed"]["url"], url.as_str());
@@ -47,6 +60,7 @@ async fn confirmed_appointments_reach_the_secret_feed_and_nobody_elses() {
     let bob = app.signup("bob").await;
     let bobs = json(app.as_user(&bob, Method::POST, "/api/calendar-feed").send().await.unwrap()).await;
     let bobs = bobs["feed"]["url"].as_str().unwrap().to_owned();
+    assert_eq!(app.as_user(&bob, Method::GET, &event_path).send().await.unwrap().status(), 404, "not bob's");
     assert_ne!(bobs, url);
     let (status, _, ics) = fetch(&bobs).await;
     assert_eq!(status, 200);

@@ -221,6 +221,7 @@ async fn migrations_create_the_whole_data_model_and_rerun_as_a_no_op() {
     assert_eq!(
         names,
         [
+            "ai_usage",
             "api_tokens",
             "assistant_settings",
             "audit_log",

@@ -92,16 +92,27 @@ fn streamed_reply(request: &Value) -> axum::response::Response {
     } else {
         "(model) Great. I'd like to book a cleaning next week, please."
     };
-    stream_of(reply)
+    stream_of(reply, request["stream_options"]["include_usage"] == true)
 }
 
-/// `reply` as an OpenAI chat-completion stream, a word per chunk.
-fn stream_of(reply: &str) -> axum::response::Response {
+/// What each streamed turn reports it used (when asked to).
+const TURN_PROMPT_TOKENS: i64 = 30;
+const TURN_COMPLETION_TOKENS: i64 = 7;
+
+/// `reply` as an OpenAI chat-completion stream, a word per chunk, and (as
+/// OpenAI does when asked) a last chunk with what the turn used.
+fn stream_of(reply: &str, with_usage: bool) -> axum::response::Response {
     let mut body = String::new();
     for word in reply.split_inclusive(' ') {
         let chunk = json!({"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "test-model",
                            "choices": [{"index": 0, "delta": {"role": "assistant", "content": word}, "finish_reason": null}]});
         body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    if with_usage {
+        let usage = json!({"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "test-model", "choices": [],
+                           "usage": {"prompt_tokens": TURN_PROMPT_TOKENS, "completion_tokens": TURN_COMPLETION_TOKENS,
+                                     "total_tokens": TURN_PROMPT_TOKENS + TURN_COMPLETION_TOKENS}});
+        body.push_str(&format!("data: {usage}\n\n"));
     }
     body.push_str("data: [DONE]\n\n");
     ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], body).into_response()
@@ -116,7 +127,7 @@ async fn chat(State(fake): State<Fake>, headers: HeaderMap, Json(request): Json<
     }
     if request["stream"] == true && mode == Mode::Misbehaving {
         let turn = fake.seen.lock().unwrap().iter().filter(|(_, r)| r["stream"] == true).count();
-        return stream_of(MISBEHAVING[turn % MISBEHAVING.len()]);
+        return stream_of(MISBEHAVING[turn % MISBEHAVING.len()], false);
     }
     match mode {
         Mode::Good | Mode::Misbehaving => Json(completion(Some(good_answer(&request).to_string()), None)).into_response(),
@@ -183,6 +194,11 @@ async fn plans_come_from_the_model_with_structured_outputs_and_code_enforced_lim
     assert_eq!(v["ai_plan"]["hardConstraints"]["max_price"], 100.0, "the user's stated limit wins over the model's");
     assert_eq!(v["call_task"]["target_phone_number"], "+14155550199");
     assert_eq!(v["ai_plan"]["softPreferences"]["preferred_time"], "14:30");
+    // Planning used the model: its tokens count, with no price for a model
+    // MODEL_PRICES does not list.
+    let cost = app.task(&ada, v["call_task"]["id"].as_str().unwrap()).await["cost"].clone();
+    assert_eq!((cost["ai_requests"].as_i64(), cost["prompt_tokens"].as_i64()), (Some(1), Some(10)), "{cost:#}");
+    assert_eq!(cost["ai_cost"], Value::Null, "{cost:#}");
 
     // What the model server received.
     let seen = fake.seen.lock().unwrap().clone();
@@ -287,14 +303,43 @@ async fn the_cli_uses_the_configured_model() {
 #[tokio::test]
 async fn live_replies_are_worded_by_the_model_and_streamed() {
     let (base, fake) = start_fake().await;
-    let app = TestApp::spawn_with(TestDb::new(), &env(&base, "rules")).await;
+    let mut vars = env(&base, "rules").to_vec();
+    vars.push(("MODEL_PRICES", "test-model=2.5/10"));
+    let app = TestApp::spawn_with(TestDb::new(), &vars).await;
     let ada = app.signup("ada").await;
     let (status, v) = create(&app, &ada, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
     assert_eq!(status, 201, "{v}");
     let task = v["call_task"]["id"].as_str().unwrap();
     let started = json_of(app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call"))).await;
     let id = started["call_session"]["id"].as_str().unwrap();
-    let s = app.wait_session(&ada, id, "processing", 30, processed).await;
+    // Processed, and the conversation's usage recorded (when the engine let go).
+    let streamed_turns = || fake.seen.lock().unwrap().iter().filter(|(_, r)| r["stream"] == true).count() as i64;
+    let s = app
+        .wait_session(&ada, id, "processing and usage", 30, |s| {
+            processed(s) && s["call_session"]["cost"]["ai_requests"] == streamed_turns() + 1
+        })
+        .await;
+    // What the call cost: every streamed turn as its last chunk reported,
+    // and the summary (10 + 10 tokens), at $2.50 / $10 per million.
+    let turns = streamed_turns();
+    let cost = &s["call_session"]["cost"];
+    let (prompt, completion) = (turns * TURN_PROMPT_TOKENS + 10, turns * TURN_COMPLETION_TOKENS + 10);
+    assert_eq!(
+        (cost["prompt_tokens"].as_i64(), cost["completion_tokens"].as_i64()),
+        (Some(prompt), Some(completion)),
+        "{cost:#}"
+    );
+    let expected = (prompt as f64 * 2.5 + completion as f64 * 10.0) / 1e6;
+    assert!((cost["ai_cost"].as_f64().unwrap() - expected).abs() < 1e-12, "{cost:#} vs {expected}");
+    assert_eq!(
+        (cost["telephony_cost"].as_f64(), cost["telephony_currency"].as_str()),
+        (Some(0.0), Some("USD")),
+        "the sandbox is free"
+    );
+    // The task adds its planning (one request, 10 + 10 tokens).
+    let task_cost = app.task(&ada, task).await["cost"].clone();
+    assert_eq!(task_cost["ai_requests"], turns + 2, "{task_cost:#}");
+    assert_eq!(task_cost["prompt_tokens"], prompt + 10);
     let assistant: Vec<&str> = s["segments"]
         .as_array()
         .unwrap()

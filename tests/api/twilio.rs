@@ -24,10 +24,33 @@ const TOKEN: &str = "twilio-test-auth-token";
 /// A create-call request: its `Authorization` header and its form.
 type CreateCall = (Option<String>, Vec<(String, String)>);
 
+/// A read of a call's price: its `Authorization` header and the file asked for.
+type PriceRead = (Option<String>, String);
+
 #[derive(Clone, Default)]
 struct Twilio {
     calls: Arc<Mutex<Vec<CreateCall>>>,
     refuse: Arc<Mutex<bool>>,
+    price_reads: Arc<Mutex<Vec<PriceRead>>>,
+}
+
+/// `GET .../Calls/{sid}.json`: not priced on the first read (as Twilio,
+/// which prices a call a while after it ends), priced after that.
+async fn fetch_call(
+    State(t): State<Twilio>,
+    Path((account, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    assert_eq!(account, SID);
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let reads = {
+        let mut reads = t.price_reads.lock().unwrap();
+        reads.push((auth, file.clone()));
+        reads.len()
+    };
+    let sid = file.trim_end_matches(".json");
+    let price = if reads == 1 { Value::Null } else { json!("-0.01300") };
+    Json(json!({"sid": sid, "status": "completed", "price": price, "price_unit": "USD"})).into_response()
 }
 
 async fn create_call(
@@ -51,7 +74,10 @@ async fn create_call(
 
 async fn start_twilio() -> (String, Twilio) {
     let t = Twilio::default();
-    let app = Router::new().route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call)).with_state(t.clone());
+    let app = Router::new()
+        .route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call))
+        .route("/2010-04-01/Accounts/{account}/Calls/{file}", axum::routing::get(fetch_call))
+        .with_state(t.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -127,7 +153,7 @@ async fn hear(
 #[tokio::test]
 async fn a_real_twilio_call_end_to_end() {
     let (api, twilio) = start_twilio().await;
-    let app = spawn(&api, &[]).await;
+    let app = spawn(&api, &[("TWILIO_PRICE_POLL_SECS", "1")]).await;
     let ada = app.signup("ada").await;
     let task = ready_task(&app, &ada).await;
     let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
@@ -261,6 +287,21 @@ async fn a_real_twilio_call_end_to_end() {
     let d: Value =
         app.as_user(&ada, Method::GET, &format!("/api/call-sessions/{session}")).send().await.unwrap().json().await.unwrap();
     assert!(d["segments"].as_array().unwrap().iter().any(|s| s["content"].as_str().unwrap().len() > 10_000));
+
+    // What the call cost: Twilio prices it a while after it ends, so it is
+    // asked again until it has (here: the second read), with the account's key.
+    assert_eq!(detail["call_session"]["cost"]["telephony_cost"], Value::Null, "not priced yet: {detail:#}");
+    let priced =
+        app.wait_session(&ada, &session, "Twilio's price", 20, |s| !s["call_session"]["cost"]["telephony_cost"].is_null()).await;
+    assert_eq!(priced["call_session"]["cost"]["telephony_cost"], 0.013, "{priced:#}");
+    assert_eq!(priced["call_session"]["cost"]["telephony_currency"], "USD");
+    assert_eq!(priced["call_session"]["cost"]["ai_requests"], 0, "the rules engine uses no model");
+    let reads = twilio.price_reads.lock().unwrap().clone();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads.iter().all(|(_, file)| file == &format!("{sid}.json")));
+    assert_eq!(reads[0].0, twilio.calls.lock().unwrap()[0].0, "read with the same Basic auth");
+    let task_cost = app.task(&ada, &task).await["cost"].clone();
+    assert_eq!(task_cost["telephony_cost"], 0.013, "{task_cost:#}");
     app.stop().await;
 }
 

@@ -82,6 +82,7 @@ mod tests {
             risk: RiskAssessment::from_concerns(Vec::new()),
             engine: "rules",
             fallback_reason: None,
+            usage: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod understand;
 
 use crate::domain::error::ErrorCode;
 use crate::domain::plan::{AiPlan, CallSummary, RiskAssessment};
+use crate::domain::usage::Usage;
 use crate::server::breaker::Breaker;
 use crate::server::config::AiConfig;
 use crate::server::error::ApiError;
@@ -47,6 +48,15 @@ pub struct PlanOutcome {
     pub engine: &'static str,
     /// Why the rules engine answered instead of the model, if it did.
     pub fallback_reason: Option<String>,
+    /// What the model used for it (none from the rules engine).
+    pub usage: Option<ModelUsage>,
+}
+
+/// Tokens a named model used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelUsage {
+    pub model: String,
+    pub usage: Usage,
 }
 
 impl Ai {
@@ -110,7 +120,10 @@ impl Ai {
         match self {
             Ai::Rules => Ok(with_risk(instruction, rules_plan, "rules", None)),
             Ai::OpenAi { engine, fallback_to_rules, .. } => match self.guarded(engine.plan(&redacted, ctx, &rules_plan)).await {
-                Ok(planned) => Ok(with_risk(instruction, planned, "openai", None)),
+                Ok((planned, usage)) => Ok(PlanOutcome {
+                    usage: Some(ModelUsage { model: engine.model().to_owned(), usage }),
+                    ..with_risk(instruction, planned, "openai", None)
+                }),
                 Err(e) if *fallback_to_rules => {
                     tracing::warn!(error = %e, "model failed to plan; the rules engine answers");
                     Ok(with_risk(instruction, rules_plan, "rules", Some(e.to_string())))
@@ -126,15 +139,15 @@ impl Ai {
         plan: Option<&AiPlan>,
         call_date: NaiveDate,
         month_first: bool,
-    ) -> Result<(CallSummary, &'static str), ApiError> {
+    ) -> Result<(CallSummary, &'static str, Option<ModelUsage>), ApiError> {
         match self {
-            Ai::Rules => Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules")),
+            Ai::Rules => Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules", None)),
             Ai::OpenAi { engine, fallback_to_rules, .. } => {
                 match self.guarded(engine.summarize(&redacted_lines(lines), plan, call_date)).await {
-                    Ok(s) => Ok((s, "openai")),
+                    Ok((s, usage)) => Ok((s, "openai", Some(ModelUsage { model: engine.model().to_owned(), usage }))),
                     Err(e) if *fallback_to_rules => {
                         tracing::warn!(error = %e, "model failed to summarise; the rules engine answers");
-                        Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules"))
+                        Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules", None))
                     }
                     Err(e) => Err(model_error(e)),
                 }
@@ -193,5 +206,13 @@ fn with_risk(
         .as_deref()
         .is_some_and(|t| crate::server::phone::is_premium_rate(&crate::domain::phone::E164::from_normalised(t.to_owned())));
     let risk = rules::risk::assess(instruction, target.as_deref(), premium);
-    PlanOutcome { title: planned.title, plan: planned.plan, contact_id: planned.contact_id, risk, engine, fallback_reason }
+    PlanOutcome {
+        title: planned.title,
+        plan: planned.plan,
+        contact_id: planned.contact_id,
+        risk,
+        engine,
+        fallback_reason,
+        usage: None,
+    }
 }

@@ -7,12 +7,13 @@ use super::rules::summarize::Line;
 use crate::domain::enums::Speaker;
 use crate::domain::enums::{DataType, Sentiment};
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem, HardConstraints, MissingItem, TaskKind};
+use crate::domain::usage::Usage;
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
-    ChatCompletionRequestUserMessage, ChatCompletionTool, ChatCompletionTools, CreateChatCompletionRequestArgs, FunctionObject,
-    ResponseFormat, ResponseFormatJsonSchema,
+    ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, ChatCompletionTool, ChatCompletionTools,
+    CreateChatCompletionRequestArgs, FunctionObject, ResponseFormat, ResponseFormatJsonSchema,
 };
 use chrono::NaiveDate;
 use futures::{Stream, StreamExt};
@@ -35,7 +36,13 @@ pub struct ToolSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TurnPiece {
     Text(String),
-    Tool { index: u32, name: Option<String>, arguments: String },
+    Tool {
+        index: u32,
+        name: Option<String>,
+        arguments: String,
+    },
+    /// What the turn used (the stream's last chunk, when the server reports it).
+    Usage(Usage),
 }
 
 /// Why the model gave no usable answer.
@@ -99,8 +106,14 @@ impl OpenAiEngine {
         OpenAiEngine { client: Client::with_config(config), model: model.to_owned(), timeout }
     }
 
-    /// One structured completion: the content parsed as JSON.
-    async fn complete(&self, name: &str, schema: Value, system: String, user: String) -> Result<Value, ModelError> {
+    /// The model asked for.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// One structured completion: the content parsed as JSON, and what it
+    /// used (none when the server does not say).
+    async fn complete(&self, name: &str, schema: Value, system: String, user: String) -> Result<(Value, Usage), ModelError> {
         let messages: Vec<ChatCompletionRequestMessage> = vec![
             ChatCompletionRequestSystemMessage::from(system).into(),
             ChatCompletionRequestUserMessage::from(user.as_str()).into(),
@@ -121,13 +134,18 @@ impl OpenAiEngine {
                 async_openai::error::OpenAIError::JSONDeserialize(err, _) => ModelError::Malformed(err.to_string()),
                 other => served(other),
             })?;
+        let usage = response
+            .usage
+            .map(|u| Usage::of_request(u.prompt_tokens.into(), u.completion_tokens.into()))
+            .unwrap_or(Usage { requests: 1, ..Usage::default() });
         let message =
             response.choices.into_iter().next().map(|c| c.message).ok_or_else(|| ModelError::Malformed("no choices".into()))?;
         if let Some(refusal) = message.refusal.filter(|r| !r.trim().is_empty()) {
             return Err(ModelError::Refused(refusal));
         }
         let content = message.content.ok_or_else(|| ModelError::Malformed("empty content".into()))?;
-        serde_json::from_str(content.trim()).map_err(|e| ModelError::Malformed(format!("not JSON: {e}")))
+        let value = serde_json::from_str(content.trim()).map_err(|e| ModelError::Malformed(format!("not JSON: {e}")))?;
+        Ok((value, usage))
     }
 
     /// The assistant's next turn on a live call, streamed as the model writes
@@ -148,7 +166,13 @@ impl OpenAiEngine {
             });
         }
         let mut request = CreateChatCompletionRequestArgs::default();
-        request.model(&self.model).messages(messages).temperature(0.3).max_completion_tokens(200u32);
+        request
+            .model(&self.model)
+            .messages(messages)
+            .temperature(0.3)
+            .max_completion_tokens(200u32)
+            // The last chunk says what the turn used.
+            .stream_options(ChatCompletionStreamOptions { include_usage: Some(true), include_obfuscation: None });
         if !tools.is_empty() {
             let tools: Vec<ChatCompletionTools> = tools
                 .iter()
@@ -173,6 +197,9 @@ impl OpenAiEngine {
         Ok(stream.map(|chunk| match chunk {
             Ok(c) => {
                 let mut pieces = Vec::new();
+                if let Some(u) = c.usage {
+                    pieces.push(TurnPiece::Usage(Usage::of_request(u.prompt_tokens.into(), u.completion_tokens.into())));
+                }
                 for choice in c.choices {
                     if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
                         pieces.push(TurnPiece::Text(text));
@@ -191,7 +218,7 @@ impl OpenAiEngine {
 
     /// Plans with the model; the rules engine's reading of the same text
     /// (and the user's contacts) backs up the phone number and the limit.
-    pub async fn plan(&self, instruction: &str, ctx: &PlanContext<'_>, rules: &Planned) -> Result<Planned, ModelError> {
+    pub async fn plan(&self, instruction: &str, ctx: &PlanContext<'_>, rules: &Planned) -> Result<(Planned, Usage), ModelError> {
         let system = format!(
             "You plan phone calls that an AI assistant will make on a user's behalf. Today is {} ({}). \
              Numbers written without a country code are in region {}. Rules: never invent a phone number — \
@@ -204,9 +231,9 @@ impl OpenAiEngine {
             ctx.today.format("%A"),
             ctx.region
         );
-        let value = self.complete("call_plan", plan_schema(), system, instruction.to_owned()).await?;
+        let (value, usage) = self.complete("call_plan", plan_schema(), system, instruction.to_owned()).await?;
         let model: ModelPlan = serde_json::from_value(value).map_err(|e| ModelError::Malformed(e.to_string()))?;
-        Ok(model.into_planned(ctx, rules))
+        Ok((model.into_planned(ctx, rules), usage))
     }
 
     pub async fn summarize(
@@ -214,7 +241,7 @@ impl OpenAiEngine {
         lines: &[Line],
         plan: Option<&AiPlan>,
         call_date: NaiveDate,
-    ) -> Result<CallSummary, ModelError> {
+    ) -> Result<(CallSummary, Usage), ModelError> {
         let system = format!(
             "You summarise a finished phone call that an AI assistant made for a user. The call took place on {} ({}). \
              Extract facts stated by the other side: prices (amount, currency), appointments (date YYYY-MM-DD, time HH:MM 24h, \
@@ -228,9 +255,9 @@ impl OpenAiEngine {
         let transcript: Vec<String> =
             lines.iter().map(|l| format!("[{} ms] {}: {}", l.timestamp_ms, l.speaker, l.content)).collect();
         let user = format!("Goal of the call: {goal}\n\nTranscript:\n{}", transcript.join("\n"));
-        let value = self.complete("call_summary", summary_schema(), system, user).await?;
+        let (value, usage) = self.complete("call_summary", summary_schema(), system, user).await?;
         let model: ModelSummary = serde_json::from_value(value).map_err(|e| ModelError::Malformed(e.to_string()))?;
-        model.into_summary()
+        Ok((model.into_summary()?, usage))
     }
 }
 

@@ -3,10 +3,13 @@
 //! settings) the calls whose holder stopped beating or that never connected.
 
 use super::progress::set_status;
+use super::transcript::LiveContext;
 use crate::domain::enums::{FailureReason, SessionStatus};
+use crate::server::ai::ModelUsage;
 use crate::server::config::Config;
 use crate::server::error::ApiResult;
 use crate::server::state::AppState;
+use crate::server::usage;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -39,6 +42,15 @@ pub async fn engine_done(state: &AppState, session_id: Uuid) -> ApiResult<()> {
         .bind(session_id)
         .execute(state.db.system())
         .await?;
+    Ok(())
+}
+
+/// What the model used on a live call, recorded once the engine lets go of it.
+pub async fn record_conversation(state: &AppState, ctx: &LiveContext, used: &ModelUsage) -> ApiResult<()> {
+    let mut tx = state.db.system().begin().await?;
+    let owner = usage::Owner { user_id: ctx.user_id, task_id: Some(ctx.task_id), session_id: Some(ctx.session_id) };
+    usage::record(&mut tx, &state.config, owner, usage::Purpose::Conversation, used).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use crate::server::notifications;
 use crate::server::realtime::publish;
 use crate::server::settings;
 use crate::server::state::AppState;
+use crate::server::usage::{self, Purpose};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -126,7 +127,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     // The model may take a while: no row stays locked meanwhile.
     tx.commit().await?;
     let month_first = user_settings.reads_month_first();
-    let (mut summary, engine) = state.ai.summarize(&lines, plan.as_ref(), call_date, month_first).await?;
+    let (mut summary, engine, used) = state.ai.summarize(&lines, plan.as_ref(), call_date, month_first).await?;
     // Where each fact was said, and whether it was read back and agreed:
     // found in the transcript by code, whoever proposed the fact.
     for item in &mut summary.extracted_data {
@@ -175,6 +176,10 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         .await?;
     }
     let who = owner(&mut tx, session_id).await?;
+    if let Some(used) = &used {
+        let owner = usage::Owner { user_id: who.user_id, task_id: Some(who.task_id), session_id: Some(session_id) };
+        usage::record(&mut tx, &state.config, owner, Purpose::Summary, used).await?;
+    }
     finish_task(&mut tx, who.user_id, who.task_id, summary.goal_achieved).await?;
     // The notification says how it went, not what was said: the summary
     // stays in the (encrypted) transcript, behind the call's page.

@@ -15,6 +15,7 @@ use crate::server::notifications;
 use crate::server::realtime::publish;
 use crate::server::settings;
 use crate::server::state::AppState;
+use crate::server::usage;
 use chrono::Utc;
 use serde_json::json;
 use sqlx::PgConnection;
@@ -60,20 +61,30 @@ pub async fn set_status(
         tx.commit().await?;
         return Ok(false);
     };
-    sqlx::query(
+    // A call never placed (no SID) cost nothing; one the network prices
+    // later is asked about once it has ended.
+    let to_price: bool = sqlx::query_scalar(
         "UPDATE call_sessions SET status = $2,
             failure_reason = COALESCE($3, failure_reason),
             ended_at = CASE WHEN $4 THEN now() ELSE ended_at END,
-            duration_seconds = CASE WHEN $4 THEN COALESCE($5, GREATEST(0, EXTRACT(epoch FROM now() - started_at))::int) ELSE duration_seconds END
-         WHERE id = $1",
+            duration_seconds = CASE WHEN $4 THEN COALESCE($5, GREATEST(0, EXTRACT(epoch FROM now() - started_at))::int) ELSE duration_seconds END,
+            telephony_price = CASE WHEN provider_call_sid IS NULL THEN 0 ELSE telephony_price END,
+            telephony_price_unit = CASE WHEN provider_call_sid IS NULL THEN 'USD' ELSE telephony_price_unit END
+         WHERE id = $1
+         RETURNING telephony_price IS NULL",
     )
     .bind(session_id)
     .bind(status.as_str())
     .bind(failure_reason.map(FailureReason::as_str))
     .bind(status.is_terminal())
     .bind(duration)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    if to_price {
+        let job = Job::PriceCall { session_id, attempt: 0 };
+        jobs::enqueue(&mut tx, &job, Some(current.who.user_id), Utc::now() + price_delay(state.config.calls.price_poll_secs, 0))
+            .await?;
+    }
     if let Some(seq) = sequence {
         sqlx::query(
             "INSERT INTO call_session_progress (call_session_id, last_sequence) VALUES ($1, $2)
@@ -118,6 +129,48 @@ pub async fn set_status(
     tx.commit().await?;
     state.hub.call_ended(session_id);
     Ok(true)
+}
+
+/// How long to wait before asking the network for a call's price the
+/// `attempt`-th time: `TWILIO_PRICE_POLL_SECS` (half a minute), doubling,
+/// at most two hours.
+fn price_delay(base_secs: u64, attempt: u32) -> chrono::Duration {
+    chrono::Duration::seconds(((base_secs.min(7200) as i64) << attempt.min(10)).min(7200))
+}
+
+/// Attempts at reading a call's price before giving up (with the default
+/// pause, about eight hours).
+const PRICE_ATTEMPTS: u32 = 10;
+
+/// Reads what the network charged for a finished call and stores it; not
+/// priced yet, asks again later (the job queue retries a failing network).
+pub async fn price(state: &AppState, session_id: Uuid, attempt: u32) -> ApiResult<()> {
+    let row: Option<(Option<String>, Option<f64>, Uuid)> = sqlx::query_as(
+        "SELECT s.provider_call_sid, s.telephony_price::float8, t.user_id
+         FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id WHERE s.id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(state.db.system())
+    .await?;
+    // Deleted since, or already priced: nothing to do.
+    let Some((Some(sid), None, user_id)) = row else { return Ok(()) };
+    let mut tx = state.db.system().begin().await?;
+    match state.telephony.call_price(&sid).await? {
+        Some((price, unit)) => usage::set_call_price(&mut tx, session_id, price, &unit).await?,
+        None if attempt + 1 < PRICE_ATTEMPTS => {
+            let job = Job::PriceCall { session_id, attempt: attempt + 1 };
+            jobs::enqueue(
+                &mut tx,
+                &job,
+                Some(user_id),
+                Utc::now() + price_delay(state.config.calls.price_poll_secs, attempt + 1),
+            )
+            .await?;
+        }
+        None => tracing::warn!(%session_id, "the network never priced the call; its cost stays unknown"),
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The engine took the call: it is connected, and this process beats for

@@ -5,6 +5,7 @@
 use crate::domain::enums::DataType;
 use crate::domain::session::{Approval, ExtractedData, Segment, SessionDetail, Transcript};
 use crate::domain::task::CallSessionSummary;
+use crate::domain::usage::CallCost;
 use crate::server::accounts::CurrentUser;
 use crate::server::crypto::Cipher;
 use crate::server::error::{ApiError, ApiResult, internal};
@@ -33,10 +34,20 @@ pub struct SessionRow {
     duration_seconds: Option<i32>,
     failure_reason: Option<String>,
     retry_count: i32,
+    telephony_price: Option<f64>,
+    telephony_price_unit: Option<String>,
+    /// Requests, prompt tokens, completion tokens.
+    ai_tokens: Vec<i64>,
+    /// `None` when some usage has no price.
+    ai_cost: Option<f64>,
 }
 
 pub const SESSION_COLUMNS: &str = "id, call_task_id, provider_call_sid, status, phone_number_called, started_at, \
-                                   ended_at, duration_seconds, failure_reason, retry_count";
+    ended_at, duration_seconds, failure_reason, retry_count, telephony_price::float8 AS telephony_price, telephony_price_unit, \
+    (SELECT ARRAY[coalesce(sum(u.requests), 0), coalesce(sum(u.prompt_tokens), 0), coalesce(sum(u.completion_tokens), 0)]::int8[] \
+     FROM ai_usage u WHERE u.call_session_id = call_sessions.id) AS ai_tokens, \
+    (SELECT CASE WHEN bool_or(u.cost IS NULL) THEN NULL ELSE coalesce(sum(u.cost), 0)::float8 END \
+     FROM ai_usage u WHERE u.call_session_id = call_sessions.id) AS ai_cost";
 
 impl SessionRow {
     pub fn open(self, cipher: &Cipher) -> ApiResult<CallSessionSummary> {
@@ -51,6 +62,14 @@ impl SessionRow {
             duration_seconds: self.duration_seconds,
             failure_reason: self.failure_reason.map(|r| r.parse()).transpose().map_err(bad_stored)?,
             retry_count: self.retry_count,
+            cost: CallCost {
+                ai_requests: self.ai_tokens.first().copied().unwrap_or(0),
+                prompt_tokens: self.ai_tokens.get(1).copied().unwrap_or(0),
+                completion_tokens: self.ai_tokens.get(2).copied().unwrap_or(0),
+                ai_cost: self.ai_cost,
+                telephony_cost: self.telephony_price,
+                telephony_currency: self.telephony_price_unit,
+            },
         })
     }
 }

@@ -152,11 +152,18 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     };
     match placed {
         Ok(sid) => {
-            sqlx::query("UPDATE call_sessions SET provider_call_sid = $2 WHERE id = $1")
-                .bind(session_id)
-                .bind(&sid)
-                .execute(state.db.system())
-                .await?;
+            // The sandbox is free; Twilio prices a call after it ends.
+            let free = rehearse || !state.telephony.prices_later();
+            sqlx::query(
+                "UPDATE call_sessions SET provider_call_sid = $2,
+                    telephony_price = CASE WHEN $3 THEN 0 END, telephony_price_unit = CASE WHEN $3 THEN 'USD' END
+                 WHERE id = $1",
+            )
+            .bind(session_id)
+            .bind(&sid)
+            .bind(free)
+            .execute(state.db.system())
+            .await?;
         }
         Err(e) => {
             set_status(state, session_id, SessionStatus::Failed, None, Some(FailureReason::ProviderError), None).await?;

@@ -10,6 +10,8 @@ pub mod model;
 
 use crate::domain::enums::Speaker;
 use crate::domain::money;
+use crate::domain::usage::Usage;
+use crate::server::ai::ModelUsage;
 use crate::server::ai::openai::TurnPiece;
 use crate::server::ai::understand::{self, situation::Heard};
 use crate::server::calls::{self, LiveContext};
@@ -69,6 +71,8 @@ struct Call<F, K> {
     /// Numbers the assistant may say: the task's, and those the other side
     /// said (a reference to read back).
     sayable: Vec<String>,
+    /// What the model used on this call so far.
+    usage: Usage,
 }
 
 impl<F, K> Call<F, K>
@@ -214,6 +218,8 @@ where
         let mut stopped: Option<Blocked> = None;
         // Tool calls by index: (name, arguments so far).
         let mut calls: std::collections::BTreeMap<u32, (String, String)> = std::collections::BTreeMap::new();
+        // What the server says the turn used (its last chunk), if it says.
+        let mut reported: Option<Usage> = None;
         loop {
             // Frames keep arriving while the model writes: an `interrupt`
             // (barge-in) drops the rest of the reply; others wait their turn.
@@ -244,6 +250,7 @@ where
                     for piece in pieces {
                         match piece {
                             TurnPiece::Text(text) => pending.push_str(&text),
+                            TurnPiece::Usage(used) => reported = Some(used),
                             TurnPiece::Tool { index, name, arguments } => {
                                 let call = calls.entry(index).or_default();
                                 if let Some(name) = name {
@@ -288,6 +295,8 @@ where
                 break;
             }
         }
+        // A turn cut off before its usage arrived still counts as a request.
+        self.usage.add(reported.unwrap_or(Usage { requests: 1, ..Usage::default() }));
         if let Some(blocked) = stopped {
             tracing::warn!(session = %self.ctx.session_id, why = blocked.as_str(), "the guard stopped the model's reply");
         }
@@ -509,6 +518,7 @@ where
         heard: None,
         standing: Standing::default(),
         sayable,
+        usage: Usage::default(),
     };
     // Speech of the other side so far in the current utterance, and what the last one was.
     let mut hearing = String::new();
@@ -703,6 +713,12 @@ where
     // No more beats: a late end-of-call report from the network is not a lost call.
     drop(held);
     let _ = connected.await;
+    if let Some(model) = call.state.ai.conversation_model().filter(|_| !call.usage.is_empty()) {
+        let used = ModelUsage { model: model.model().to_owned(), usage: call.usage };
+        if let Err(e) = calls::record_conversation(&call.state, &call.ctx, &used).await {
+            tracing::warn!(error = %e.message, "cannot record what the model used on the call");
+        }
+    }
     if let Err(e) = calls::engine_done(&call.state, call.ctx.session_id).await {
         tracing::warn!(error = %e.message, "cannot record that the engine let go of the call");
     }

@@ -85,6 +85,21 @@ impl Telephony {
         }
     }
 
+    /// Whether the configured network prices calls after they end (Twilio);
+    /// the sandbox is free.
+    pub fn prices_later(&self) -> bool {
+        matches!(self.provider, Provider::Twilio(_))
+    }
+
+    /// What the configured network charged for the call `call_sid`, once it
+    /// has priced it (see [`Telephony::prices_later`]).
+    pub async fn call_price(&self, call_sid: &str) -> Result<Option<(f64, String)>, ApiError> {
+        match &self.provider {
+            Provider::Sandbox => Ok(Some((0.0, "USD".into()))),
+            Provider::Twilio(t) => t.call_price(call_sid).await,
+        }
+    }
+
     /// Places the call on the sandbox, against a business that makes `offer`.
     pub fn rehearse(&self, call: PlaceCall, offer: Offer) -> String {
         self.sandbox.place_call(call, Some(offer))

@@ -1,4 +1,4 @@
-//! Twilio's REST API: placing a call.
+//! Twilio's REST API: placing a call, and reading what it cost.
 
 use super::PlaceCall;
 use crate::server::breaker::Breaker;
@@ -96,6 +96,40 @@ impl TwilioRest {
             return Err(if status.is_server_error() { CreateError::Failing(message) } else { CreateError::Refused(message) });
         }
         body["sid"].as_str().map(str::to_owned).ok_or_else(|| CreateError::Failing("no call sid in the reply".into()))
+    }
+}
+
+impl TwilioRest {
+    /// The price Twilio charged for a call (a positive amount) and its
+    /// currency, once Twilio has priced it; `None` until then. Twilio
+    /// prices a call some time after it ends.
+    pub(super) async fn call_price(&self, call_sid: &str) -> Result<Option<(f64, String)>, ApiError> {
+        let unavailable =
+            |m: String| ApiError::new(ErrorCode::Unavailable, format!("Twilio could not say what the call cost: {m}"));
+        if !(call_sid.len() == 34 && call_sid.starts_with("CA") && call_sid.bytes().all(|b| b.is_ascii_alphanumeric())) {
+            return Err(ApiError::new(ErrorCode::Internal, format!("`{call_sid}` is not a call SID")));
+        }
+        let url = format!("{}/2010-04-01/Accounts/{}/Calls/{call_sid}.json", self.api_base, self.account_sid);
+        let response = self
+            .http
+            .get(&url)
+            .basic_auth(&self.account_sid, Some(&self.auth_token))
+            .send()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(unavailable(body["message"].as_str().unwrap_or("unknown error").to_owned()));
+        }
+        // A charge is written as a negative string ("-0.01300").
+        let price = match &body["price"] {
+            serde_json::Value::String(p) => p.trim().parse::<f64>().ok(),
+            serde_json::Value::Number(n) => n.as_f64(),
+            _ => None,
+        };
+        let unit = body["price_unit"].as_str().filter(|u| u.len() == 3).unwrap_or("USD").to_ascii_uppercase();
+        Ok(price.filter(|p| p.is_finite()).map(|p| (p.abs(), unit)))
     }
 }
 

@@ -3,7 +3,6 @@
 //! summary and the extracted facts.
 
 use crate::api::calls::{DecideApproval, get_session};
-use crate::domain::calendar::Appointment;
 use crate::domain::enums::{DataType, Sentiment, SessionStatus, Speaker};
 use crate::domain::events::ServerEvent;
 use crate::domain::session::{Approval, ExtractedData, Segment, SessionDetail, Transcript};
@@ -103,7 +102,7 @@ fn SessionView(detail: SessionDetail, heard: RwSignal<Vec<Segment>>, refresh: Re
         </section>
         {processing.then(|| view! { <p class=format!("mt-6 {MUTED}") id="processing">"The call has ended; writing the summary…"</p> })}
         {summary.map(|t| view! { <SummaryCard transcript=t/> })}
-        {(!detail.extracted_data.is_empty()).then(|| view! { <Facts items=detail.extracted_data.clone() title=detail.task_title.clone() session_id=s.id/> })}
+        {(!detail.extracted_data.is_empty()).then(|| view! { <Facts items=detail.extracted_data.clone()/> })}
     }
 }
 
@@ -132,6 +131,7 @@ fn Metadata(detail: SessionDetail) -> impl IntoView {
                 <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Why it failed"</dt><dd id="failure-reason">{r.as_str()}</dd></div>
             })}
             {(s.retry_count > 0).then(|| view! { <div><dt class=term>"Attempt"</dt><dd>{s.retry_count + 1}</dd></div> })}
+            <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Cost"</dt><dd id="call-cost">{s.cost.text()}</dd></div>
         </dl>
     }
 }
@@ -287,19 +287,19 @@ fn text_of(value: &serde_json::Value, key: &str) -> Option<String> {
 }
 
 #[component]
-fn Facts(items: Vec<ExtractedData>, title: String, session_id: Uuid) -> impl IntoView {
+fn Facts(items: Vec<ExtractedData>) -> impl IntoView {
     view! {
         <section class="mt-6" aria-labelledby="facts-title">
             <h2 id="facts-title" class="text-lg font-semibold">"What was agreed"</h2>
             <ul class="mt-3 grid gap-3 sm:grid-cols-2" id="facts">
-                {items.into_iter().map(|item| view! { <li><Fact item title=title.clone() session_id/></li> }).collect_view()}
+                {items.into_iter().map(|item| view! { <li><Fact item/></li> }).collect_view()}
             </ul>
         </section>
     }
 }
 
 #[component]
-fn Fact(item: ExtractedData, title: String, session_id: Uuid) -> impl IntoView {
+fn Fact(item: ExtractedData) -> impl IntoView {
     let v = &item.extracted_value;
     let (label, body): (&str, AnyView) = match item.data_type {
         DataType::Price => {
@@ -316,17 +316,18 @@ fn Fact(item: ExtractedData, title: String, session_id: Uuid) -> impl IntoView {
             )
         }
         DataType::Appointment => {
-            let date = text_of(v, "date").unwrap_or_default();
+            let date = text_of(v, "date");
             let time = text_of(v, "time");
             let confirmation = text_of(v, "confirmationNumber");
-            let ics = Appointment::from_extracted(v, &title, &session_id.to_string()).map(|a| a.data_url());
+            // The server writes the `.ics` (a plain link downloads it, no script needed).
+            let ics = date.as_deref().filter(|d| looks_like_a_date(d)).map(|_| format!("/api/appointments/{}.ics", item.id));
             (
                 "Appointment",
                 view! {
-                    <p class="text-xl font-semibold">{date}{time.map(|t| format!(" at {t}"))}</p>
+                    <p class="text-xl font-semibold">{date.clone().unwrap_or_default()}{time.map(|t| format!(" at {t}"))}</p>
                     {confirmation.map(|c| view! { <p class=MUTED>{format!("Confirmation {c}")}</p> })}
                     {ics.map(|href| view! {
-                        <a href=href download="appointment.ics" class=format!("mt-3 {SECONDARY}") id="add-to-calendar">"Add to calendar (.ics)"</a>
+                        <a href=href download="appointment.ics" rel="external" class=format!("mt-3 {SECONDARY}") id="add-to-calendar">"Add to calendar (.ics)"</a>
                     })}
                 }
                 .into_any(),
@@ -364,6 +365,12 @@ fn Fact(item: ExtractedData, title: String, session_id: Uuid) -> impl IntoView {
             </p>
         </article>
     }
+}
+
+/// `2026-12-01`: a day the server can write an `.ics` for.
+fn looks_like_a_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 #[component]

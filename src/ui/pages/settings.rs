@@ -2,7 +2,8 @@
 //! (by the same rules the server applies) and saved together.
 
 use crate::api::accounts::SignOutEverywhere;
-use crate::api::settings::{SetCalendarFeed, UpdateSettings, get_calendar_feed, get_settings};
+use crate::api::settings::{SetCalendarFeed, UpdateSettings, get_settings};
+use crate::domain::calendar::CalendarFeed;
 use crate::domain::error::ApiError;
 use crate::domain::settings::{AssistantSettings, MAX_AUTO_APPROVE, MAX_RETRY_ATTEMPTS, Registry, SettingsPatch, TONES, VOICES};
 use crate::ui::components::feedback::{Loading, load_failure};
@@ -38,7 +39,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Loading fallback=|| view! { <p class="mt-6 text-slate-500">"Loading settings…"</p> }>
             {move || settings.get().map(|found| match found {
                 Err(e) => load_failure(e, "change your settings", None),
-                Ok(current) => view! { <SettingsForm current/> <CalendarFeedCard/> <SignOutEverywhereCard/> }.into_any(),
+                Ok((current, feed)) => view! { <SettingsForm current/> <CalendarFeedCard feed/> <SignOutEverywhereCard/> }.into_any(),
             })}
         </Loading>
     }
@@ -48,14 +49,12 @@ pub fn SettingsPage() -> impl IntoView {
 /// land in the user's calendar app without a step of theirs. Works without
 /// JavaScript as plain form posts.
 #[component]
-fn CalendarFeedCard() -> impl IntoView {
-    let viewer = expect_context::<Viewer>();
-    let loaded = Resource::new(|| (), move |_| async move { when_signed_in(viewer, get_calendar_feed).await });
+fn CalendarFeedCard(feed: Option<CalendarFeed>) -> impl IntoView {
     let action = ServerAction::<SetCalendarFeed>::new();
-    // What the last change returned, else what was loaded.
+    // What the last change returned, else what the page loaded with.
     let feed = move || match action.value().get() {
-        Some(Ok(changed)) => Some(changed),
-        _ => loaded.get().and_then(Result::ok),
+        Some(Ok(changed)) => changed,
+        _ => feed.clone(),
     };
     let button = move |on: bool, id: &'static str, text: &'static str| {
         view! {
@@ -70,7 +69,7 @@ fn CalendarFeedCard() -> impl IntoView {
             <h2 id="calendar-heading" class="text-lg font-semibold">"Calendar feed"</h2>
             <p class=MUTED>"Appointments your calls book, once the business confirms them on the call, appear in your calendar app by themselves. Subscribe to your private address (Google Calendar: Other calendars, From URL; Apple Calendar: New Calendar Subscription). Anyone with the address can see those appointments: make a new one if it gets out."</p>
             {move || match feed() {
-                Some(Some(f)) => view! {
+                Some(f) => view! {
                     <label class="mt-3 block text-sm font-medium" for="calendar-feed-url">"Your private address"</label>
                     <input id="calendar-feed-url" class=INPUT readonly value=f.url.clone()/>
                     <p class=MUTED>{match f.polled_at {
@@ -82,7 +81,7 @@ fn CalendarFeedCard() -> impl IntoView {
                         {button(false, "calendar-feed-off", "Turn off")}
                     </div>
                 }.into_any(),
-                _ => view! { <div class="mt-3">{button(true, "calendar-feed-on", "Create my calendar address")}</div> }.into_any(),
+                None => view! { <div class="mt-3">{button(true, "calendar-feed-on", "Create my calendar address")}</div> }.into_any(),
             }}
             {move || action.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
         </section>

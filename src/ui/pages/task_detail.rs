@@ -6,6 +6,7 @@ use crate::domain::enums::{Priority, TaskStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch, still_missing};
+use crate::domain::usage::CallCost;
 use crate::ui::components::badges::{SessionBadge, StatusBadge};
 use crate::ui::components::call_actions::CallActions;
 use crate::ui::components::feedback::{Loading, load_failure};
@@ -46,7 +47,7 @@ pub fn TaskDetailPage() -> impl IntoView {
                 let shown = Memo::new(move |_| task.get());
                 move || shown.get().map(|found| match found {
                     Err(e) => load_failure(e, "see this task", Some(("Task not found", "It may have been deleted, or it belongs to another account."))),
-                    Ok((task, sessions)) => view! { <TaskView task sessions refresh calls delete drafts/> }.into_any(),
+                    Ok((task, sessions, cost)) => view! { <TaskView task sessions cost refresh calls delete drafts/> }.into_any(),
                 })
             }
         </Loading>
@@ -57,6 +58,7 @@ pub fn TaskDetailPage() -> impl IntoView {
 fn TaskView(
     task: CallTask,
     sessions: Vec<CallSessionSummary>,
+    cost: CallCost,
     refresh: Refresh,
     calls: CallActions,
     delete: ServerAction<DeleteTask>,
@@ -77,7 +79,7 @@ fn TaskView(
             <StatusBadge status=task.status/>
         </div>
         <p class="mt-2 max-w-3xl text-slate-700 dark:text-slate-200">"“" {task.raw_instruction.clone()} "”"</p>
-        <Overview task=task.clone()/>
+        <Overview task=task.clone() cost/>
         {needs_details.then(|| view! { <Clarify task=task.clone() missing=missing.clone() refresh drafts/> })}
         <Controls task=task.clone() ready=!needs_details refresh calls delete/>
         {task.ai_plan.clone().map(|plan| view! { <PlanCard plan/> })}
@@ -86,7 +88,7 @@ fn TaskView(
 }
 
 #[component]
-fn Overview(task: CallTask) -> impl IntoView {
+fn Overview(task: CallTask, cost: CallCost) -> impl IntoView {
     let row = "flex flex-col gap-0.5";
     let term = "text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
     view! {
@@ -95,6 +97,7 @@ fn Overview(task: CallTask) -> impl IntoView {
             <div class=row><dt class=term>"Phone number"</dt><dd>{task.target_phone_number.clone().unwrap_or_else(|| "Not known yet".into())}</dd></div>
             <div class=row><dt class=term>"Created"</dt><dd><Time at=task.created_at/></dd></div>
             <div class=row><dt class=term>"Updated"</dt><dd><Time at=task.updated_at/></dd></div>
+            <div class=format!("{row} sm:col-span-2 lg:col-span-4")><dt class=term>"Cost so far"</dt><dd id="task-cost">{cost.text()}</dd></div>
             {task.scheduled_for.map(|at| view! {
                 <div class=row><dt class=term>"Scheduled for"</dt><dd><Time at/></dd></div>
             })}

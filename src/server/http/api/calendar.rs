@@ -49,3 +49,27 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     let ics = service::feed(&state, &file).await?;
     Ok(([(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, no-store")], ics))
 }
+
+/// One booked appointment as an `.ics` file to add to a calendar.
+#[utoipa::path(get, path = "/api/appointments/{file}", operation_id = "appointment_ics", tag = "calendar",
+    params(("file" = String, Path, description = "The appointment's id (an extracted fact of type `appointment`), with `.ics`")),
+    responses(
+        (status = 200, description = "An iCalendar (RFC 5545) event", content_type = "text/calendar", body = String),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn appointment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(file): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let ics = service::event(&state, &user, &file).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"appointment.ics\""),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        ics,
+    ))
+}

@@ -99,5 +99,6 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(search::search))
         .routes(routes!(calendar::get, calendar::create, calendar::delete))
         .routes(routes!(calendar::feed))
+        .routes(routes!(calendar::appointment))
         .split_for_parts()
 }

@@ -42,6 +42,8 @@ pub struct TaskBody {
     pub success: bool,
     pub call_task: CallTask,
     pub call_sessions: Vec<CallSessionSummary>,
+    /// What the task cost in all: planning and every call.
+    pub cost: crate::domain::usage::CallCost,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -137,8 +139,8 @@ pub async fn list(State(state): State<AppState>, user: CurrentUser, ApiQuery(q):
 #[utoipa::path(get, path = "/api/call-tasks/{id}", operation_id = "get_call_task", tag = "call-tasks", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = TaskBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(State(state): State<AppState>, user: CurrentUser, IdPath(id): IdPath) -> ApiResult<Json<Value>> {
-    let (task, sessions) = service::get(&state, &user, id).await?;
-    Ok(Json(json!({ "success": true, "call_task": task, "call_sessions": sessions })))
+    let (task, sessions, cost) = service::get(&state, &user, id).await?;
+    Ok(Json(json!({ "success": true, "call_task": task, "call_sessions": sessions, "cost": cost })))
 }
 
 /// Clarify (phone, answers), re-prioritise, reschedule, rename or cancel.
