@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 /// Starts the task's call, or with `rehearsal` rehearses it on the sandbox
 /// (nobody real is called). One server function for both keeps the browser
-/// bundle to one client for them.
+/// bundle to one client for them. `over_budget`: the user chose to call
+/// past this month's budget.
 #[server(prefix = "/api/fn", endpoint = "start_call")]
-pub async fn start_call(task_id: Uuid, rehearsal: bool) -> Result<CallSessionSummary, ApiError> {
+pub async fn start_call(task_id: Uuid, rehearsal: bool, over_budget: bool) -> Result<CallSessionSummary, ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {
@@ -19,7 +20,7 @@ pub async fn start_call(task_id: Uuid, rehearsal: bool) -> Result<CallSessionSum
             if rehearsal {
                 crate::server::calls::rehearse(&state, &user, task_id).await
             } else {
-                crate::server::calls::start_call(&state, &user, task_id).await
+                crate::server::calls::start_call(&state, &user, task_id, over_budget).await
             }
         }
         .await,

@@ -167,6 +167,7 @@ wire_enum! {
         CallFailed = "call_failed",
         ApprovalNeeded = "approval_needed",
         ClarificationNeeded = "clarification_needed",
+        BudgetWarning = "budget_warning",
     }
 }
 

@@ -67,6 +67,10 @@ pub struct AssistantSettings {
     pub business_hours_start: String,
     /// `HH:MM`, local to `time_zone`; after the start.
     pub business_hours_end: String,
+    /// What calls may cost in a month (phone and AI), in US dollars; a call
+    /// that would start past it asks first. `null`: no budget.
+    #[serde(default)]
+    pub monthly_budget: Option<f64>,
     #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub updated_at: DateTime<Utc>,
 }
@@ -89,6 +93,8 @@ pub struct SettingsPatch {
     pub time_zone: Option<String>,
     pub business_hours_start: Option<String>,
     pub business_hours_end: Option<String>,
+    /// In US dollars; 0 removes the budget.
+    pub monthly_budget: Option<f64>,
 }
 
 /// What only the server can check (libphonenumber regions, the IANA zone
@@ -162,6 +168,16 @@ impl SettingsPatch {
         if let Some(v) = &self.business_hours_end {
             next.business_hours_end = clock_time("business_hours_end", v)?;
         }
+        if let Some(v) = self.monthly_budget {
+            if !v.is_finite() || !(0.0..=MAX_AUTO_APPROVE).contains(&v) {
+                return Err(ApiError::validation(
+                    "monthly_budget",
+                    format!("monthly_budget must be between 0 (no budget) and {}", MAX_AUTO_APPROVE as i64),
+                ));
+            }
+            let cents = (v * 100.0).round() / 100.0;
+            next.monthly_budget = (cents > 0.0).then_some(cents);
+        }
         if next.business_hours_start >= next.business_hours_end {
             let field = if self.business_hours_end.is_some() { "business_hours_end" } else { "business_hours_start" };
             return Err(ApiError::validation(field, "Business hours must end after they start."));
@@ -180,7 +196,8 @@ impl SettingsPatch {
             default_region,
             time_zone,
             business_hours_start,
-            business_hours_end
+            business_hours_end,
+            monthly_budget
         );
         Ok((next, changed))
     }
@@ -260,6 +277,7 @@ mod tests {
             time_zone: "UTC".into(),
             business_hours_start: "09:00".into(),
             business_hours_end: "17:00".into(),
+            monthly_budget: None,
             updated_at: DateTime::<Utc>::MIN_UTC,
         }
     }
@@ -288,6 +306,25 @@ mod tests {
         assert_eq!(field_of(SettingsPatch { time_zone: s("Mars/Olympus"), ..Default::default() }), s("time_zone"));
         assert_eq!(field_of(SettingsPatch { business_hours_start: s("25:00"), ..Default::default() }), s("business_hours_start"));
         assert_eq!(field_of(SettingsPatch { business_hours_end: s("08:00"), ..Default::default() }), s("business_hours_end"));
+        for wrong in [-0.01, f64::NAN, f64::INFINITY, 1e7] {
+            assert_eq!(
+                field_of(SettingsPatch { monthly_budget: Some(wrong), ..Default::default() }),
+                s("monthly_budget"),
+                "{wrong}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_budget_is_set_in_cents_and_zero_removes_it() {
+        let set = SettingsPatch { monthly_budget: Some(25.004), ..Default::default() };
+        let (next, changed) = set.apply(&defaults(), &Known).unwrap();
+        assert_eq!((next.monthly_budget, changed), (Some(25.0), vec!["monthly_budget"]));
+        let cleared = SettingsPatch { monthly_budget: Some(0.0), ..Default::default() }.apply(&next, &Known).unwrap();
+        assert_eq!((cleared.0.monthly_budget, cleared.1), (None, vec!["monthly_budget"]));
+        // Less than a cent is no budget either (it would refuse every call).
+        let tiny = SettingsPatch { monthly_budget: Some(0.001), ..Default::default() }.apply(&defaults(), &Known).unwrap();
+        assert_eq!(tiny.0.monthly_budget, None);
     }
 
     #[test]

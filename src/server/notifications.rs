@@ -57,7 +57,7 @@ pub async fn create(
         NotificationType::ApprovalNeeded | NotificationType::CallFailed | NotificationType::ClarificationNeeded => {
             NotificationPriority::High
         }
-        NotificationType::CallCompleted => NotificationPriority::Normal,
+        NotificationType::CallCompleted | NotificationType::BudgetWarning => NotificationPriority::Normal,
         NotificationType::TaskCreated | NotificationType::CallStarted => NotificationPriority::Low,
     };
     let id: Uuid = sqlx::query_scalar(

@@ -24,6 +24,7 @@ struct Row {
     time_zone: String,
     business_hours_start: String,
     business_hours_end: String,
+    monthly_budget: Option<f64>,
     updated_at: DateTime<Utc>,
 }
 
@@ -41,6 +42,7 @@ impl From<Row> for AssistantSettings {
             time_zone: r.time_zone,
             business_hours_start: r.business_hours_start,
             business_hours_end: r.business_hours_end,
+            monthly_budget: r.monthly_budget,
             updated_at: r.updated_at,
         }
     }
@@ -52,7 +54,7 @@ macro_rules! columns {
         "voice_preference, default_tone, max_auto_approve_amount::float8 AS max_auto_approve_amount,
     auto_retry_failed_calls, max_retry_attempts, business_hours_only, language_preference, default_region,
     time_zone, to_char(business_hours_start, 'HH24:MI') AS business_hours_start,
-    to_char(business_hours_end, 'HH24:MI') AS business_hours_end, updated_at"
+    to_char(business_hours_end, 'HH24:MI') AS business_hours_end, monthly_budget::float8 AS monthly_budget, updated_at"
     };
 }
 const SELECT: &str = concat!("SELECT ", columns!(), " FROM assistant_settings");
@@ -157,7 +159,8 @@ pub async fn update(state: &AppState, user: &CurrentUser, patch: &SettingsPatch)
     sqlx::query(
         "UPDATE assistant_settings SET voice_preference = $1, default_tone = $2, max_auto_approve_amount = $3::numeric,
          auto_retry_failed_calls = $4, max_retry_attempts = $5, business_hours_only = $6, language_preference = $7,
-         default_region = $8, time_zone = $9, business_hours_start = $10::time, business_hours_end = $11::time",
+         default_region = $8, time_zone = $9, business_hours_start = $10::time, business_hours_end = $11::time,
+         monthly_budget = $12::float8::numeric",
     )
     .bind(&next.voice_preference)
     .bind(&next.default_tone)
@@ -170,6 +173,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, patch: &SettingsPatch)
     .bind(&next.time_zone)
     .bind(&next.business_hours_start)
     .bind(&next.business_hours_end)
+    .bind(next.monthly_budget)
     .execute(&mut *tx)
     .await?;
     audit::record(&mut tx, user.audit("settings.update", "assistant_settings", None, json!({ "fields": changed }))).await?;

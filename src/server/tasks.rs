@@ -152,7 +152,7 @@ pub async fn preview(state: &AppState, user: &CurrentUser, instruction: &str) ->
         let mut tx = state.db.begin_as(user.id).await?;
         usage::record(
             &mut tx,
-            &state.config,
+            state,
             usage::Owner { user_id: user.id, task_id: None, session_id: None },
             Purpose::Planning,
             used,
@@ -220,7 +220,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
         let mut tx = state.db.begin_as(user.id).await?;
         if let Some(used) = &outcome.usage {
             let owner = usage::Owner { user_id: user.id, task_id: None, session_id: None };
-            usage::record(&mut tx, &state.config, owner, Purpose::Planning, used).await?;
+            usage::record(&mut tx, state, owner, Purpose::Planning, used).await?;
         }
         let categories: Vec<_> = outcome.risk.concerns.iter().filter(|c| c.blocking).map(|c| c.category).collect();
         audit::record(&mut tx, user.audit("task.blocked", "call_task", None, json!({ "categories": categories }))).await?;
@@ -270,7 +270,7 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     let task = row.open(&state.cipher)?;
     if let Some(used) = &outcome.usage {
         let owner = usage::Owner { user_id: user.id, task_id: Some(task.id), session_id: None };
-        usage::record(&mut tx, &state.config, owner, Purpose::Planning, used).await?;
+        usage::record(&mut tx, state, owner, Purpose::Planning, used).await?;
     }
     let (kind, message) = if status == TaskStatus::WaitingForUser {
         let asks: Vec<&str> = outcome.plan.missing_info_details.iter().map(|m| m.label.as_str()).collect();

@@ -2,9 +2,14 @@
 //! the configured price when recorded; the phone network's price of each
 //! call; and both read back per call and per task.
 
+use crate::domain::enums::NotificationType;
+use crate::domain::money;
 use crate::domain::usage::{CallCost, Usage};
 use crate::server::ai::ModelUsage;
-use crate::server::config::Config;
+use crate::server::crypto::Cipher;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::notifications;
+use crate::server::state::AppState;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -34,20 +39,21 @@ pub struct Owner {
     pub session_id: Option<Uuid>,
 }
 
-/// Records what the model used, in the caller's transaction. Nothing is
+/// Records what the model used, in the caller's transaction, and tells
+/// the user when that took them past 80% of their budget. Nothing is
 /// recorded for no requests.
 pub async fn record(
     conn: &mut PgConnection,
-    config: &Config,
+    state: &AppState,
     owner: Owner,
     purpose: Purpose,
     used: &ModelUsage,
-) -> Result<(), sqlx::Error> {
+) -> ApiResult<()> {
     if used.usage.is_empty() {
         return Ok(());
     }
     let Usage { requests, prompt_tokens, completion_tokens } = used.usage;
-    let cost = config.model_price(&used.model).map(|p| p.cost(used.usage));
+    let cost = state.config.model_price(&used.model).map(|p| p.cost(used.usage));
     sqlx::query(
         "INSERT INTO ai_usage (user_id, call_task_id, call_session_id, purpose, model, requests, prompt_tokens,
                                completion_tokens, cost)
@@ -62,20 +68,28 @@ pub async fn record(
     .bind(i64::try_from(prompt_tokens).unwrap_or(i64::MAX))
     .bind(i64::try_from(completion_tokens).unwrap_or(i64::MAX))
     .bind(cost)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    warn_near_budget(conn, &state.cipher, owner.user_id).await
 }
 
-/// The phone network's price of a call (`price` as a positive amount).
-pub async fn set_call_price(conn: &mut PgConnection, session_id: Uuid, price: f64, unit: &str) -> Result<(), sqlx::Error> {
+/// The phone network's price of `user_id`'s call (`price` as a positive
+/// amount), and word when that took them past 80% of their budget.
+pub async fn set_call_price(
+    conn: &mut PgConnection,
+    state: &AppState,
+    user_id: Uuid,
+    session_id: Uuid,
+    price: f64,
+    unit: &str,
+) -> ApiResult<()> {
     sqlx::query("UPDATE call_sessions SET telephony_price = $2::float8::numeric, telephony_price_unit = $3 WHERE id = $1")
         .bind(session_id)
         .bind(price)
         .bind(unit)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    warn_near_budget(conn, &state.cipher, user_id).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -117,4 +131,61 @@ pub async fn of_planning(conn: &mut PgConnection, task_id: Uuid) -> Result<CallC
     .fetch_one(conn)
     .await?;
     Ok(CallCost { telephony_cost: Some(0.0), ..row.cost() })
+}
+
+/// What `user_id`'s calls cost this month (from the first of the month in
+/// their time zone): the model's priced usage and the phone network's
+/// prices in US dollars. Works in the user's transaction and the system's.
+const MONTH_SPEND: &str = "
+    (SELECT coalesce(sum(u.cost), 0) FROM ai_usage u
+     WHERE u.user_id = a.user_id AND u.created_at >= date_trunc('month', now() AT TIME ZONE a.time_zone) AT TIME ZONE a.time_zone)
+  + (SELECT coalesce(sum(s.telephony_price), 0) FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
+     WHERE t.user_id = a.user_id AND s.telephony_price_unit = 'USD'
+       AND s.started_at >= date_trunc('month', now() AT TIME ZONE a.time_zone) AT TIME ZONE a.time_zone)";
+
+/// This month's spending and the budget, when the user has one.
+pub async fn budget_standing(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<(f64, f64)>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT ({MONTH_SPEND})::float8, a.monthly_budget::float8 FROM assistant_settings a
+         WHERE a.user_id = $1 AND a.monthly_budget IS NOT NULL"
+    )))
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Tells the user, once a month, when this month's spending has passed 80%
+/// of their budget. Call after recording a cost, in the same transaction.
+pub async fn warn_near_budget(conn: &mut PgConnection, cipher: &Cipher, user_id: Uuid) -> ApiResult<()> {
+    let crossed: Option<(f64, f64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "UPDATE assistant_settings a SET budget_warned_for = date_trunc('month', now() AT TIME ZONE a.time_zone)::date
+         WHERE a.user_id = $1 AND a.monthly_budget IS NOT NULL
+           AND a.budget_warned_for IS DISTINCT FROM date_trunc('month', now() AT TIME ZONE a.time_zone)::date
+           AND ({MONTH_SPEND}) >= 0.8 * a.monthly_budget
+         RETURNING ({MONTH_SPEND})::float8, a.monthly_budget::float8"
+    )))
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((spent, budget)) = crossed {
+        let message = format!(
+            "Your calls have cost {} of your {} budget this month. A call that would start past the budget asks you first.",
+            money::display(spent, "USD"),
+            money::display(budget, "USD")
+        );
+        notifications::create(conn, cipher, user_id, None, None, NotificationType::BudgetWarning, &message).await?;
+    }
+    Ok(())
+}
+
+/// The refusal of a call that would start past the budget: 409, with what
+/// was spent, so the page can ask whether to call anyway.
+pub fn over_budget(spent: f64, budget: f64) -> ApiError {
+    let mut e = ApiError::conflict(format!(
+        "Your calls have cost {} this month, and your monthly budget is {}. Start the call anyway to go past it, or raise the budget in Settings.",
+        money::display(spent, "USD"),
+        money::display(budget, "USD")
+    ));
+    e.details = Some(serde_json::json!({ "over_budget": { "spent": spent, "budget": budget } }));
+    e
 }

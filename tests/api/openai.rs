@@ -564,3 +564,69 @@ async fn previews_are_reused_for_the_same_words_and_rate_limited() {
     assert_eq!(asked(), 3);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_monthly_budget_warns_at_80_percent_and_asks_before_a_call_past_it() {
+    let (base, _fake) = start_fake().await;
+    let mut vars = env(&base, "rules").to_vec();
+    // Ten cents a token: a plan (10 + 10 tokens) costs $2.
+    vars.push(("MODEL_PRICES", "test-model=100000/100000"));
+    let app = TestApp::spawn_with(TestDb::new(), &vars).await;
+    let ada = app.signup("ada").await;
+    let patch = |v: Value| app.as_user(&ada, Method::PATCH, "/api/settings").json(&v);
+    for wrong in [json!(-1), json!(1e9), json!("ten")] {
+        let res = patch(json!({ "monthly_budget": wrong })).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{wrong}");
+    }
+    let set = json_of(patch(json!({ "monthly_budget": 2.5 }))).await;
+    assert_eq!(set["settings"]["monthly_budget"], 2.5, "{set}");
+    let warnings = async |who: &Session| -> Vec<String> {
+        let notes = json_of(app.as_user(who, Method::GET, "/api/notifications")).await;
+        notes["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["notification_type"] == "budget_warning")
+            .map(|n| n["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Planning the first task spends $2 of $2.50: 80%, said once.
+    let (status, first) = create(&app, &ada, DENTIST).await;
+    assert_eq!(status, 201, "{first}");
+    let said = warnings(&ada).await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("$2.00") && said[0].contains("$2.50"), "{said:?}");
+    let (status, second) = create(&app, &ada, DENTIST).await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(warnings(&ada).await.len(), 1, "once a month");
+
+    // $4 spent: a call asks first (409 with what was spent), and goes ahead when told to.
+    let task = first["call_task"]["id"].as_str().unwrap();
+    let refused = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
+    assert_eq!(refused.status(), 409);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["details"]["over_budget"]["budget"], 2.5, "{refused}");
+    assert!((refused["error"]["details"]["over_budget"]["spent"].as_f64().unwrap() - 4.0).abs() < 1e-9, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("$4.00"), "{refused}");
+    assert_eq!(app.task(&ada, task).await["call_task"]["status"], "ready_to_call", "nothing changed");
+    let started =
+        app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call?over_budget=true")).send().await.unwrap();
+    assert_eq!(started.status(), 200);
+    // A rehearsal is never held back.
+    let other = second["call_task"]["id"].as_str().unwrap();
+    let rehearsed = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{other}/rehearse")).send().await.unwrap();
+    assert_eq!(rehearsed.status(), 200);
+    // Removing the budget lets calls start again; another user never had one.
+    assert_eq!(json_of(patch(json!({ "monthly_budget": 0 }))).await["settings"]["monthly_budget"], Value::Null);
+    let bob = app.signup("bob").await;
+    let (status, bobs) = create(&app, &bob, DENTIST).await;
+    assert_eq!(status, 201);
+    assert!(warnings(&bob).await.is_empty());
+    let bobs = bobs["call_task"]["id"].as_str().unwrap();
+    assert_eq!(
+        app.as_user(&bob, Method::POST, &format!("/api/call-tasks/{bobs}/start-call")).send().await.unwrap().status(),
+        200
+    );
+    app.stop().await;
+}

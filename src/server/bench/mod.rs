@@ -158,7 +158,7 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
         let (state, user, gate) = (state.clone(), user.clone(), gate.clone());
         starters.push(tokio::spawn(async move {
             let _permit = gate.acquire().await;
-            super::calls::start_call(&state, &user, id).await.map(|_| ()).map_err(|e| e.message)
+            super::calls::start_call(&state, &user, id, false).await.map(|_| ()).map_err(|e| e.message)
         }));
     }
     let mut peak_live = 0i64;

@@ -49,7 +49,7 @@ pub async fn engine_done(state: &AppState, session_id: Uuid) -> ApiResult<()> {
 pub async fn record_conversation(state: &AppState, ctx: &LiveContext, used: &ModelUsage) -> ApiResult<()> {
     let mut tx = state.db.system().begin().await?;
     let owner = usage::Owner { user_id: ctx.user_id, task_id: Some(ctx.task_id), session_id: Some(ctx.session_id) };
-    usage::record(&mut tx, &state.config, owner, usage::Purpose::Conversation, used).await?;
+    usage::record(&mut tx, state, owner, usage::Purpose::Conversation, used).await?;
     tx.commit().await?;
     Ok(())
 }

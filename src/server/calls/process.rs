@@ -178,7 +178,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     let who = owner(&mut tx, session_id).await?;
     if let Some(used) = &used {
         let owner = usage::Owner { user_id: who.user_id, task_id: Some(who.task_id), session_id: Some(session_id) };
-        usage::record(&mut tx, &state.config, owner, Purpose::Summary, used).await?;
+        usage::record(&mut tx, state, owner, Purpose::Summary, used).await?;
     }
     finish_task(&mut tx, who.user_id, who.task_id, summary.goal_achieved).await?;
     // The notification says how it went, not what was said: the summary

@@ -156,7 +156,7 @@ pub async fn price(state: &AppState, session_id: Uuid, attempt: u32) -> ApiResul
     let Some((Some(sid), None, user_id)) = row else { return Ok(()) };
     let mut tx = state.db.system().begin().await?;
     match state.telephony.call_price(&sid).await? {
-        Some((price, unit)) => usage::set_call_price(&mut tx, session_id, price, &unit).await?,
+        Some((price, unit)) => usage::set_call_price(&mut tx, state, user_id, session_id, price, &unit).await?,
         None if attempt + 1 < PRICE_ATTEMPTS => {
             let job = Job::PriceCall { session_id, attempt: attempt + 1 };
             jobs::enqueue(

@@ -21,19 +21,33 @@ use crate::server::settings;
 use crate::server::state::AppState;
 use crate::server::telephony::PlaceCall;
 use crate::server::telephony::sandbox::businesses::Offer;
+use crate::server::usage;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// Starts a call for a ready task: a session, its script, and the dial.
-pub async fn start_call(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult<CallSessionSummary> {
-    start(state, user, task_id, false).await
+/// Past the user's monthly budget it is refused (409, with what was spent)
+/// unless `over_budget` says the user chose to call anyway.
+pub async fn start_call(state: &AppState, user: &CurrentUser, task_id: Uuid, over_budget: bool) -> ApiResult<CallSessionSummary> {
+    start(state, user, task_id, Start::Call { over_budget }).await
+}
+
+/// What kind of start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Start {
+    Call {
+        over_budget: bool,
+    },
+    /// On the sandbox, against a business built from the plan: free of
+    /// telephony, and never held back by the budget.
+    Rehearsal,
 }
 
 /// Rehearses a task on the sandbox, against a business built from its
 /// plan, whatever the configured network.
 pub async fn rehearse(state: &AppState, user: &CurrentUser, task_id: Uuid) -> ApiResult<CallSessionSummary> {
-    start(state, user, task_id, true).await
+    start(state, user, task_id, Start::Rehearsal).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -44,7 +58,8 @@ struct StartingTask {
     updated_at: DateTime<Utc>,
 }
 
-async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bool) -> ApiResult<CallSessionSummary> {
+async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, kind: Start) -> ApiResult<CallSessionSummary> {
+    let rehearse = kind == Start::Rehearsal;
     if !rehearse {
         // Twilio failing: refused before anything is written; the task stays as it is.
         state.telephony.available()?;
@@ -72,6 +87,12 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, rehearse: bo
     let settings = settings::load(&mut tx).await?;
     if let Some(message) = unspeakable_language(state, &settings.language_preference) {
         return Err(ApiError::validation("language_preference", message));
+    }
+    if kind == (Start::Call { over_budget: false })
+        && let Some((spent, budget)) = usage::budget_standing(&mut tx, user.id).await?
+        && spent >= budget
+    {
+        return Err(usage::over_budget(spent, budget));
     }
     let user_name: String = sqlx::query_scalar("SELECT display_name FROM users").fetch_one(&mut *tx).await?;
     tx.commit().await?;
@@ -239,8 +260,25 @@ pub async fn start_queued(state: &AppState, task_id: Uuid) -> ApiResult<()> {
         }
     }
     let user = CurrentUser { id: task.user_id, via: AuthVia::Job, request_id: None };
-    match start_call(state, &user, task_id).await {
+    match start_call(state, &user, task_id, false).await {
         Ok(_) => Ok(()),
+        // Nobody is there to say "call anyway": the user hears why it waits.
+        Err(e) if e.details.as_ref().is_some_and(|d| d.get("over_budget").is_some()) => {
+            let mut tx = state.db.system().begin().await?;
+            let message = format!("A scheduled call was not placed. {}", e.message);
+            notifications::create(
+                &mut tx,
+                &state.cipher,
+                task.user_id,
+                Some(task_id),
+                None,
+                NotificationType::BudgetWarning,
+                &message,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
         Err(e) if !e.is_retryable() => {
             tracing::info!(%task_id, reason = %e.message, "queued call not placed");
             Ok(())

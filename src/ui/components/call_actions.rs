@@ -26,11 +26,16 @@ impl CallActions {
     }
 
     pub fn start(self, task_id: Uuid) {
-        self.0.dispatch(StartCall { task_id, rehearsal: false });
+        self.0.dispatch(StartCall { task_id, rehearsal: false, over_budget: false });
+    }
+
+    /// Starts the call although this month's budget is spent (the user said so).
+    pub fn start_over_budget(self, task_id: Uuid) {
+        self.0.dispatch(StartCall { task_id, rehearsal: false, over_budget: true });
     }
 
     pub fn rehearse(self, task_id: Uuid) {
-        self.0.dispatch(StartCall { task_id, rehearsal: true });
+        self.0.dispatch(StartCall { task_id, rehearsal: true, over_budget: false });
     }
 
     pub fn pending(self) -> bool {
@@ -44,5 +49,10 @@ impl CallActions {
 
     pub fn error(self) -> Option<ApiError> {
         self.0.value().get().and_then(Result::err)
+    }
+
+    /// Whether the last start was refused because the budget is spent.
+    pub fn over_budget(self) -> bool {
+        self.error().and_then(|e| e.details).is_some_and(|d| d.get("over_budget").is_some())
     }
 }

@@ -128,6 +128,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
     let zone = RwSignal::new(current.time_zone.clone());
     let start = RwSignal::new(current.business_hours_start.clone());
     let end = RwSignal::new(current.business_hours_end.clone());
+    let budget = RwSignal::new(current.monthly_budget.map(|b| crate::domain::money::amount_text(b, false)).unwrap_or_default());
 
     // The whole form as a patch, or the first field that cannot be one.
     let patch = Memo::new(move |_| -> Result<SettingsPatch, ApiError> {
@@ -139,6 +140,13 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
             .map_err(|_| ApiError::validation("max_auto_approve_amount", "Write an amount such as 25 or 0."))?;
         let tries: i32 =
             attempts.get().trim().parse().map_err(|_| ApiError::validation("max_retry_attempts", "Write a whole number."))?;
+        // Empty is no budget.
+        let monthly: f64 = match budget.get().trim().trim_start_matches('$').replace(',', "") {
+            b if b.is_empty() => 0.0,
+            b => {
+                b.parse().map_err(|_| ApiError::validation("monthly_budget", "Write an amount such as 20, or leave it empty."))?
+            }
+        };
         Ok(SettingsPatch {
             voice_preference: Some(voice.get()),
             default_tone: Some(tone.get()),
@@ -151,6 +159,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
             time_zone: Some(zone.get().trim().to_owned()),
             business_hours_start: Some(start.get()),
             business_hours_end: Some(end.get()),
+            monthly_budget: Some(monthly),
         })
     });
     // Checked once per change: whether the form differs from what is saved, or why it cannot be saved.
@@ -241,6 +250,8 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
                         "When a task names no price limit, the assistant asks you before agreeing to more than this. 0 means always ask.", approve, "text")}
                     {text_field("set-attempts", "max_retry_attempts", "Retry attempts", "How often a failed call is tried again (0 to 5).", attempts, "text")}
                     {toggle("set-retry", "Retry failed calls", "Busy lines and unanswered calls are tried again later, with growing pauses.", retry)}
+                    {text_field("set-budget", "monthly_budget", "Monthly budget ($)",
+                        "What calls may cost in a month, phone and AI together. Past it, a call asks you first; you hear at 80%. Empty: no budget.", budget, "text")}
                 </div>
             </fieldset>
             <fieldset class=CARD>

@@ -280,6 +280,11 @@ fn Controls(
             })}
             {move || editing.get().then(|| view! { <EditTask task=task.clone() update/> })}
             {move || error().map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
+            // The budget is spent: the user decides, as with a price past the limit.
+            {move || (calls.over_budget() && can_call).then(|| view! {
+                <button type="button" class=format!("mt-3 {BUTTON}") id="call-over-budget" disabled=busy
+                    on:click=move |_| calls.start_over_budget(id)>"Call anyway"</button>
+            })}
         </section>
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::task::CallSessionSummary;
 use crate::server::accounts::CurrentUser;
 use crate::server::calls;
 use crate::server::error::ApiResult;
-use crate::server::http::extract::{ApiJson, IdPath};
+use crate::server::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -43,19 +43,33 @@ pub struct ProcessedBody {
     pub summary: CallSummary,
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StartQuery {
+    /// Call even though this month's spending has reached the monthly budget
+    /// (without it such a call is refused with 409 and `error.details.over_budget`).
+    over_budget: Option<bool>,
+}
+
 /// Place the call (a sandbox call unless `TELEPHONY=twilio`).
-#[utoipa::path(post, path = "/api/call-tasks/{id}/start-call", operation_id = "start_call", tag = "calls", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(post, path = "/api/call-tasks/{id}/start-call", operation_id = "start_call", tag = "calls", params(("id" = uuid::Uuid, Path), StartQuery),
     responses(
         (status = 200, body = StartedBody),
         (status = 400, description = "`invalid_transition`: the task is not ready to call", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody),
+        (status = 409, description = "The task changed meanwhile; or this month's spending reached the budget (`error.details.over_budget`: `spent`, `budget`)", body = ErrorBody),
         (status = 429, description = "Calls per day, or calls at once, exceeded", body = ErrorBody),
         (status = 503, description = "The telephony provider refused or is unavailable", body = ErrorBody),
     ))]
-pub async fn start(State(state): State<AppState>, user: CurrentUser, IdPath(id): IdPath) -> ApiResult<Json<Value>> {
-    let session = calls::start_call(&state, &user, id).await?;
+pub async fn start(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    ApiQuery(query): ApiQuery<StartQuery>,
+) -> ApiResult<Json<Value>> {
+    let session = calls::start_call(&state, &user, id, query.over_budget.unwrap_or(false)).await?;
     Ok(Json(json!({ "success": true, "call_session": session })))
 }
 
