@@ -65,12 +65,15 @@ test("flow 1: describe, start, watch the transcript live, read the summary and f
   await facts.getByRole("button", { name: "Copy" }).click();
   await facts.getByRole("button", { name: "Copied" }).waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), (await page.locator("#confirmation-value").textContent()).trim());
+  // What it cost: the sandbox is free and the offline engine uses no model.
+  assert.equal((await page.locator("#call-cost").textContent()).trim(), "$0.00 phone · no AI model used");
   await assertAccessible(page, "finished call page");
   await shot(page, "flow1-summary.png");
 
   // The task shows the finished call in its history.
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").nth(1).click();
   await page.locator("#call-history").getByText("Call ended").waitFor();
+  assert.match(await page.locator("#task-cost").textContent(), /^\$0\.00 phone/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -78,6 +78,9 @@ test("settings: every field is checked as it is typed and saved for good (phone 
   // The server's objection goes away as soon as the field is changed.
   await page.locator("#set-zone-error").getByText("is not a time zone", { exact: false }).waitFor({ state: "detached" });
   await page.getByLabel("Approve on its own up to ($)").fill("25");
+  await page.getByLabel("Monthly budget ($)").fill("lots");
+  await page.locator("#set-budget-error").getByText("Write an amount such as 20", { exact: false }).waitFor();
+  await page.getByLabel("Monthly budget ($)").fill("40");
   await save.click();
   await page.locator("#settings-status").getByText("Saved.").waitFor();
   await assertNoSidewaysScroll(page, "settings at 360px");
@@ -91,6 +94,7 @@ test("settings: every field is checked as it is typed and saved for good (phone 
   assert.equal(await page.getByLabel("Time zone").inputValue(), "Europe/Berlin");
   assert.equal(await page.getByLabel("Opens").inputValue(), "08:30");
   assert.equal(await page.getByLabel("Approve on its own up to ($)").inputValue(), "25");
+  assert.equal(await page.getByLabel("Monthly budget ($)").inputValue(), "40");
   // The only failed request is the refused time zone (400, answered with its reason).
   assert.deepEqual(problems.filter((p) => !/HTTP 400: .*\/api\/fn\/update_settings$/.test(p) && !p.includes("status of 400")), []);
   await context.close();

@@ -4,7 +4,6 @@ use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::error::ApiError;
 use crate::domain::plan::{AiPlan, RiskAssessment};
 use crate::domain::task::{CallSessionSummary, CallTask, TaskListItem, TaskPatch};
-use crate::domain::usage::CallCost;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -119,13 +118,15 @@ pub async fn list_tasks(
     )
 }
 
+/// A task, its calls, and what it cost so far as the page says it.
 #[server(prefix = "/api/fn", endpoint = "get_task")]
-pub async fn get_task(id: Uuid) -> Result<(CallTask, Vec<CallSessionSummary>, CallCost), ApiError> {
+pub async fn get_task(id: Uuid) -> Result<(CallTask, Vec<CallSessionSummary>, String), ApiError> {
     use crate::server::http::server_fn as sf;
     sf::respond(
         async {
             let (state, user) = sf::user().await?;
-            crate::server::tasks::get(&state, &user, id).await
+            let (task, sessions, cost) = crate::server::tasks::get(&state, &user, id).await?;
+            Ok((task, sessions, cost.text()))
         }
         .await,
     )

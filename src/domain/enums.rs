@@ -270,16 +270,25 @@ mod tests {
         assert_eq!(found, wire(FailureReason::ALL));
     }
 
+    /// The notification types as last set (migration 0013 added `budget_warning`).
+    #[test]
+    fn the_notification_type_check_matches_the_enum() {
+        let sql = include_str!("../../migrations/0013_monthly_budget.sql");
+        let needle = "ADD CONSTRAINT notifications_notification_type_check CHECK (notification_type IN (";
+        let list = &sql[sql.find(needle).expect("CHECK") + needle.len()..];
+        let found: Vec<&str> = list[..list.find(')').unwrap()].split(',').map(|s| s.trim().trim_matches('\'')).collect();
+        assert_eq!(found, wire(NotificationType::ALL));
+    }
+
     #[test]
     fn migration_checks_match_the_enums() {
-        let cases: [(&str, &str, Vec<String>); 8] = [
+        let cases: [(&str, &str, Vec<String>); 7] = [
             ("call_tasks", "status", wire(TaskStatus::ALL)),
             ("call_tasks", "priority", wire(Priority::ALL)),
             ("call_sessions", "status", wire(SessionStatus::ALL)),
             ("call_transcripts", "sentiment_overall", wire(Sentiment::ALL)),
             ("call_transcript_segments", "speaker", wire(Speaker::ALL)),
             ("call_extracted_data", "data_type", wire(DataType::ALL)),
-            ("notifications", "notification_type", wire(NotificationType::ALL)),
             ("notifications", "priority", wire(NotificationPriority::ALL)),
         ];
         for (table, column, values) in cases {

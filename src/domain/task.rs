@@ -85,8 +85,14 @@ pub struct CallSessionSummary {
     pub failure_reason: Option<FailureReason>,
     pub retry_count: i32,
     /// What the call cost: the model's tokens and the phone network's price.
+    /// (The browser reads only `cost_text`: the numbers' own reader and
+    /// wording stay out of its bundle.)
+    #[cfg_attr(feature = "hydrate", serde(skip_deserializing))]
     #[serde(default)]
     pub cost: super::usage::CallCost,
+    /// `cost` as the pages say it ("$0.42 phone · $0.01 AI (3,120 tokens)").
+    #[serde(default)]
+    pub cost_text: String,
 }
 
 /// `POST /api/call-tasks`.

@@ -613,6 +613,23 @@ async fn a_monthly_budget_warns_at_80_percent_and_asks_before_a_call_past_it() {
     let started =
         app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call?over_budget=true")).send().await.unwrap();
     assert_eq!(started.status(), 200);
+    // A scheduled call past the budget is not placed (nobody is there to
+    // say "call anyway"), and the user is told.
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let scheduled = json_of(
+        app.as_user(&ada, Method::POST, "/api/call-tasks").json(&json!({ "raw_instruction": DENTIST, "scheduled_for": at })),
+    )
+    .await;
+    let scheduled = scheduled["call_task"]["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while warnings(&ada).await.len() < 2 {
+        assert!(Instant::now() < deadline, "no word of the held call: {:?}", warnings(&ada).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(warnings(&ada).await.iter().any(|w| w.starts_with("A scheduled call was not placed")), "{:?}", warnings(&ada).await);
+    let held = app.task(&ada, &scheduled).await;
+    assert_eq!(held["call_task"]["status"], "ready_to_call", "{held:#}");
+    assert!(held["call_sessions"].as_array().unwrap().is_empty(), "{held:#}");
     // A rehearsal is never held back.
     let other = second["call_task"]["id"].as_str().unwrap();
     let rehearsed = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{other}/rehearse")).send().await.unwrap();

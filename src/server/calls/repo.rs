@@ -51,6 +51,12 @@ pub const SESSION_COLUMNS: &str = "id, call_task_id, provider_call_sid, status, 
 
 impl SessionRow {
     pub fn open(self, cipher: &Cipher) -> ApiResult<CallSessionSummary> {
+        let mut summary = self.read(cipher)?;
+        summary.cost_text = summary.cost.text();
+        Ok(summary)
+    }
+
+    fn read(self, cipher: &Cipher) -> ApiResult<CallSessionSummary> {
         Ok(CallSessionSummary {
             id: self.id,
             call_task_id: self.call_task_id,
@@ -62,6 +68,7 @@ impl SessionRow {
             duration_seconds: self.duration_seconds,
             failure_reason: self.failure_reason.map(|r| r.parse()).transpose().map_err(bad_stored)?,
             retry_count: self.retry_count,
+            cost_text: String::new(),
             cost: CallCost {
                 ai_requests: self.ai_tokens.first().copied().unwrap_or(0),
                 prompt_tokens: self.ai_tokens.get(1).copied().unwrap_or(0),

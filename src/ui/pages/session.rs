@@ -131,7 +131,7 @@ fn Metadata(detail: SessionDetail) -> impl IntoView {
                 <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Why it failed"</dt><dd id="failure-reason">{r.as_str()}</dd></div>
             })}
             {(s.retry_count > 0).then(|| view! { <div><dt class=term>"Attempt"</dt><dd>{s.retry_count + 1}</dd></div> })}
-            <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Cost"</dt><dd id="call-cost">{s.cost.text()}</dd></div>
+            <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Cost"</dt><dd id="call-cost">{s.cost_text.clone()}</dd></div>
         </dl>
     }
 }

@@ -46,44 +46,38 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 /// The private calendar subscription: booked and confirmed appointments
-/// land in the user's calendar app without a step of theirs. Works without
-/// JavaScript as plain form posts.
+/// land in the user's calendar app without a step of theirs. Plain form
+/// posts, hydrated or not: the server answers by sending the browser back
+/// here, and the page shows the feed as it now is (a control used once in a
+/// while needs no script of its own in the bundle).
 #[component]
 fn CalendarFeedCard(feed: Option<CalendarFeed>) -> impl IntoView {
-    let action = ServerAction::<SetCalendarFeed>::new();
-    // What the last change returned, else what the page loaded with.
-    let feed = move || match action.value().get() {
-        Some(Ok(changed)) => changed,
-        _ => feed.clone(),
-    };
-    let button = move |on: bool, id: &'static str, text: &'static str| {
+    let button = |on: bool, id: &'static str, text: &'static str| {
         view! {
-            <form method="post" action=SetCalendarFeed::url() on:submit=dispatch_on_submit(action, move |_| SetCalendarFeed { on })>
+            <form method="post" action=SetCalendarFeed::url()>
                 <input type="hidden" name="on" value=on.to_string()/>
-                <button type="submit" class=if on { BUTTON } else { SECONDARY } id=id disabled=move || action.pending().get()>{text}</button>
+                <button type="submit" class=if on { BUTTON } else { SECONDARY } id=id>{text}</button>
             </form>
         }
     };
+    let none = feed.is_none();
     view! {
         <section class=format!("{CARD} mt-6") aria-labelledby="calendar-heading">
             <h2 id="calendar-heading" class="text-lg font-semibold">"Calendar feed"</h2>
             <p class=MUTED>"Appointments your calls book, once the business confirms them on the call, appear in your calendar app by themselves. Subscribe to your private address (Google Calendar: Other calendars, From URL; Apple Calendar: New Calendar Subscription). Anyone with the address can see those appointments: make a new one if it gets out."</p>
-            {move || match feed() {
-                Some(f) => view! {
-                    <label class="mt-3 block text-sm font-medium" for="calendar-feed-url">"Your private address"</label>
-                    <input id="calendar-feed-url" class=INPUT readonly value=f.url.clone()/>
-                    <p class=MUTED>{match f.polled_at {
-                        Some(at) => view! { "Last fetched by a calendar app: " <Time at/> }.into_any(),
-                        None => "No calendar app has fetched it yet.".into_any(),
-                    }}</p>
-                    <div class="mt-3 flex flex-wrap gap-3">
-                        {button(true, "calendar-feed-renew", "Make a new address")}
-                        {button(false, "calendar-feed-off", "Turn off")}
-                    </div>
-                }.into_any(),
-                None => view! { <div class="mt-3">{button(true, "calendar-feed-on", "Create my calendar address")}</div> }.into_any(),
-            }}
-            {move || action.value().get().and_then(Result::err).map(|e| view! { <p role="alert" class=ALERT>{e.message}</p> })}
+            {feed.map(|f| view! {
+                <label class="mt-3 block text-sm font-medium" for="calendar-feed-url">"Your private address"</label>
+                <input id="calendar-feed-url" class=INPUT readonly value=f.url/>
+                <p class=MUTED>
+                    {f.polled_at.map(|at| view! { "Last fetched by a calendar app: " <Time at/> })}
+                    {f.polled_at.is_none().then_some("No calendar app has fetched it yet.")}
+                </p>
+                <div class="mt-3 flex flex-wrap gap-3">
+                    {button(true, "calendar-feed-renew", "Make a new address")}
+                    {button(false, "calendar-feed-off", "Turn off")}
+                </div>
+            })}
+            {none.then(|| view! { <div class="mt-3">{button(true, "calendar-feed-on", "Create my calendar address")}</div> })}
         </section>
     }
 }

@@ -6,7 +6,6 @@ use crate::domain::enums::{Priority, TaskStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::AiPlan;
 use crate::domain::task::{CallSessionSummary, CallTask, TaskPatch, still_missing};
-use crate::domain::usage::CallCost;
 use crate::ui::components::badges::{SessionBadge, StatusBadge};
 use crate::ui::components::call_actions::CallActions;
 use crate::ui::components::feedback::{Loading, load_failure};
@@ -58,7 +57,7 @@ pub fn TaskDetailPage() -> impl IntoView {
 fn TaskView(
     task: CallTask,
     sessions: Vec<CallSessionSummary>,
-    cost: CallCost,
+    cost: String,
     refresh: Refresh,
     calls: CallActions,
     delete: ServerAction<DeleteTask>,
@@ -88,7 +87,7 @@ fn TaskView(
 }
 
 #[component]
-fn Overview(task: CallTask, cost: CallCost) -> impl IntoView {
+fn Overview(task: CallTask, cost: String) -> impl IntoView {
     let row = "flex flex-col gap-0.5";
     let term = "text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400";
     view! {
@@ -97,7 +96,7 @@ fn Overview(task: CallTask, cost: CallCost) -> impl IntoView {
             <div class=row><dt class=term>"Phone number"</dt><dd>{task.target_phone_number.clone().unwrap_or_else(|| "Not known yet".into())}</dd></div>
             <div class=row><dt class=term>"Created"</dt><dd><Time at=task.created_at/></dd></div>
             <div class=row><dt class=term>"Updated"</dt><dd><Time at=task.updated_at/></dd></div>
-            <div class=format!("{row} sm:col-span-2 lg:col-span-4")><dt class=term>"Cost so far"</dt><dd id="task-cost">{cost.text()}</dd></div>
+            <div class=format!("{row} sm:col-span-2 lg:col-span-4")><dt class=term>"Cost so far"</dt><dd id="task-cost">{cost}</dd></div>
             {task.scheduled_for.map(|at| view! {
                 <div class=row><dt class=term>"Scheduled for"</dt><dd><Time at/></dd></div>
             })}
