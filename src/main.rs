@@ -32,6 +32,8 @@ Usage:
                          run N concurrent sandbox calls on a scratch database and report latencies and memory
   callwright bench --page-tasks N [--requests M]
                          render the task list page with N tasks (at most 100) M times and report its latency
+  callwright bench --insights N [--requests M]
+                         the Insights numbers over N calls of one user, M times over HTTP
   callwright bench --search N [--requests M]
                          search N finished calls (ten lines, a summary and three facts each) M times over HTTP
   callwright bench --relay N [--turns 5] [--model-ms 200] [--ramp-secs 3]
@@ -108,8 +110,10 @@ Configuration comes from the environment and an optional .env file; see README.m
                 Ok(Some(Command::Summarize { transcript, plan: get(&pairs, "plan"), call_date: get(&pairs, "call-date") }))
             }
             Some("bench") => {
-                let (pos, pairs) =
-                    flags(&args[1..], &["calls", "page-tasks", "requests", "relay", "turns", "model-ms", "ramp-secs", "search"])?;
+                let (pos, pairs) = flags(
+                    &args[1..],
+                    &["calls", "page-tasks", "requests", "relay", "turns", "model-ms", "ramp-secs", "search", "insights"],
+                )?;
                 if !pos.is_empty() {
                     return Err(format!("unexpected argument `{}`", pos[0]));
                 }
@@ -120,9 +124,10 @@ Configuration comes from the environment and an optional .env file; see README.m
                         .filter(|n| (1..=max).contains(n))
                         .ok_or(format!("--{name} must be a number from 1 to {max}, not `{text}`"))
                 };
-                let modes = ["calls", "page-tasks", "relay", "search"].iter().filter(|m| get(&pairs, m).is_some()).count();
+                let modes =
+                    ["calls", "page-tasks", "relay", "search", "insights"].iter().filter(|m| get(&pairs, m).is_some()).count();
                 if modes > 1 {
-                    return Err("use one of --calls, --page-tasks, --relay and --search".into());
+                    return Err("use one of --calls, --page-tasks, --relay, --search and --insights".into());
                 }
                 let bench = if get(&pairs, "relay").is_some() {
                     server::bench::Bench::Relay(server::bench::relay::RelayBench {
@@ -134,6 +139,11 @@ Configuration comes from the environment and an optional .env file; see README.m
                 } else if get(&pairs, "search").is_some() {
                     server::bench::Bench::Search {
                         calls: count("search", "10000", 1_000_000)?,
+                        requests: count("requests", "500", 100_000)?,
+                    }
+                } else if get(&pairs, "insights").is_some() {
+                    server::bench::Bench::Insights {
+                        calls: count("insights", "100000", 1_000_000)?,
                         requests: count("requests", "500", 100_000)?,
                     }
                 } else if get(&pairs, "page-tasks").is_some() {

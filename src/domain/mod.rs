@@ -8,6 +8,7 @@ pub mod contact;
 pub mod enums;
 pub mod error;
 pub mod events;
+pub mod insights;
 pub mod money;
 pub mod notification;
 pub mod phone;

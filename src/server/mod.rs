@@ -16,6 +16,7 @@ pub mod db;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod insights;
 pub mod jobs;
 pub mod journal;
 pub mod metrics;

@@ -252,8 +252,8 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     let mut tx = state.db.begin_as(user.id).await?;
     let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO call_tasks (user_id, title, raw_instruction, status, priority, target_phone_number, contact_id, ai_plan,
-                                 scheduled_for, title_terms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+                                 scheduled_for, title_terms, task_kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
     )))
     .bind(user.id)
     .bind(state.cipher.encrypt(&outcome.title))
@@ -265,6 +265,8 @@ pub async fn create(state: &AppState, user: &CurrentUser, input: &NewTask) -> Ap
     .bind(seal_plan(&outcome.plan, &state.cipher))
     .bind(input.scheduled_for)
     .bind(state.cipher.terms(&outcome.title))
+    // The kind of errand in the clear, for insights (the plan is sealed).
+    .bind(outcome.plan.task_kind.as_str())
     .fetch_one(&mut *tx)
     .await?;
     let task = row.open(&state.cipher)?;

@@ -13,7 +13,10 @@ const SERVER_LAYERS: &[(&str, &[&str])] = &[
     ("foundations", &["config", "db", "crypto", "error", "phone", "metrics", "breaker"]),
     ("infrastructure", &["ai", "realtime", "journal", "jobs", "telephony", "audit", "rate_limit", "seal"]),
     ("state", &["state"]),
-    ("services", &["accounts", "settings", "contacts", "notifications", "tasks", "calls", "search", "calendar", "usage"]),
+    (
+        "services",
+        &["accounts", "settings", "contacts", "notifications", "tasks", "calls", "search", "calendar", "usage", "insights"],
+    ),
     ("engine", &["engine"]),
     ("http", &["http"]),
     ("entry points", &["cli", "bench", ROOT]),

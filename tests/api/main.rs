@@ -9,6 +9,7 @@ mod calls;
 mod config_files;
 mod engine;
 mod foundation;
+mod insights;
 mod jobs;
 mod layers;
 mod openai;

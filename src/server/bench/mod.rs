@@ -11,7 +11,10 @@
 //!   over real sockets, as Twilio would ([`relay`]).
 //! - `callwright bench --search N`: search over N finished calls, over HTTP
 //!   ([`search`]).
+//! - `callwright bench --insights N`: the Insights numbers over N calls,
+//!   over HTTP ([`insights`]).
 
+pub mod insights;
 pub mod mock_model;
 pub mod relay;
 pub mod search;
@@ -35,6 +38,7 @@ pub enum Bench {
     TaskPage { tasks: usize, requests: usize },
     Relay(relay::RelayBench),
     Search { calls: usize, requests: usize },
+    Insights { calls: usize, requests: usize },
 }
 
 /// A benchmark's own database and data directory, beside the configured
@@ -89,7 +93,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
     config.limits.calls_per_day = u32::MAX / 2;
     config.calls.max_concurrent_per_user = match bench {
         Bench::Calls(calls) => calls as u32 + 1,
-        Bench::TaskPage { .. } | Bench::Relay(_) | Bench::Search { .. } => 1,
+        Bench::TaskPage { .. } | Bench::Relay(_) | Bench::Search { .. } | Bench::Insights { .. } => 1,
     };
     config.pool_size = config.pool_size.max(40);
     config.data_dir = scratch.data_dir();
@@ -101,6 +105,7 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
         Bench::Calls(calls) => drive(&running, calls).await,
         Bench::TaskPage { tasks, requests } => task_page(&running, tasks, requests).await,
         Bench::Search { calls, requests } => search::run(&state, &format!("http://{}", running.addr), calls, requests).await,
+        Bench::Insights { calls, requests } => insights::run(&state, &format!("http://{}", running.addr), calls, requests).await,
         Bench::Relay(_) => unreachable!("driven from outside, above"),
     };
     let _ = running.shutdown().await;

@@ -4,6 +4,7 @@
 mod auth;
 mod calendar;
 mod contacts;
+mod insights;
 mod notifications;
 pub mod schema;
 mod search;
@@ -39,6 +40,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "contacts", description = "People and businesses to call"),
         (name = "settings", description = "The assistant's settings"),
         (name = "notifications", description = "Updates about calls"),
+        (name = "insights", description = "How your calls went over time"),
         (name = "calendar", description = "A private calendar feed of the appointments calls booked"),
         (name = "search", description = "What calls said, their summaries and facts, searched"),
         (name = "health", description = "Liveness and readiness probes"),
@@ -100,5 +102,6 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(calendar::get, calendar::create, calendar::delete))
         .routes(routes!(calendar::feed))
         .routes(routes!(calendar::appointment))
+        .routes(routes!(insights::insights))
         .split_for_parts()
 }

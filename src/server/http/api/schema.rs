@@ -67,6 +67,12 @@ pub struct SearchBody {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct InsightsBody {
+    pub success: bool,
+    pub insights: crate::domain::insights::Insights,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct CalendarFeedBody {
     pub success: bool,
     /// `null` when there is no feed.
