@@ -139,7 +139,7 @@ fn price_delay(base_secs: u64, attempt: u32) -> chrono::Duration {
 }
 
 /// Attempts at reading a call's price before giving up (with the default
-/// pause, about eight hours).
+/// pause, about six hours).
 const PRICE_ATTEMPTS: u32 = 10;
 
 /// Reads what the network charged for a finished call and stores it; not
@@ -299,4 +299,21 @@ pub async fn schedule_retry(conn: &mut PgConnection, task_id: Uuid, retry_base_s
     let at = Utc::now() + retry_delay(retry_base_secs, retries_done as u32 + 1);
     jobs::enqueue(conn, &Job::StartCall { task_id }, Some(settings.user_id), at).await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::price_delay;
+
+    #[test]
+    fn the_price_is_asked_for_again_later_each_time_up_to_two_hours() {
+        let secs = |base, attempt| price_delay(base, attempt).num_seconds();
+        assert_eq!((secs(30, 0), secs(30, 1), secs(30, 4)), (30, 60, 480));
+        assert_eq!(secs(30, 8), 7200, "at most two hours apart");
+        assert_eq!(secs(30, u32::MAX), 7200, "no overflow however many attempts");
+        assert_eq!(secs(u64::MAX, 0), 7200, "nor however long the configured pause");
+        // Over the ten attempts with the default pause: about six hours in all.
+        let total: i64 = (0..super::PRICE_ATTEMPTS).map(|a| secs(30, a)).sum();
+        assert!((6 * 3600..10 * 3600).contains(&total), "{total}");
+    }
 }

@@ -177,7 +177,8 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, kind: Start)
             let free = rehearse || !state.telephony.prices_later();
             sqlx::query(
                 "UPDATE call_sessions SET provider_call_sid = $2,
-                    telephony_price = CASE WHEN $3 THEN 0 END, telephony_price_unit = CASE WHEN $3 THEN 'USD' END
+                    telephony_price = CASE WHEN $3 THEN 0 ELSE telephony_price END,
+                    telephony_price_unit = CASE WHEN $3 THEN 'USD' ELSE telephony_price_unit END
                  WHERE id = $1",
             )
             .bind(session_id)
