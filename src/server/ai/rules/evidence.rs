@@ -129,8 +129,8 @@ impl Fact {
 /// "actually" or correction.
 pub fn affirms(reply: &str) -> bool {
     let lower = reply.folded().replace('’', "'");
-    // "No problem" and "no worries" are no denial.
-    let rest = ["no problem", "no worries", "no trouble"].iter().fold(lower.clone(), |t, p| t.replace(p, " "));
+    // "No problem", "not a problem" and "no worries" are no denial.
+    let rest = ["no problem", "not a problem", "no worries", "no trouble"].iter().fold(lower.clone(), |t, p| t.replace(p, " "));
     let denies = has_any(
         &rest,
         &[
@@ -277,6 +277,8 @@ mod tests {
             "Mhm, you got it.",
             "Correct. Anything else?",
             "Yes, no problem at all.",
+            "That's right, not a problem.",
+            "Exactly. No worries!",
             "Spot on, thanks.",
         ] {
             let lines = call(&[
