@@ -67,11 +67,6 @@ impl Appointment {
             "END:VEVENT".to_owned(),
         ]);
     }
-
-    /// A `data:` URL of the `.ics`, so a plain link downloads it (no script needed).
-    pub fn data_url(&self) -> String {
-        format!("data:text/calendar;charset=utf-8,{}", super::url::percent_encode(&self.to_ics(), ":@"))
-    }
 }
 
 /// A calendar of `events`; with a `name`, a subscription feed that
@@ -194,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn unusable_values_give_no_event_and_urls_are_encoded() {
+    fn unusable_values_give_no_event_and_text_is_escaped() {
         assert!(Appointment::from_extracted(&json!({"time": "10:00"}), "t", "u").is_none());
         assert!(Appointment::from_extracted(&json!({"date": "next week"}), "t", "u").is_none());
         assert!(Appointment::from_extracted(&json!({"date": "2026-02-30"}), "t", "u").is_none());
@@ -206,9 +201,7 @@ mod tests {
         let padded = Appointment::from_extracted(&json!({"date": " 2026-1-5 ", "time": "9:05"}), "t", "u").unwrap();
         assert!(padded.to_ics().contains("DTSTART:20260105T090500\r\n"));
         let a = Appointment::from_extracted(&json!({"date": "2026-12-01"}), "a b;c", "u").unwrap();
-        let url = a.data_url();
-        assert!(url.starts_with("data:text/calendar;charset=utf-8,BEGIN:VCALENDAR%0D%0A"));
-        assert!(!url.contains(' ') && !url.contains('\n'));
+        assert!(a.to_ics().contains("SUMMARY:a b\\;c\r\n"), "separators are escaped");
     }
 
     #[test]
