@@ -88,6 +88,8 @@ pub struct Insights {
     pub retries: RetryCounts,
     /// Of the calls that connected and ended.
     pub average_duration_secs: Option<f64>,
+    /// Of the calls that were put on hold (or through to someone else).
+    pub average_hold_secs: Option<f64>,
     pub spend_by_month: Vec<MonthSpend>,
     pub approvals: ApprovalCounts,
 }

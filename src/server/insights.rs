@@ -18,6 +18,7 @@ struct Totals {
     calls: i64,
     achieved: i64,
     average_duration: Option<f64>,
+    average_hold: Option<f64>,
     retries: i64,
     retries_helped: i64,
 }
@@ -54,6 +55,7 @@ pub async fn insights(
     let totals: Totals = sqlx::query_as(
         "SELECT count(*) AS calls, count(*) FILTER (WHERE r.goal_achieved) AS achieved,
                 (avg(s.duration_seconds) FILTER (WHERE s.status = 'completed'))::float8 AS average_duration,
+                (avg(s.hold_seconds) FILTER (WHERE s.hold_seconds > 0))::float8 AS average_hold,
                 count(*) FILTER (WHERE s.retry_count > 0) AS retries,
                 count(*) FILTER (WHERE s.retry_count > 0 AND r.goal_achieved) AS retries_helped
          FROM call_sessions s LEFT JOIN call_transcripts r ON r.call_session_id = s.id
@@ -151,6 +153,7 @@ pub async fn insights(
         failures: failures.into_iter().map(|(reason, calls)| ReasonCount { reason, calls }).collect(),
         retries: RetryCounts { retries: totals.retries, helped: totals.retries_helped },
         average_duration_secs: totals.average_duration,
+        average_hold_secs: totals.average_hold,
         spend_by_month: spend.into_iter().map(|(month, telephony, ai)| MonthSpend { month, telephony, ai }).collect(),
         approvals: ApprovalCounts { asked: approvals.0, granted: approvals.1, declined: approvals.2, timed_out: approvals.3 },
     })

@@ -28,7 +28,13 @@ async fn insights_count_what_happened_on_the_users_own_calls() {
     app.wait_session(&ada, &quote, "the approval request", 30, |s| s["approval"].is_object()).await;
     assert_eq!(app.decide(&ada, &quote, false).await.status(), 200);
     app.wait_session(&ada, &quote, "processing", 30, processed).await;
-    // Bob's call is his alone.
+    // Bob's calls are his alone: one, and one that waits on hold first.
+    let (_, held) = app.call(&bob, "Call my dentist at 415-555-0108 and book a cleaning next week under $100").await;
+    let held = app.wait_session(&bob, &held, "processing", 30, processed).await;
+    assert!(
+        held["segments"].as_array().unwrap().iter().any(|g| g["content"].as_str().unwrap().contains("please hold")),
+        "{held:#}"
+    );
     let (_, bobs) = app.call(&bob, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
     app.wait_session(&bob, &bobs, "processing", 30, processed).await;
 
@@ -54,8 +60,12 @@ async fn insights_count_what_happened_on_the_users_own_calls() {
     assert_eq!(i["approvals"]["granted"], 0);
     assert!(i["average_duration_secs"].as_f64().is_some_and(|d| d >= 0.0), "{i:#}");
     assert_eq!(i["spend_by_month"], serde_json::json!([]), "the sandbox and the rules engine cost nothing");
+    assert_eq!(i["average_hold_secs"], Value::Null, "ada's calls never waited on hold");
     let (_, b) = insights(&app, &bob, "").await;
-    assert_eq!(b["insights"]["total"]["calls"], 1, "{b:#}");
+    assert_eq!(b["insights"]["total"]["calls"], 2, "{b:#}");
+    // The sandbox's hold line keeps callers waiting 1.5 s before a person answers.
+    let hold = b["insights"]["average_hold_secs"].as_f64().unwrap_or_else(|| panic!("{b:#}"));
+    assert!((1.0..=4.0).contains(&hold), "{b:#}");
 
     // A period before any call has none; days are checked.
     let (_, old) = insights(&app, &ada, "?from=2020-01-01&to=2020-01-31").await;

@@ -54,6 +54,16 @@ pub async fn record_conversation(state: &AppState, ctx: &LiveContext, used: &Mod
     Ok(())
 }
 
+/// How long the call waited on hold, in whole seconds, once the engine lets go of it.
+pub async fn record_hold(state: &AppState, session_id: Uuid, seconds: i32) -> ApiResult<()> {
+    sqlx::query("UPDATE call_sessions SET hold_seconds = $2 WHERE id = $1")
+        .bind(session_id)
+        .bind(seconds.max(0))
+        .execute(state.db.system())
+        .await?;
+    Ok(())
+}
+
 /// Fails the lost calls: live calls whose engine stopped beating (its
 /// process died, or its task did in this very process), and calls that
 /// never got anywhere within their time limit.

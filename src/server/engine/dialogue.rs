@@ -88,6 +88,8 @@ pub struct Dialogue {
     menus: std::collections::HashMap<String, u32>,
     /// Whether 0 was pressed to reach a person.
     pressed_zero: bool,
+    /// The last thing heard put us on hold (or is putting us through).
+    holding: bool,
 }
 
 const BOOKED: &[&str] = &[
@@ -126,7 +128,13 @@ impl Dialogue {
             offered_slot: None,
             menus: std::collections::HashMap::new(),
             pressed_zero: false,
+            holding: false,
         }
+    }
+
+    /// Whether we are on hold (or being put through) since the last thing heard.
+    pub fn on_hold(&self) -> bool {
+        self.holding
     }
 
     pub fn is_done(&self) -> bool {
@@ -355,6 +363,7 @@ impl Dialogue {
         }
         self.turns += 1;
         let heard = situation::hear(text);
+        self.holding = false;
 
         // A machine: the message, or nothing when no message can be left.
         match heard.voicemail {
@@ -414,10 +423,12 @@ impl Dialogue {
         if heard.transfer || (heard.hold && !heard.question) {
             // Someone else may pick up: they will need to hear why we call.
             self.new_person_expected = self.phase != Phase::Opening;
+            self.holding = true;
             return Action::Silent;
         }
         if heard.hold && heard.question && has_any(&lower, &["can you hold", "could you hold", "mind holding", "hold for"]) {
             self.new_person_expected = self.phase != Phase::Opening;
+            self.holding = true;
             return Action::SayExactly("Of course, I'll hold.".into());
         }
         if self.awaiting_approval() {
@@ -754,6 +765,20 @@ mod tests {
         assert!(matches!(d.on_human("Sorry, who is the call for?"), Action::Say(l) if l == "It's for Ada."));
         let Action::Say(again) = d.on_human("Okay, and what did you want to know?") else { panic!() };
         assert_eq!(again, "Could you tell me about your opening hours?");
+    }
+
+    #[test]
+    fn time_on_hold_is_from_the_hold_to_the_next_person() {
+        let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week under $100");
+        assert!(!d.on_hold());
+        assert_eq!(d.on_human("All of our staff are busy; please hold. ♪ hold music ♪"), Action::Silent);
+        assert!(d.on_hold());
+        d.on_human("Thanks for holding, this is Sarah at Bright Smiles Dental. How can I help you?");
+        assert!(!d.on_hold());
+        assert!(matches!(d.on_human("Could you hold for just a second?"), Action::SayExactly(t) if t.contains("hold")));
+        assert!(d.on_hold());
+        d.on_human("Sorry about that. We have Tuesday at 2:30.");
+        assert!(!d.on_hold());
     }
 
     #[test]

@@ -530,6 +530,9 @@ where
     let mut approval_rx: Option<tokio::sync::oneshot::Receiver<()>> = None;
     let mut approval_until: Option<tokio::time::Instant> = None;
     let mut approval_amount = 0.0;
+    // Time on hold: since when, and how long before.
+    let mut hold_since: Option<Instant> = None;
+    let mut held_for = Duration::ZERO;
 
     let ended: Result<(), CallError> = async {
         loop {
@@ -566,6 +569,14 @@ where
                                         dialogue.machine_answered();
                                     }
                                     next_action = Some(dialogue.on_human(&utterance));
+                                    match (dialogue.on_hold(), hold_since) {
+                                        (true, None) => hold_since = Some(Instant::now()),
+                                        (false, Some(since)) => {
+                                            held_for += since.elapsed();
+                                            hold_since = None;
+                                        }
+                                        _ => {}
+                                    }
                                 }
                             } else {
                                 hearing.push(' ');
@@ -718,6 +729,10 @@ where
         if let Err(e) = calls::record_conversation(&call.state, &call.ctx, &used).await {
             tracing::warn!(error = %e.message, "cannot record what the model used on the call");
         }
+    }
+    let on_hold = held_for + hold_since.map(|since| since.elapsed()).unwrap_or_default();
+    if let Err(e) = calls::record_hold(&call.state, call.ctx.session_id, on_hold.as_secs_f64().round() as i32).await {
+        tracing::warn!(error = %e.message, "cannot record the call's time on hold");
     }
     if let Err(e) = calls::engine_done(&call.state, call.ctx.session_id).await {
         tracing::warn!(error = %e.message, "cannot record that the engine let go of the call");
