@@ -4,7 +4,7 @@
 //! cookie as the Insights page does, for the default twelve weeks and for
 //! the whole year.
 
-use super::bench_account;
+use super::{bench_account, latency_summary, ms, timed_gets};
 use crate::server::metrics::percentile;
 use crate::server::state::AppState;
 use serde_json::{Value, json};
@@ -15,57 +15,25 @@ pub async fn run(state: &AppState, base: &str, calls: usize, requests: usize) ->
     let started = Instant::now();
     insert_calls(state, user.id, calls as i64).await.map_err(|e| e.to_string())?;
     let loaded = started.elapsed();
-    let client = reqwest::Client::new();
-    let cookie = format!("cw_session={}", signed.session_token);
     let today = chrono::Utc::now().date_naive();
     let year = format!("?from={}&to={today}", today - chrono::Duration::days(364));
     let periods = [("twelve weeks", String::new()), ("a year", year)];
-    let ask = |query: &str| {
-        let (client, cookie) = (client.clone(), cookie.clone());
-        let url = format!("{base}/api/insights{query}");
-        async move {
-            let started = Instant::now();
-            let res = client.get(&url).header("cookie", &cookie).send().await.map_err(|e| e.to_string())?;
-            let status = res.status();
-            let body: Value = res.json().await.map_err(|e| e.to_string())?;
-            if !status.is_success() {
-                return Err(format!("GET {url} answered {status}: {body}"));
-            }
-            Ok::<_, String>((started.elapsed(), body["insights"]["total"]["calls"].as_i64().unwrap_or(0)))
-        }
-    };
-    for (_, q) in &periods {
-        ask(q).await?;
-    }
-    let mut times: Vec<Vec<u32>> = vec![Vec::new(); periods.len()];
-    let mut counted = vec![0; periods.len()];
-    for i in 0..requests {
-        let (took, n) = ask(&periods[i % periods.len()].1).await?;
-        times[i % periods.len()].push(took.as_micros() as u32);
-        counted[i % periods.len()] = n;
-    }
-    let ms = |micros: u32| (micros as f64 / 10.0).round() / 100.0;
-    let mut all: Vec<u32> = times.iter().flatten().copied().collect();
-    all.sort_unstable();
+    let urls: Vec<String> = periods.iter().map(|(_, q)| format!("{base}/api/insights{q}")).collect();
+    let (times, answers) = timed_gets(&urls, &signed.session_token, requests).await?;
     let per_period: Vec<Value> = periods
         .iter()
-        .zip(times.iter_mut())
-        .zip(&counted)
-        .map(|(((name, _), t), n)| {
-            t.sort_unstable();
-            json!({"period": name, "calls_counted": n, "p50_ms": ms(percentile(t, 50.0)), "p99_ms": ms(percentile(t, 99.0))})
+        .zip(&times)
+        .zip(&answers)
+        .map(|(((name, _), t), answer)| {
+            json!({"period": name, "calls_counted": answer["insights"]["total"]["calls"],
+                   "p50_ms": ms(percentile(t, 50.0)), "p99_ms": ms(percentile(t, 99.0))})
         })
         .collect();
     Ok(json!({
         "calls": calls,
         "loading_secs": (loaded.as_secs_f64() * 10.0).round() / 10.0,
         "requests": requests,
-        "latency_ms": {
-            "p50": ms(percentile(&all, 50.0)),
-            "p95": ms(percentile(&all, 95.0)),
-            "p99": ms(percentile(&all, 99.0)),
-            "max": ms(*all.last().unwrap_or(&0)),
-        },
+        "latency_ms": latency_summary(&times),
         "per_period": per_period,
     }))
 }

@@ -210,7 +210,6 @@ async fn drive(running: &super::Running, calls: usize) -> Result<Value, String> 
     turns.sort_unstable();
     let mut deliveries = deliveries.lock().expect("deliveries").clone();
     deliveries.sort_unstable();
-    let ms = |micros: u32| (micros as f64 / 1000.0 * 100.0).round() / 100.0;
     let delivered = received.load(Ordering::Relaxed) as i64;
     let per_call_kib =
         if peak_live > 0 { (rss_at_peak.saturating_sub(baseline)) as f64 / 1024.0 / peak_live as f64 } else { 0.0 };
@@ -273,7 +272,6 @@ async fn task_page(running: &super::Running, tasks: usize, requests: usize) -> R
         (rows, bytes) = (r, b);
     }
     times.sort_unstable();
-    let ms = |micros: u32| (micros as f64 / 1000.0 * 100.0).round() / 100.0;
     Ok(json!({
         "page": "/tasks",
         "tasks_rendered": rows,
@@ -286,4 +284,54 @@ async fn task_page(running: &super::Running, tasks: usize, requests: usize) -> R
             "max": ms(*times.last().unwrap_or(&0)),
         },
     }))
+}
+
+/// `GET`s each of `urls` once to warm up, then `requests` times in turn,
+/// with the session `cookie`, as the pages do; returns each URL's times in
+/// microseconds (sorted) and its last answer. A failed request ends the run.
+async fn timed_gets(urls: &[String], cookie: &str, requests: usize) -> Result<(Vec<Vec<u32>>, Vec<Value>), String> {
+    let client = reqwest::Client::new();
+    let get = |url: &String| {
+        let client = client.clone();
+        let (url, cookie) = (url.clone(), format!("cw_session={cookie}"));
+        async move {
+            let started = Instant::now();
+            let res = client.get(&url).header("cookie", &cookie).send().await.map_err(|e| e.to_string())?;
+            let status = res.status();
+            let body: Value = res.json().await.map_err(|e| e.to_string())?;
+            if !status.is_success() {
+                return Err(format!("GET {url} answered {status}: {body}"));
+            }
+            Ok::<_, String>((started.elapsed(), body))
+        }
+    };
+    let mut last = Vec::with_capacity(urls.len());
+    for url in urls {
+        last.push(get(url).await?.1);
+    }
+    let mut times: Vec<Vec<u32>> = vec![Vec::new(); urls.len()];
+    for i in 0..requests {
+        let (took, body) = get(&urls[i % urls.len()]).await?;
+        times[i % urls.len()].push(took.as_micros() as u32);
+        last[i % urls.len()] = body;
+    }
+    times.iter_mut().for_each(|t| t.sort_unstable());
+    Ok((times, last))
+}
+
+/// Microseconds as milliseconds with two decimals.
+fn ms(micros: u32) -> f64 {
+    (micros as f64 / 10.0).round() / 100.0
+}
+
+/// p50 / p95 / p99 / max of all of `times` together, in milliseconds.
+fn latency_summary(times: &[Vec<u32>]) -> Value {
+    let mut all: Vec<u32> = times.iter().flatten().copied().collect();
+    all.sort_unstable();
+    json!({
+        "p50": ms(percentile(&all, 50.0)),
+        "p95": ms(percentile(&all, 95.0)),
+        "p99": ms(percentile(&all, 99.0)),
+        "max": ms(*all.last().unwrap_or(&0)),
+    })
 }

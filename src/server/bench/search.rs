@@ -4,7 +4,7 @@
 //! task list's search box does. Reports the latency of a mix of searches:
 //! a word said on every call, a rare one, two words, a word's beginning.
 
-use super::bench_account;
+use super::{bench_account, latency_summary, ms, timed_gets};
 use crate::server::journal::{SEARCH_PREFIX, array_literal};
 use crate::server::metrics::percentile;
 use crate::server::state::AppState;
@@ -36,42 +36,15 @@ pub async fn run(state: &AppState, base: &str, calls: usize, requests: usize) ->
         insert_calls(state, user.id, chunk).await.map_err(|e| e.to_string())?;
     }
     let loaded = started.elapsed();
-    let client = reqwest::Client::new();
-    let cookie = format!("cw_session={}", signed.session_token);
-    let ask = |q: &'static str| {
-        let (client, cookie) = (client.clone(), cookie.clone());
-        let url = format!("{base}/api/search?q={}&limit=20", q.replace(' ', "%20"));
-        async move {
-            let started = Instant::now();
-            let res = client.get(&url).header("cookie", &cookie).send().await.map_err(|e| e.to_string())?;
-            let status = res.status();
-            let body: Value = res.json().await.map_err(|e| e.to_string())?;
-            if !status.is_success() {
-                return Err(format!("GET {url} answered {status}: {body}"));
-            }
-            Ok::<_, String>((started.elapsed(), body["results"].as_array().map_or(0, Vec::len)))
-        }
-    };
-    for q in QUERIES {
-        ask(q).await?;
-    }
-    let mut times: Vec<Vec<u32>> = vec![Vec::new(); QUERIES.len()];
-    let mut found = vec![0; QUERIES.len()];
-    for i in 0..requests {
-        let (took, n) = ask(QUERIES[i % QUERIES.len()]).await?;
-        times[i % QUERIES.len()].push(took.as_micros() as u32);
-        found[i % QUERIES.len()] = n;
-    }
-    let ms = |micros: u32| (micros as f64 / 10.0).round() / 100.0;
-    let mut all: Vec<u32> = times.iter().flatten().copied().collect();
-    all.sort_unstable();
+    let urls: Vec<String> = QUERIES.iter().map(|q| format!("{base}/api/search?q={}&limit=20", q.replace(' ', "%20"))).collect();
+    let (times, answers) = timed_gets(&urls, &signed.session_token, requests).await?;
     let per_query: Vec<Value> = QUERIES
         .iter()
-        .zip(times.iter_mut())
-        .zip(&found)
-        .map(|((q, t), n)| {
-            t.sort_unstable();
-            json!({"q": q, "results": n, "p50_ms": ms(percentile(t, 50.0)), "p99_ms": ms(percentile(t, 99.0))})
+        .zip(&times)
+        .zip(&answers)
+        .map(|((q, t), answer)| {
+            let results = answer["results"].as_array().map_or(0, Vec::len);
+            json!({"q": q, "results": results, "p50_ms": ms(percentile(t, 50.0)), "p99_ms": ms(percentile(t, 99.0))})
         })
         .collect();
     Ok(json!({
@@ -79,12 +52,7 @@ pub async fn run(state: &AppState, base: &str, calls: usize, requests: usize) ->
         "lines": calls * LINES.len(),
         "loading_secs": (loaded.as_secs_f64() * 10.0).round() / 10.0,
         "requests": requests,
-        "latency_ms": {
-            "p50": ms(percentile(&all, 50.0)),
-            "p95": ms(percentile(&all, 95.0)),
-            "p99": ms(percentile(&all, 99.0)),
-            "max": ms(*all.last().unwrap_or(&0)),
-        },
+        "latency_ms": latency_summary(&times),
         "per_query": per_query,
     }))
 }
