@@ -74,7 +74,38 @@ test("flow 1: describe, start, watch the transcript live, read the summary and f
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").nth(1).click();
   await page.locator("#call-history").getByText("Call ended").waitFor();
   assert.match(await page.locator("#task-cost").textContent(), /^\$0\.00 phone/);
-  assert.deepEqual(problems, []);
+
+  // Insights count the call, on a phone, as charts with their tables.
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.goto(BASE + "/insights", { waitUntil: "load" });
+  await hydrated(page);
+  const totals = page.locator("#insight-totals");
+  await totals.waitFor();
+  assert.match(await totals.textContent(), /Calls\s*1\b/);
+  assert.match(await totals.textContent(), /Goal reached\s*100%/);
+  const weeks = page.locator("#insights-weeks");
+  assert.equal(await weeks.locator("svg[role=img] rect").count(), 1, "one bar: this week's call, which reached its goal");
+  assert.match(await weeks.locator("table tbody").textContent(), /1\s*1\s*100%/);
+  assert.match(await page.locator("#insights-kinds table").textContent(), /Booking/);
+  await page.locator("#insights-failures").getByText("Every call reached its goal.").waitFor();
+  await assertAccessible(page, "insights");
+  await assertNoSidewaysScroll(page, "insights");
+  await shot(page, "insights-phone.png");
+  // A period that ends before it starts is refused, and the form stays.
+  await page.getByLabel("From").fill("2026-03-01");
+  await page.getByLabel("To").fill("2026-02-01");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.getByRole("alert").getByText("from must be on or before to.").waitFor();
+  await page.getByLabel("To").fill("2026-03-31");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.locator("#insights-empty").waitFor();
+  // Without JavaScript the same report is there: it is rendered by the server.
+  const bare = await openPage({ width: 360, height: 780 }, { javaScript: false });
+  await bare.context.addCookies(await context.cookies());
+  await bare.page.goto(BASE + "/insights", { waitUntil: "load" });
+  assert.equal(await bare.page.locator("#insights-weeks svg[role=img] rect").count(), 1);
+  await bare.context.close();
+  assert.deepEqual(problems.filter((p) => !p.includes("status of 400")), []);
   await context.close();
 });
 

@@ -37,6 +37,11 @@ async fn insights_count_what_happened_on_the_users_own_calls() {
     );
     let (_, bobs) = app.call(&bob, "Call my dentist at 415-555-0100 and book a cleaning next week under $100").await;
     app.wait_session(&bob, &bobs, "processing", 30, processed).await;
+    // And two that fell short, each for its own reason: a machine, a refusal.
+    let (_, machine) = app.call(&bob, "Call my dentist at 415-555-0104 and book a cleaning next week").await;
+    app.wait_session(&bob, &machine, "processing", 30, processed).await;
+    let (_, refused) = app.call(&bob, "Call the handyman at 415-555-0109 and book a visit tomorrow").await;
+    app.wait_session(&bob, &refused, "processing", 30, processed).await;
 
     let (status, v) = insights(&app, &ada, "").await;
     assert_eq!(status, 200, "{v:#}");
@@ -62,7 +67,13 @@ async fn insights_count_what_happened_on_the_users_own_calls() {
     assert_eq!(i["spend_by_month"], serde_json::json!([]), "the sandbox and the rules engine cost nothing");
     assert_eq!(i["average_hold_secs"], Value::Null, "ada's calls never waited on hold");
     let (_, b) = insights(&app, &bob, "").await;
-    assert_eq!(b["insights"]["total"]["calls"], 2, "{b:#}");
+    assert_eq!(b["insights"]["total"]["calls"], 4, "{b:#}");
+    assert_eq!(b["insights"]["total"]["achieved"], 2, "{b:#}");
+    assert_eq!(
+        b["insights"]["failures"],
+        serde_json::json!([{"reason": "refused", "calls": 1}, {"reason": "voicemail", "calls": 1}]),
+        "{b:#}"
+    );
     // The sandbox's hold line keeps callers waiting 1.5 s before a person answers.
     let hold = b["insights"]["average_hold_secs"].as_f64().unwrap_or_else(|| panic!("{b:#}"));
     assert!((1.0..=4.0).contains(&hold), "{b:#}");
@@ -79,5 +90,143 @@ async fn insights_count_what_happened_on_the_users_own_calls() {
         assert_eq!(insights(&app, &ada, query).await.0, 400, "{query}");
     }
     assert_eq!(http().get(app.url("/api/insights")).send().await.unwrap().status(), 401);
+    app.stop().await;
+}
+
+/// What the roll-up holds for `user`, in a comparable form.
+async fn rollup(pool: &sqlx::PgPool, user: uuid::Uuid) -> (Vec<String>, Vec<String>) {
+    let days = sqlx::query_scalar(
+        "SELECT format('%s %s %s %s: %s', day, kind, reason, calls,
+                       row(achieved, timed, duration_secs, held, hold_secs, retried, retried_helped,
+                           telephony_usd::float8, asked, granted, declined, timed_out))
+         FROM insight_days WHERE user_id = $1 ORDER BY day, kind, reason",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let spend = sqlx::query_scalar(
+        "SELECT format('%s %s', day, ai_usd::float8) FROM insight_spend_days WHERE user_id = $1 AND ai_usd <> 0 ORDER BY day",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    (days, spend)
+}
+
+/// The roll-up is kept by the database on every write; whatever writers do,
+/// in any order, at the same time, it must equal counting everything again.
+#[tokio::test]
+async fn the_insight_rollup_equals_a_recount_after_any_mix_of_concurrent_changes() {
+    let db = TestDb::new();
+    let app = TestApp::spawn_with(db.clone(), &[("CALLWRIGHT_DATA_KEY", DATA_KEY)]).await;
+    let users: Vec<uuid::Uuid> =
+        [app.signup("ada").await, app.signup("bob").await].iter().map(|s| s.user_id.parse().unwrap()).collect();
+    // As the owner, who writes every user's rows as the engine and jobs do.
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(&db.url).await.unwrap();
+    // 40 calls each, over the last 60 days, all kinds of outcome.
+    for user in &users {
+        sqlx::query(
+            "WITH t AS (
+               INSERT INTO call_tasks (user_id, title, raw_instruction, status, task_kind)
+               SELECT $1, 'x', 'x', 'completed', (ARRAY['booking', 'quote', NULL])[1 + n % 3] FROM generate_series(1, 40) n
+               RETURNING id)
+             INSERT INTO call_sessions (call_task_id, status, started_at, duration_seconds, failure_reason, retry_count,
+                                        telephony_price, telephony_price_unit, hold_seconds)
+             SELECT id, (ARRAY['completed', 'failed', 'connected', 'initiated'])[1 + n % 4],
+                    now() - make_interval(hours => n * 37), 30 + n, CASE WHEN n % 4 = 1 THEN 'busy' END, n % 3,
+                    0.01 * (n % 5), (ARRAY['USD', 'EUR'])[1 + n % 2], n % 4 * 7
+             FROM (SELECT id, row_number() OVER (ORDER BY id)::int AS n FROM t) numbered",
+        )
+        .bind(user)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let calls: Vec<(uuid::Uuid, uuid::Uuid)> =
+        sqlx::query_as("SELECT id, call_task_id FROM call_sessions ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(calls.len(), 80);
+
+    // Eight writers, sixty changes each, on overlapping calls.
+    let mut writers = Vec::new();
+    for writer in 0..8u64 {
+        let (pool, calls, users) = (pool.clone(), calls.clone(), users.clone());
+        writers.push(tokio::spawn(async move {
+            let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ (writer + 1).wrapping_mul(0x2545_f491_4f6c_dd1d);
+            let mut next = move |n: usize| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed % n as u64) as usize
+            };
+            for _ in 0..60 {
+                let (call, task) = calls[next(calls.len())];
+                let pick = next(11);
+                let sql = match pick {
+                    0 => "UPDATE call_sessions SET status = (ARRAY['completed', 'failed', 'ringing', 'cancelled'])[1 + $2 % 4] WHERE id = $1",
+                    1 => "UPDATE call_sessions SET failure_reason = (ARRAY['busy', 'no_answer', NULL])[1 + $2 % 3], status = 'failed' WHERE id = $1",
+                    2 => "UPDATE call_sessions SET duration_seconds = $2 * 3, hold_seconds = $2 % 3 * 5, retry_count = $2 % 2 WHERE id = $1",
+                    3 => "UPDATE call_sessions SET telephony_price = $2 * 0.007, telephony_price_unit = 'USD' WHERE id = $1",
+                    4 => "UPDATE call_sessions SET started_at = started_at - make_interval(hours => $2 * 5) WHERE id = $1",
+                    5 => "INSERT INTO call_transcripts (call_session_id, goal_achieved) SELECT id, $2 % 3 = 0 FROM call_sessions WHERE id = $1
+                          ON CONFLICT (call_session_id) DO UPDATE SET goal_achieved = NOT coalesce(call_transcripts.goal_achieved, false)",
+                    6 => "INSERT INTO call_approvals (call_session_id, amount, limit_amount, reason, expires_at, decision, timed_out)
+                          SELECT id, 300, 250, 'r', now(), NULL, false FROM call_sessions WHERE id = $1 AND $2 >= 0
+                          AND NOT EXISTS (SELECT 1 FROM call_approvals WHERE call_session_id = $1 AND decision IS NULL AND NOT timed_out)",
+                    7 => "UPDATE call_approvals SET decision = CASE WHEN $2 % 3 = 0 THEN NULL ELSE $2 % 3 = 1 END,
+                          timed_out = $2 % 3 = 0 WHERE call_session_id = $1",
+                    8 => "DELETE FROM call_approvals WHERE call_session_id = $1 AND $2 % 2 = 0",
+                    9 => "INSERT INTO ai_usage (user_id, call_task_id, call_session_id, purpose, model, requests, prompt_tokens,
+                                                completion_tokens, cost, created_at)
+                          SELECT user_id, call_task_id, id, 'summary', 'm', 1, 10, 1, $2 * 0.0001, started_at
+                          FROM call_sessions WHERE id = $1",
+                    _ => "UPDATE call_tasks SET task_kind = (ARRAY['enquiry', 'ordering', NULL])[1 + $2 % 3]
+                          WHERE id = (SELECT call_task_id FROM call_sessions WHERE id = $1)",
+                };
+                let arg = next(1000) as i32;
+                match sqlx::query(sql).bind(call).bind(arg).execute(&pool).await {
+                    Ok(_) => {}
+                    // The call's task went meanwhile (another writer deleted it).
+                    Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {}
+                    Err(e) => panic!("{sql}: {e}"),
+                }
+                if next(40) == 0 {
+                    // Now and then a task goes, with its calls and usage.
+                    sqlx::query("DELETE FROM call_tasks WHERE id = $1").bind(task).execute(&pool).await.unwrap();
+                }
+                if next(50) == 0 {
+                    let zone = ["Pacific/Kiritimati", "America/Los_Angeles", "Asia/Kathmandu"][next(3)];
+                    sqlx::query("UPDATE assistant_settings SET time_zone = $2 WHERE user_id = $1")
+                        .bind(users[next(2)])
+                        .bind(zone)
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    for user in &users {
+        let kept = rollup(&pool, *user).await;
+        assert!(!kept.0.is_empty(), "some calls remain");
+        let calls: i64 = sqlx::query_scalar("SELECT count(*) FROM call_sessions WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let counted: i64 = sqlx::query_scalar("SELECT coalesce(sum(calls), 0)::int8 FROM insight_days WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(counted, calls, "every remaining call counted once");
+        sqlx::query("SELECT callwright_insight_rebuild($1)").bind(user).execute(&pool).await.unwrap();
+        assert_eq!(kept, rollup(&pool, *user).await, "the kept roll-up equals a recount");
+    }
     app.stop().await;
 }

@@ -105,7 +105,9 @@ pub async fn run(mut config: Config, bench: Bench) -> Result<Value, String> {
         Bench::Calls(calls) => drive(&running, calls).await,
         Bench::TaskPage { tasks, requests } => task_page(&running, tasks, requests).await,
         Bench::Search { calls, requests } => search::run(&state, &format!("http://{}", running.addr), calls, requests).await,
-        Bench::Insights { calls, requests } => insights::run(&state, &format!("http://{}", running.addr), calls, requests).await,
+        Bench::Insights { calls, requests } => {
+            insights::run(&state, &format!("http://{}", running.addr), calls, requests, &scratch.database_url()).await
+        }
         Bench::Relay(_) => unreachable!("driven from outside, above"),
     };
     let _ = running.shutdown().await;

@@ -8,6 +8,7 @@ use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
 use crate::domain::session::fact_words;
 use crate::server::accounts::CurrentUser;
+use crate::server::ai::rules;
 use crate::server::ai::rules::evidence;
 use crate::server::ai::rules::summarize::Line;
 use crate::server::audit::{self, Entry};
@@ -136,11 +137,15 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         item.confirmed = found.confirmed;
     }
 
+    // Why a call fell short, read by code from the call whichever engine summarised it.
+    let why_not =
+        if summary.goal_achieved { None } else { rules::summarize::why_not(&lines, plan.as_ref(), call_date, month_first) };
+
     let full: String = lines.iter().map(|l| format!("{}: {}", l.speaker, l.content)).collect::<Vec<_>>().join("\n");
     let mut tx = state.db.system().begin().await?;
     let claimed = sqlx::query(
         "UPDATE call_transcripts SET full_transcript = $2, ai_summary = $3, sentiment_overall = $4, goal_achieved = $5,
-                follow_up_required = $6, follow_up_tasks = $7, summary_terms = $8
+                follow_up_required = $6, follow_up_tasks = $7, summary_terms = $8, outcome = $9
          WHERE id = $1 AND ai_summary IS NULL",
     )
     .bind(row.transcript_id)
@@ -151,6 +156,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     .bind(summary.follow_up_required)
     .bind(cipher.seal_json(&json!(summary.follow_up_tasks)))
     .bind(cipher.terms_from(&summary.summary, SEARCH_PREFIX))
+    .bind(why_not)
     .execute(&mut *tx)
     .await?
     .rows_affected();

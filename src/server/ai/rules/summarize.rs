@@ -478,6 +478,24 @@ fn firm_part(sentence: &str) -> &str {
 /// Summarises a finished call. `call_date` resolves "this Saturday";
 /// `month_first` reads "12/5" as December 5.
 pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, month_first: bool) -> CallSummary {
+    analyse(lines, plan, call_date, month_first).0
+}
+
+/// Why a call that did not reach its goal did not, as the transcript shows
+/// it whatever engine summarised it: `voicemail` (a machine answered),
+/// `unreachable` (a full mailbox, a phone menu it could not get past),
+/// `wrong_number`, `refused` (the business would not do it); `None` when
+/// the goal was reached or nothing in the call says why.
+pub fn why_not(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, month_first: bool) -> Option<&'static str> {
+    analyse(lines, plan, call_date, month_first).1
+}
+
+fn analyse(
+    lines: &[Line],
+    plan: Option<&AiPlan>,
+    call_date: NaiveDate,
+    month_first: bool,
+) -> (CallSummary, Option<&'static str>) {
     let them: Vec<&str> = lines.iter().filter(|l| l.speaker == Speaker::Human).map(|l| l.content.as_str()).collect();
     let all_lower = lines.iter().map(|l| l.content.folded()).collect::<Vec<_>>().join("\n");
     let them_lower = them.iter().map(|l| l.folded()).collect::<Vec<_>>().join("\n");
@@ -786,14 +804,19 @@ pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, mo
         appointment,
         &all_lower,
     );
-    CallSummary {
+    let why = [(voicemail, "voicemail"), (unreachable, "unreachable"), (wrong_number, "wrong_number"), (refused, "refused")]
+        .into_iter()
+        .find(|(so, _)| *so && !goal_achieved)
+        .map(|(_, why)| why);
+    let summary = CallSummary {
         summary,
         extracted_data: items,
         sentiment_overall: sentiment,
         goal_achieved,
         follow_up_required,
         follow_up_tasks: follow_ups,
-    }
+    };
+    (summary, why)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -992,6 +1015,66 @@ mod tests {
         let s = summarize(&rude, Some(&booking_plan()), NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), true);
         assert!(!s.goal_achieved);
         assert_eq!(s.sentiment_overall, Sentiment::Negative);
+    }
+
+    #[test]
+    fn why_a_call_failed_is_read_from_the_call() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let why = |lines: &[Line]| why_not(lines, Some(&booking_plan()), day, true);
+        let cases: [(&[Line], Option<&str>); 7] = [
+            (
+                &[
+                    l(Speaker::Human, "Hi, you've reached Marco. Leave a message and I'll get back to you."),
+                    l(Speaker::System, "Voicemail detected; message left."),
+                ],
+                Some("voicemail"),
+            ),
+            (
+                &[l(Speaker::Human, "We don't do that kind of work, sorry."), l(Speaker::Assistant, "Thanks anyway. Goodbye.")],
+                Some("refused"),
+            ),
+            (
+                &[
+                    l(Speaker::Human, "Sorry hon, we're completely booked up through January."),
+                    l(Speaker::Assistant, "I see. Thank you, goodbye."),
+                ],
+                Some("refused"),
+            ),
+            (
+                &[
+                    l(Speaker::Human, "There's no dentist here, you have the wrong number."),
+                    l(Speaker::Assistant, "My apologies. Goodbye."),
+                ],
+                Some("wrong_number"),
+            ),
+            (
+                &[
+                    l(Speaker::Human, "The mailbox is full and cannot accept any messages."),
+                    l(Speaker::System, "The mailbox could not take a message."),
+                ],
+                Some("unreachable"),
+            ),
+            // Reached: nothing to explain, however gruff.
+            (
+                &[
+                    l(Speaker::Assistant, "I'd like to book a cleaning next Tuesday."),
+                    l(Speaker::Human, "Fine. You're booked for Tuesday at 3 pm."),
+                ],
+                None,
+            ),
+            // Not reached, and nothing in the call says why.
+            (
+                &[
+                    l(Speaker::Human, "Hello?"),
+                    l(Speaker::Assistant, "Hi, I'd like to book a cleaning."),
+                    l(Speaker::Human, "Let me think about it."),
+                ],
+                None,
+            ),
+        ];
+        for (lines, expected) in cases {
+            assert_eq!(why(lines), expected, "{:?}", lines.iter().map(|l| &l.content).collect::<Vec<_>>());
+        }
     }
 
     #[test]

@@ -1,0 +1,148 @@
+//! How the user's calls went: read in one snapshot from the daily roll-up
+//! the database keeps of the user's own rows (Row Level Security; migration
+//! 0016 keeps it in step with every call, approval, price and model use),
+//! days being the user's, in their time zone.
+
+pub mod report;
+
+use crate::domain::insights::{ApprovalCounts, Insights, KindTally, MonthSpend, ReasonCount, RetryCounts, Tally, WeekTally};
+use crate::server::accounts::CurrentUser;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::settings;
+use crate::server::state::AppState;
+use chrono::{Duration, NaiveDate, Utc};
+
+/// The longest period asked about at once.
+pub const MAX_DAYS: i64 = 731;
+/// The period when none is given: the last twelve weeks.
+const DEFAULT_DAYS: i64 = 84;
+
+/// One grouping of the roll-up's sums: the whole period (`grouping` 15),
+/// a week (7), a kind of errand (11), a reason (13) or a month (14); the
+/// number has a bit set for each of week, kind, reason, month left out.
+#[derive(sqlx::FromRow)]
+struct Sums {
+    grouping: i32,
+    week: Option<NaiveDate>,
+    kind: Option<String>,
+    reason: Option<String>,
+    month: Option<String>,
+    calls: i64,
+    achieved: i64,
+    timed: i64,
+    duration_secs: i64,
+    held: i64,
+    hold_secs: i64,
+    retried: i64,
+    retried_helped: i64,
+    telephony: f64,
+    asked: i64,
+    granted: i64,
+    declined: i64,
+    timed_out: i64,
+}
+
+/// The user's insights for the days `from` to `to` (inclusive; by default
+/// the last twelve weeks up to today).
+pub async fn insights(
+    state: &AppState,
+    user: &CurrentUser,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> ApiResult<Insights> {
+    let mut tx = state.db.snapshot_as(user.id).await?;
+    let zone = settings::load(&mut tx).await?.time_zone;
+    let today = Utc::now().with_timezone(&settings::time_zone(&zone)?).date_naive();
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+    if from > to {
+        return Err(ApiError::validation("from", "from must be on or before to."));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(ApiError::validation("from", format!("Ask for at most {MAX_DAYS} days at once.")));
+    }
+    // Everything reads the daily roll-up the database keeps (migration
+    // 0016), in one pass: a year is a few thousand rows whatever the number
+    // of calls, summed once per grouping.
+    let groups: Vec<Sums> = sqlx::query_as(
+        "SELECT GROUPING(date_trunc('week', day), kind, reason, to_char(day, 'YYYY-MM')) AS grouping,
+                date_trunc('week', day)::date AS week, kind, reason, to_char(day, 'YYYY-MM') AS month,
+                coalesce(sum(calls), 0)::int8 AS calls, coalesce(sum(achieved), 0)::int8 AS achieved, coalesce(sum(timed), 0)::int8 AS timed,
+                coalesce(sum(duration_secs), 0)::int8 AS duration_secs, coalesce(sum(held), 0)::int8 AS held, coalesce(sum(hold_secs), 0)::int8 AS hold_secs,
+                coalesce(sum(retried), 0)::int8 AS retried, coalesce(sum(retried_helped), 0)::int8 AS retried_helped,
+                coalesce(sum(telephony_usd), 0)::float8 AS telephony, coalesce(sum(asked), 0)::int8 AS asked, coalesce(sum(granted), 0)::int8 AS granted,
+                coalesce(sum(declined), 0)::int8 AS declined, coalesce(sum(timed_out), 0)::int8 AS timed_out
+         FROM insight_days WHERE user_id = $1 AND day BETWEEN $2 AND $3
+         GROUP BY GROUPING SETS ((), (date_trunc('week', day)), (kind), (reason), (to_char(day, 'YYYY-MM')))",
+    )
+    .bind(user.id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *tx)
+    .await?;
+    // The model's priced usage, by month.
+    let ai_spend: Vec<(String, f64)> = sqlx::query_as(
+        "SELECT to_char(day, 'YYYY-MM'), sum(ai_usd)::float8 FROM insight_spend_days
+         WHERE user_id = $1 AND day BETWEEN $2 AND $3 AND ai_usd > 0 GROUP BY 1",
+    )
+    .bind(user.id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+
+    Ok(assemble(from, to, groups, ai_spend))
+}
+
+/// The period's numbers from its groupings (none at all for a period
+/// without calls), in the order the page shows them.
+fn assemble(from: NaiveDate, to: NaiveDate, groups: Vec<Sums>, ai_spend: Vec<(String, f64)>) -> Insights {
+    let tally = |g: &Sums| Tally { calls: g.calls, achieved: g.achieved };
+    let ratio = |sum: i64, count: i64| (count > 0).then(|| sum as f64 / count as f64);
+    let mut insights = Insights {
+        from: from.format("%Y-%m-%d").to_string(),
+        to: to.format("%Y-%m-%d").to_string(),
+        total: Tally::default(),
+        success_rate: None,
+        per_week: Vec::new(),
+        by_kind: Vec::new(),
+        failures: Vec::new(),
+        retries: RetryCounts::default(),
+        average_duration_secs: None,
+        average_hold_secs: None,
+        spend_by_month: Vec::new(),
+        approvals: ApprovalCounts::default(),
+    };
+    let mut months: std::collections::BTreeMap<String, MonthSpend> = std::collections::BTreeMap::new();
+    for g in groups.into_iter().filter(|g| g.calls > 0) {
+        match (g.grouping, g.week, g.kind.clone(), g.reason.clone(), g.month.clone()) {
+            (15, ..) => {
+                insights.total = tally(&g);
+                insights.success_rate = ratio(g.achieved, g.calls);
+                insights.retries = RetryCounts { retries: g.retried, helped: g.retried_helped };
+                insights.average_duration_secs = ratio(g.duration_secs, g.timed);
+                insights.average_hold_secs = ratio(g.hold_secs, g.held);
+                insights.approvals =
+                    ApprovalCounts { asked: g.asked, granted: g.granted, declined: g.declined, timed_out: g.timed_out };
+            }
+            (7, Some(week), ..) => {
+                insights.per_week.push(WeekTally { week: week.format("%Y-%m-%d").to_string(), tally: tally(&g) })
+            }
+            (11, _, Some(kind), ..) => insights.by_kind.push(KindTally { kind, tally: tally(&g) }),
+            (13, _, _, Some(reason), _) if !reason.is_empty() => insights.failures.push(ReasonCount { reason, calls: g.calls }),
+            (14, _, _, _, Some(month)) if g.telephony > 0.0 => {
+                months.insert(month.clone(), MonthSpend { month, telephony: g.telephony, ai: 0.0 });
+            }
+            _ => {}
+        }
+    }
+    for (month, ai) in ai_spend {
+        months.entry(month.clone()).or_insert(MonthSpend { month, telephony: 0.0, ai: 0.0 }).ai += ai;
+    }
+    insights.per_week.sort_by(|a, b| a.week.cmp(&b.week));
+    insights.by_kind.sort_by(|a, b| b.tally.calls.cmp(&a.tally.calls).then_with(|| a.kind.cmp(&b.kind)));
+    insights.failures.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.reason.cmp(&b.reason)));
+    insights.spend_by_month = months.into_values().collect();
+    insights
+}
