@@ -71,9 +71,26 @@ test("flow 1: describe, start, watch the transcript live, read the summary and f
   await shot(page, "flow1-summary.png");
 
   // The task shows the finished call in its history.
+  const callPage = page.url().split("#")[0];
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").nth(1).click();
   await page.locator("#call-history").getByText("Call ended").waitFor();
   assert.match(await page.locator("#task-cost").textContent(), /^\$0\.00 phone/);
+
+  // Searching the task list finds the line in the call, marked, and leads to it on the call's page.
+  await page.getByRole("navigation", { name: "Primary" }).getByRole("link", { name: "Tasks" }).click();
+  await page.waitForURL(BASE + "/tasks");
+  await page.getByLabel("Search tasks and calls").fill("smiles");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/q=smiles/);
+  const match = page.locator('#call-matches .call-match[data-kind="line"]').first();
+  await match.waitFor();
+  assert.match(await match.locator("mark").first().textContent(), /^Smiles$/i);
+  await assertAccessible(page, "search results");
+  await match.getByRole("link").click();
+  await page.waitForURL((url) => url.href.startsWith(callPage) && /#segment-[0-9a-f-]{36}$/.test(url.href));
+  // The line itself is the page's target: scrolled to and marked.
+  await page.locator("#transcript .segment:target").waitFor();
+  assert.match(await page.locator("#transcript .segment:target").textContent(), /Bright Smiles/);
 
   // Insights count the call, on a phone, as charts with their tables.
   await page.setViewportSize({ width: 360, height: 780 });

@@ -67,12 +67,16 @@ CREATE TABLE insight_spend_days (
   PRIMARY KEY (user_id, day)
 );
 
--- Readable and kept under each role's own rules. Not FORCEd: the owner's
--- cascading deletes (a task's calls going with it) reach them too.
+-- Readable and kept under each role's own rules, like every user-owned
+-- table (a cascading delete runs as the owner with Row Level Security
+-- lifted, triggers included, so a task's calls still leave the counts).
 GRANT SELECT, INSERT, UPDATE, DELETE ON call_insights, insight_days, insight_spend_days TO callwright_system, callwright_app;
 ALTER TABLE call_insights ENABLE ROW LEVEL SECURITY;
+ALTER TABLE call_insights FORCE ROW LEVEL SECURITY;
 ALTER TABLE insight_days ENABLE ROW LEVEL SECURITY;
+ALTER TABLE insight_days FORCE ROW LEVEL SECURITY;
 ALTER TABLE insight_spend_days ENABLE ROW LEVEL SECURITY;
+ALTER TABLE insight_spend_days FORCE ROW LEVEL SECURITY;
 CREATE POLICY system_all ON call_insights TO callwright_system USING (true) WITH CHECK (true);
 CREATE POLICY system_all ON insight_days TO callwright_system USING (true) WITH CHECK (true);
 CREATE POLICY system_all ON insight_spend_days TO callwright_system USING (true) WITH CHECK (true);

@@ -123,3 +123,79 @@ fn open(state: &AppState, row: Row, score: i32, words: &[String]) -> ApiResult<S
         score,
     })
 }
+
+/// The task list's "Found in your calls" list for `hits`, rendered here so
+/// the browser bundle carries no search types: each place a link to its
+/// line (or the summary, or the facts) on the call's page, loaded whole
+/// (`rel="external"`) so the browser scrolls there and `:target` marks it.
+pub fn render_hits(hits: &[SearchHit]) -> String {
+    use super::telephony::twiml::escape;
+    use std::fmt::Write;
+    if hits.is_empty() {
+        return r#"<p class="cw-muted mt-2" id="call-matches-none">Nothing your calls said matches.</p>"#.to_owned();
+    }
+    let mut out = String::from(r#"<ul class="cw-card mt-3 divide-y divide-slate-200 dark:divide-slate-800" id="call-matches">"#);
+    for hit in hits {
+        let (place, anchor) = match (hit.kind, hit.segment_id) {
+            (HitKind::Line, Some(id)) => ("said on the call", format!("segment-{id}")),
+            (HitKind::Summary, _) => ("in the summary", "summary".to_owned()),
+            _ => ("in what was agreed", "facts".to_owned()),
+        };
+        let _ = write!(
+            out,
+            r#"<li class="call-match py-3" data-kind="{}"><a class="cw-link" rel="external" href="/calls/{}#{anchor}">{}</a><span class="cw-muted ml-2 text-xs">{place}</span><p class="mt-1 text-sm">"#,
+            hit.kind.as_str(),
+            hit.call_session_id,
+            escape(&hit.task_title),
+        );
+        for part in &hit.parts {
+            if part.matched {
+                let _ = write!(
+                    out,
+                    r#"<mark class="rounded bg-amber-200 px-0.5 dark:bg-amber-700 dark:text-white">{}</mark>"#,
+                    escape(&part.text)
+                );
+            } else {
+                out.push_str(&escape(&part.text));
+            }
+        }
+        out.push_str("</p></li>");
+    }
+    out.push_str("</ul>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::search::HitPart;
+
+    #[test]
+    fn found_places_link_to_their_line_and_escape_what_was_said() {
+        let session = Uuid::nil();
+        let segment = Uuid::from_u128(7);
+        let hit = SearchHit {
+            kind: HitKind::Line,
+            call_session_id: session,
+            call_task_id: Uuid::nil(),
+            task_title: "Book <b>cleaning</b>".into(),
+            segment_id: Some(segment),
+            speaker: Some(Speaker::Human),
+            data_type: None,
+            parts: vec![
+                HitPart { text: "Bright ".into(), matched: false },
+                HitPart { text: "Smiles".into(), matched: true },
+                HitPart { text: " & <script>".into(), matched: false },
+            ],
+            call_started_at: "2026-11-30T10:00:00Z".parse().unwrap(),
+            score: 1,
+        };
+        let html = render_hits(std::slice::from_ref(&hit));
+        assert!(html.contains(&format!(r#"href="/calls/{session}#segment-{segment}""#)), "{html}");
+        assert!(html.contains(">Smiles</mark>") && html.contains("Book &lt;b&gt;cleaning&lt;/b&gt;"), "{html}");
+        assert!(html.contains(" &amp; &lt;script&gt;") && !html.contains("<script>"), "{html}");
+        let summary = SearchHit { kind: HitKind::Summary, segment_id: None, ..hit };
+        assert!(render_hits(&[summary]).contains("#summary\""));
+        assert!(render_hits(&[]).contains("call-matches-none"));
+    }
+}
