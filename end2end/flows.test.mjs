@@ -71,59 +71,10 @@ test("flow 1: describe, start, watch the transcript live, read the summary and f
   await shot(page, "flow1-summary.png");
 
   // The task shows the finished call in its history.
-  const callPage = page.url().split("#")[0];
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").nth(1).click();
   await page.locator("#call-history").getByText("Call ended").waitFor();
   assert.match(await page.locator("#task-cost").textContent(), /^\$0\.00 phone/);
-
-  // Searching the task list finds the line in the call, marked, and leads to it on the call's page.
-  await page.getByRole("navigation", { name: "Primary" }).getByRole("link", { name: "Tasks" }).click();
-  await page.waitForURL(BASE + "/tasks");
-  await page.getByLabel("Search tasks and calls").fill("smiles");
-  await page.getByRole("button", { name: "Apply" }).click();
-  await page.waitForURL(/q=smiles/);
-  const match = page.locator('#call-matches .call-match[data-kind="line"]').first();
-  await match.waitFor();
-  assert.match(await match.locator("mark").first().textContent(), /^Smiles$/i);
-  await assertAccessible(page, "search results");
-  await match.getByRole("link").click();
-  await page.waitForURL((url) => url.href.startsWith(callPage) && /#segment-[0-9a-f-]{36}$/.test(url.href));
-  // The line itself is the page's target: scrolled to and marked.
-  await page.locator("#transcript .segment:target").waitFor();
-  assert.match(await page.locator("#transcript .segment:target").textContent(), /Bright Smiles/);
-
-  // Insights count the call, on a phone, as charts with their tables.
-  await page.setViewportSize({ width: 360, height: 780 });
-  await page.goto(BASE + "/insights", { waitUntil: "load" });
-  await hydrated(page);
-  await page.locator("#insight-totals").waitFor();
-  const tiles = await page.locator("#insight-totals > div").evaluateAll((els) =>
-    els.map((e) => `${e.querySelector("dt").textContent}=${e.querySelector("dd").textContent}`));
-  assert.ok(tiles.includes("Calls=1") && tiles.includes("Goal reached=100%"), tiles.join(", "));
-  const weeks = page.locator("#insights-weeks");
-  assert.equal(await weeks.locator("svg[role=img] rect").count(), 1, "one bar: this week's call, which reached its goal");
-  const cells = await weeks.locator("tbody tr").first().locator("th, td").allTextContents();
-  assert.deepEqual(cells.slice(1), ["1", "1", "100%"]);
-  assert.match(await page.locator("#insights-kinds table").textContent(), /Booking/);
-  await page.locator("#insights-failures").getByText("Every call reached its goal.").waitFor();
-  await assertAccessible(page, "insights");
-  await assertNoSidewaysScroll(page, "insights");
-  await shot(page, "insights-phone.png");
-  // A period that ends before it starts is refused, and the form stays.
-  await page.getByLabel("From", { exact: true }).fill("2026-03-01");
-  await page.getByLabel("To", { exact: true }).fill("2026-02-01");
-  await page.getByRole("button", { name: "Show" }).click();
-  await page.getByText("from must be on or before to.").waitFor();
-  await page.getByLabel("To", { exact: true }).fill("2026-03-31");
-  await page.getByRole("button", { name: "Show" }).click();
-  await page.locator("#insights-empty").waitFor();
-  // Without JavaScript the same report is there: it is rendered by the server.
-  const bare = await openPage({ width: 360, height: 780 }, { javaScript: false });
-  await bare.context.addCookies(await context.cookies());
-  await bare.page.goto(BASE + "/insights", { waitUntil: "load" });
-  assert.equal(await bare.page.locator("#insights-weeks svg[role=img] rect").count(), 1);
-  await bare.context.close();
-  assert.deepEqual(problems.filter((p) => !p.includes("status of 400")), []);
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -1,7 +1,7 @@
 //! The HTML shell, the router and the page layout.
 
 use crate::ui::layout::Layout;
-use crate::ui::pages::{auth, contacts, home, insights, not_found, notifications, session, settings, task_detail, task_list};
+use crate::ui::pages::{auth, contacts, home, not_found, notifications, session, settings, task_detail, task_list};
 use crate::ui::{live, viewer};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -60,7 +60,6 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("tasks") view=task_list::TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/tasks/:id") view=task_detail::TaskDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/calls/:id") view=session::SessionPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("insights") view=insights::InsightsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("contacts") view=contacts::ContactsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("notifications") view=notifications::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("settings") view=settings::SettingsPage ssr=SsrMode::Async/>

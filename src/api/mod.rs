@@ -5,7 +5,6 @@
 pub mod accounts;
 pub mod calls;
 pub mod contacts;
-pub mod insights;
 pub mod notifications;
 pub mod search;
 pub mod settings;

@@ -6,13 +6,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The destinations of the primary navigation, in order.
-pub const NAV_ITEMS: [(&str, &str); 5] = [
-    ("/tasks", "Tasks"),
-    ("/contacts", "Contacts"),
-    ("/insights", "Insights"),
-    ("/notifications", "Notifications"),
-    ("/settings", "Settings"),
-];
+pub const NAV_ITEMS: [(&str, &str); 4] =
+    [("/tasks", "Tasks"), ("/contacts", "Contacts"), ("/notifications", "Notifications"), ("/settings", "Settings")];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {

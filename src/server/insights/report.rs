@@ -153,7 +153,22 @@ fn legend(out: &mut String, first: &str, second: &str) {
     );
 }
 
-/// The page's body for `insights` (the period form is the page's own).
+/// The period form: a plain GET form, so the address carries the period
+/// and the server renders it whether or not the page is hydrated.
+pub fn period_form(from: &str, to: &str) -> String {
+    format!(
+        r#"<form method="get" action="/insights" class="mt-6 flex flex-wrap items-end gap-3" id="insights-period"><label class="flex flex-col text-sm">From<input type="date" name="from" value="{}" class="cw-input" required></label><label class="flex flex-col text-sm">To<input type="date" name="to" value="{}" class="cw-input" required></label><button type="submit" class="cw-secondary">Show</button></form>"#,
+        escape(from),
+        escape(to)
+    )
+}
+
+/// Why the period asked for cannot be shown.
+pub fn refusal(message: &str) -> String {
+    format!(r#"<p role="alert" class="cw-alert">{}</p>"#, escape(message))
+}
+
+/// The report on `insights` (under the period form).
 pub fn render(i: &Insights) -> String {
     let mut out = String::with_capacity(8 * 1024);
     if i.total.calls == 0 && i.spend_by_month.is_empty() {
@@ -331,6 +346,14 @@ mod tests {
         assert!(!html.contains("NaN") && !html.contains("height=\"-") && !html.contains("inf"), "{html}");
         // The tallest week (4 calls) fills the chart: 2 achieved = 70 of 140.
         assert!(html.contains(r#"height="70.0""#), "{html}");
+    }
+
+    #[test]
+    fn the_period_form_keeps_what_was_asked_and_escapes_it() {
+        let form = period_form("2026-01-01", "\"><script>");
+        assert!(form.contains(r#"name="from" value="2026-01-01""#), "{form}");
+        assert!(form.contains("&quot;&gt;&lt;script&gt;") && !form.contains("<script>"), "{form}");
+        assert!(refusal("from must be on or before to.").contains(r#"role="alert""#));
     }
 
     #[test]

@@ -4,7 +4,6 @@
 pub mod auth;
 pub mod contacts;
 pub mod home;
-pub mod insights;
 pub mod not_found;
 pub mod notifications;
 pub mod session;

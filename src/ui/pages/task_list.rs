@@ -2,7 +2,6 @@
 //! searched through the address bar (so it works as a plain form without
 //! JavaScript and every view can be bookmarked), with quick actions.
 
-use crate::api::search::search_calls;
 use crate::api::tasks::{DeleteTask, UpdateTask, list_tasks};
 use crate::domain::enums::{Priority, TaskSort, TaskStatus};
 use crate::domain::events::ServerEvent;
@@ -101,30 +100,6 @@ pub fn TasksPage() -> impl IntoView {
                 }
             })}
         </Loading>
-        {move || {
-            let q = filters.with(|f| f.q.trim().to_owned());
-            (!q.is_empty()).then(|| view! { <CallMatches q/> })
-        }}
-    }
-}
-
-/// Where the searched words were said in the user's calls (or found in a
-/// summary or a fact): the list comes rendered by the server, each place a
-/// link to it on the call's page.
-#[component]
-fn CallMatches(q: String) -> impl IntoView {
-    let viewer = expect_context::<Viewer>();
-    let hits = Resource::new(move || q.clone(), move |q| when_signed_in(viewer, move || search_calls(q)));
-    view! {
-        <section class="mt-8" aria-labelledby="call-matches-title">
-            <h2 id="call-matches-title" class="text-lg font-semibold">"Found in your calls"</h2>
-            <Loading fallback=|| view! { <p class=format!("mt-2 {MUTED}")>"Searching your calls…"</p> }>
-                {move || hits.get().map(|found| match found {
-                    Err(e) => load_failure(e, "search your calls", None),
-                    Ok(html) => view! { <div inner_html=html></div> }.into_any(),
-                })}
-            </Loading>
-        </section>
     }
 }
 
