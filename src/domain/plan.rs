@@ -194,6 +194,9 @@ pub struct CallScript {
     pub tone: String,
     /// Hard limits restated for the agent (enforced in code as well).
     pub constraints: Vec<String>,
+    /// The call is recorded: the other side is told so before anything else.
+    #[serde(default)]
+    pub recorded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

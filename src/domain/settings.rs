@@ -71,6 +71,10 @@ pub struct AssistantSettings {
     /// that would start past it asks first. `null`: no budget.
     #[serde(default)]
     pub monthly_budget: Option<f64>,
+    /// Whether calls are recorded (the assistant then says so as it
+    /// introduces itself). Off unless the user turns it on.
+    #[serde(default)]
+    pub record_calls: bool,
     #[serde(deserialize_with = "super::timestamp::deserialize")]
     pub updated_at: DateTime<Utc>,
 }
@@ -95,6 +99,7 @@ pub struct SettingsPatch {
     pub business_hours_end: Option<String>,
     /// In US dollars; 0 removes the budget.
     pub monthly_budget: Option<f64>,
+    pub record_calls: Option<bool>,
 }
 
 /// What only the server can check (libphonenumber regions, the IANA zone
@@ -178,6 +183,9 @@ impl SettingsPatch {
             let cents = (v * 100.0).round() / 100.0;
             next.monthly_budget = (cents > 0.0).then_some(cents);
         }
+        if let Some(v) = self.record_calls {
+            next.record_calls = v;
+        }
         if next.business_hours_start >= next.business_hours_end {
             let field = if self.business_hours_end.is_some() { "business_hours_end" } else { "business_hours_start" };
             return Err(ApiError::validation(field, "Business hours must end after they start."));
@@ -197,7 +205,8 @@ impl SettingsPatch {
             time_zone,
             business_hours_start,
             business_hours_end,
-            monthly_budget
+            monthly_budget,
+            record_calls
         );
         Ok((next, changed))
     }
@@ -278,6 +287,7 @@ mod tests {
             business_hours_start: "09:00".into(),
             business_hours_end: "17:00".into(),
             monthly_budget: None,
+            record_calls: false,
             updated_at: DateTime::<Utc>::MIN_UTC,
         }
     }
@@ -325,6 +335,8 @@ mod tests {
         // Less than a cent is no budget either (it would refuse every call).
         let tiny = SettingsPatch { monthly_budget: Some(0.001), ..Default::default() }.apply(&defaults(), &Known).unwrap();
         assert_eq!(tiny.0.monthly_budget, None);
+        let recorded = SettingsPatch { record_calls: Some(true), ..Default::default() }.apply(&defaults(), &Known).unwrap();
+        assert_eq!((recorded.0.record_calls, recorded.1), (true, vec!["record_calls"]));
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub struct CallSessionSummary {
     /// `cost` as the pages say it ("$0.42 phone · $0.01 AI (3,120 tokens)").
     #[serde(default)]
     pub cost_text: String,
+    /// Where to play the call's recording (`/api/call-sessions/{id}/recording`);
+    /// `null` when the call was not recorded (or the recording is not in yet).
+    #[serde(default)]
+    pub recording_url: Option<String>,
 }
 
 /// `POST /api/call-tasks`.

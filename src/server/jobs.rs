@@ -31,6 +31,8 @@ pub enum Job {
     /// Ask the phone network what a finished call cost (`attempt` counts
     /// the times it had not priced it yet).
     PriceCall { session_id: Uuid, attempt: u32 },
+    /// Delete a recording from the network that keeps it (its call is gone).
+    DeleteRecording { url: String },
 }
 
 impl Job {
@@ -39,6 +41,7 @@ impl Job {
             Job::StartCall { .. } => "start_call",
             Job::ProcessCall { .. } => "process_call",
             Job::PriceCall { .. } => "price_call",
+            Job::DeleteRecording { .. } => "delete_recording",
         }
     }
 
@@ -47,6 +50,7 @@ impl Job {
             Job::StartCall { task_id } => format!("start_call:{task_id}"),
             Job::ProcessCall { session_id } => format!("process_call:{session_id}"),
             Job::PriceCall { session_id, .. } => format!("price_call:{session_id}"),
+            Job::DeleteRecording { url } => format!("delete_recording:{url}"),
         }
     }
 }

@@ -208,6 +208,7 @@ fn job_handler(state: AppState) -> impl Fn(jobs::Job) -> futures::future::BoxFut
                 jobs::Job::StartCall { task_id } => calls::start_queued(&state, task_id).await,
                 jobs::Job::ProcessCall { session_id } => calls::process(&state, session_id).await.map(|_| ()),
                 jobs::Job::PriceCall { session_id, attempt } => calls::price(&state, session_id, attempt).await,
+                jobs::Job::DeleteRecording { url } => calls::delete_recording(&state, &url).await,
             }
         })
     }

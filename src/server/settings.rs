@@ -25,6 +25,7 @@ struct Row {
     business_hours_start: String,
     business_hours_end: String,
     monthly_budget: Option<f64>,
+    record_calls: bool,
     updated_at: DateTime<Utc>,
 }
 
@@ -43,6 +44,7 @@ impl From<Row> for AssistantSettings {
             business_hours_start: r.business_hours_start,
             business_hours_end: r.business_hours_end,
             monthly_budget: r.monthly_budget,
+            record_calls: r.record_calls,
             updated_at: r.updated_at,
         }
     }
@@ -54,7 +56,7 @@ macro_rules! columns {
         "voice_preference, default_tone, max_auto_approve_amount::float8 AS max_auto_approve_amount,
     auto_retry_failed_calls, max_retry_attempts, business_hours_only, language_preference, default_region,
     time_zone, to_char(business_hours_start, 'HH24:MI') AS business_hours_start,
-    to_char(business_hours_end, 'HH24:MI') AS business_hours_end, monthly_budget::float8 AS monthly_budget, updated_at"
+    to_char(business_hours_end, 'HH24:MI') AS business_hours_end, monthly_budget::float8 AS monthly_budget, record_calls, updated_at"
     };
 }
 const SELECT: &str = concat!("SELECT ", columns!(), " FROM assistant_settings");
@@ -160,7 +162,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, patch: &SettingsPatch)
         "UPDATE assistant_settings SET voice_preference = $1, default_tone = $2, max_auto_approve_amount = $3::numeric,
          auto_retry_failed_calls = $4, max_retry_attempts = $5, business_hours_only = $6, language_preference = $7,
          default_region = $8, time_zone = $9, business_hours_start = $10::time, business_hours_end = $11::time,
-         monthly_budget = $12::float8::numeric",
+         monthly_budget = $12::float8::numeric, record_calls = $13",
     )
     .bind(&next.voice_preference)
     .bind(&next.default_tone)
@@ -174,6 +176,7 @@ pub async fn update(state: &AppState, user: &CurrentUser, patch: &SettingsPatch)
     .bind(&next.business_hours_start)
     .bind(&next.business_hours_end)
     .bind(next.monthly_budget)
+    .bind(next.record_calls)
     .execute(&mut *tx)
     .await?;
     audit::record(&mut tx, user.audit("settings.update", "assistant_settings", None, json!({ "fields": changed }))).await?;

@@ -614,11 +614,13 @@ fn transition(from: TaskStatus, event: TaskEvent) -> ApiResult<TaskStatus> {
 }
 
 /// Cancels a task; with `purge`, deletes it and everything recorded about
-/// it (sessions, transcripts, extracted data, notifications).
+/// it (sessions, transcripts, extracted data, notifications, recordings).
 pub async fn delete(state: &AppState, user: &CurrentUser, id: Uuid, purge: bool) -> ApiResult<Option<CallTask>> {
     let mut tx = state.db.begin_as(user.id).await?;
     let current = fetch(&mut tx, id).await?;
     if purge {
+        // Its recordings go too: deleted from the network once this commits.
+        super::calls::forget_recordings(&mut tx, user.id, id).await?;
         sqlx::query("DELETE FROM call_tasks WHERE id = $1").bind(id).execute(&mut *tx).await?;
         publish(&mut tx, user.id, ServerEvent::TaskDeleted { call_task_id: id }).await?;
         audit::record(&mut tx, user.audit("task.purge", "call_task", Some(id), json!({}))).await?;

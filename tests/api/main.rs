@@ -13,6 +13,7 @@ mod insights;
 mod jobs;
 mod layers;
 mod openai;
+mod recordings;
 mod scenarios;
 mod search;
 mod server_fns;

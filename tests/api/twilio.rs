@@ -3,7 +3,7 @@
 //! ConversationRelay websocket. Bad signatures are refused; duplicated and
 //! reordered callbacks are harmless.
 
-use crate::support::{Session, TestApp, TestDb, http, json_of, processed};
+use crate::support::{Session, TestApp, TestDb, body as body_of, http, json_of, processed};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -27,11 +27,44 @@ type CreateCall = (Option<String>, Vec<(String, String)>);
 /// A read of a call's price: its `Authorization` header and the file asked for.
 type PriceRead = (Option<String>, String);
 
+/// A request for a recording: method, `Authorization`, file, `Range`.
+type RecordingRequest = (String, Option<String>, String, Option<String>);
+
 #[derive(Clone, Default)]
 struct Twilio {
     calls: Arc<Mutex<Vec<CreateCall>>>,
     refuse: Arc<Mutex<bool>>,
     price_reads: Arc<Mutex<Vec<PriceRead>>>,
+    recordings: Arc<Mutex<Vec<RecordingRequest>>>,
+}
+
+/// A recording Twilio keeps, and its MP3 audio.
+const RECORDING: &str = "RE00112233445566778899aabbccddeeff";
+const MP3: &[u8] = b"ID3\x04\x00\x00mp3!";
+
+/// `GET`/`DELETE .../Recordings/{sid}.{mp3,json}`.
+async fn recording_file(
+    State(t): State<Twilio>,
+    method: axum::http::Method,
+    Path((account, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    assert_eq!(account, SID);
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    t.recordings.lock().unwrap().push((method.to_string(), header("authorization"), file.clone(), header("range")));
+    if method == axum::http::Method::DELETE {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    if file != format!("{RECORDING}.mp3") {
+        return (StatusCode::NOT_FOUND, Json(json!({"code": 20404, "message": "not found"}))).into_response();
+    }
+    match header("range").as_deref() {
+        Some("bytes=0-3") => {
+            (StatusCode::PARTIAL_CONTENT, [("content-type", "audio/mpeg"), ("content-range", "bytes 0-3/10")], MP3[..4].to_vec())
+                .into_response()
+        }
+        _ => ([("content-type", "audio/mpeg")], MP3.to_vec()).into_response(),
+    }
 }
 
 /// `GET .../Calls/{sid}.json`: not priced on the first read (as Twilio,
@@ -77,6 +110,7 @@ async fn start_twilio() -> (String, Twilio) {
     let app = Router::new()
         .route("/2010-04-01/Accounts/{account}/Calls.json", post(create_call))
         .route("/2010-04-01/Accounts/{account}/Calls/{file}", axum::routing::get(fetch_call))
+        .route("/2010-04-01/Accounts/{account}/Recordings/{file}", axum::routing::get(recording_file).delete(recording_file))
         .with_state(t.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -172,6 +206,7 @@ async fn a_real_twilio_call_end_to_end() {
     assert_eq!(param(&call, "MachineDetection"), ["Enable"]);
     assert_eq!(param(&call, "AsyncAmd"), ["true"]);
     assert_eq!(param(&call, "TimeLimit"), ["600"]);
+    assert!(param(&call, "Record").is_empty() && param(&call, "RecordingStatusCallback").is_empty(), "not recorded unless asked");
     let status_url = param(&call, "StatusCallback")[0].to_owned();
     let voice_url = param(&call, "Url")[0].to_owned();
     let sid = "CAfeedfacefeedfacefeedfacefeedface";
@@ -302,6 +337,104 @@ async fn a_real_twilio_call_end_to_end() {
     assert_eq!(reads[0].0, twilio.calls.lock().unwrap()[0].0, "read with the same Basic auth");
     let task_cost = app.task(&ada, &task).await["cost"].clone();
     assert_eq!(task_cost["telephony_cost"], 0.013, "{task_cost:#}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_recorded_twilio_call_plays_through_the_server_and_goes_with_its_task() {
+    let (api, twilio) = start_twilio().await;
+    let app = spawn(&api, &[]).await;
+    let ada = app.signup("ada").await;
+    let bob = app.signup("bob").await;
+    let res = app.as_user(&ada, Method::PATCH, "/api/settings").json(&json!({"record_calls": true})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let task = ready_task(&app, &ada).await;
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let session = body_of(res).await["call_session"]["id"].as_str().unwrap().to_owned();
+    let (_, call) = twilio.calls.lock().unwrap()[0].clone();
+    assert_eq!(param(&call, "Record"), ["true"]);
+    assert_eq!(param(&call, "RecordingStatusCallbackEvent"), ["completed absent"]);
+    let callback = param(&call, "RecordingStatusCallback")[0].to_owned();
+    assert_eq!(callback, app.url(&format!("/api/webhooks/recording?session_id={session}")));
+
+    let sid = "CAfeedfacefeedfacefeedfacefeedface";
+    // Twilio's own host in the URL: the audio is still fetched from the configured API only.
+    let url = |re: &str| format!("https://api.twilio.com/2010-04-01/Accounts/{SID}/Recordings/{re}");
+    let report = |re: &str, status: &str| {
+        form(&[
+            ("CallSid", sid),
+            ("AccountSid", SID),
+            ("RecordingSid", re),
+            ("RecordingUrl", &url(re)),
+            ("RecordingStatus", status),
+        ])
+    };
+    let forged = http()
+        .post(&callback)
+        .header("x-twilio-signature", sign("wrong-token", &callback, &report(RECORDING, "completed")))
+        .form(&report(RECORDING, "completed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let mut mismatched = report(RECORDING, "completed");
+    mismatched[2].1 = "RE99999999999999999999999999999999".into();
+    assert_eq!(signed_post(&callback, &mismatched).await.status(), 400);
+    assert_eq!(signed_post(&callback, &report(RECORDING, "absent")).await.status(), 204);
+    assert!(app.session(&ada, &session).await["call_session"]["recording_url"].is_null());
+
+    assert_eq!(signed_post(&callback, &report(RECORDING, "completed")).await.status(), 204);
+    assert_eq!(signed_post(&callback, &report(RECORDING, "completed")).await.status(), 204, "a repeated report");
+    let path = format!("/api/call-sessions/{session}/recording");
+    assert_eq!(app.session(&ada, &session).await["call_session"]["recording_url"], path);
+    let res = app.as_user(&ada, Method::GET, &path).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "audio/mpeg");
+    assert_eq!(res.bytes().await.unwrap(), MP3);
+    let res = app.as_user(&ada, Method::GET, &path).header("range", "bytes=0-3").send().await.unwrap();
+    assert_eq!(res.status(), 206);
+    assert_eq!(res.headers()["content-range"], "bytes 0-3/10");
+    assert_eq!(res.bytes().await.unwrap(), MP3[..4]);
+    use base64::Engine;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}")));
+    let asked = twilio.recordings.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        [
+            ("GET".to_owned(), Some(basic.clone()), format!("{RECORDING}.mp3"), None),
+            ("GET".to_owned(), Some(basic.clone()), format!("{RECORDING}.mp3"), Some("bytes=0-3".to_owned())),
+        ]
+    );
+    // Not for anyone else, and Twilio is not even asked.
+    assert_eq!(app.as_user(&bob, Method::GET, &path).send().await.unwrap().status(), 404);
+    assert_eq!(twilio.recordings.lock().unwrap().len(), 2);
+
+    let deleted = |re: &str| {
+        let t = twilio.clone();
+        let file = format!("{re}.json");
+        move || t.recordings.lock().unwrap().iter().any(|(m, auth, f, _)| m == "DELETE" && f == &file && auth.is_some())
+    };
+    let wait_for = |what: &'static str, done: Box<dyn Fn() -> bool>| async move {
+        let since = Instant::now();
+        while !done() {
+            assert!(since.elapsed() < Duration::from_secs(15), "{what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    // A second recording of the one call is not kept where nobody can reach it.
+    let second = "RE0000000000000000000000000000000a";
+    assert_eq!(signed_post(&callback, &report(second, "completed")).await.status(), 204);
+    wait_for("the second recording deleted", Box::new(deleted(second))).await;
+    assert_eq!(app.as_user(&ada, Method::GET, &path).send().await.unwrap().status(), 200, "the first one stays");
+
+    // Purging the task deletes the recording at Twilio; one reported after that is deleted at once.
+    let res = app.as_user(&ada, Method::DELETE, &format!("/api/call-tasks/{task}?purge=true")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    wait_for("the recording deleted with its task", Box::new(deleted(RECORDING))).await;
+    let late = "RE0000000000000000000000000000000b";
+    assert_eq!(signed_post(&callback, &report(late, "completed")).await.status(), 204);
+    wait_for("a late recording deleted", Box::new(deleted(late))).await;
     app.stop().await;
 }
 

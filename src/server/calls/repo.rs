@@ -40,6 +40,7 @@ pub struct SessionRow {
     ai_tokens: Vec<i64>,
     /// `None` when some usage has no price.
     ai_cost: Option<f64>,
+    recorded: bool,
 }
 
 pub const SESSION_COLUMNS: &str = "id, call_task_id, provider_call_sid, status, phone_number_called, started_at, \
@@ -47,7 +48,7 @@ pub const SESSION_COLUMNS: &str = "id, call_task_id, provider_call_sid, status, 
     (SELECT ARRAY[coalesce(sum(u.requests), 0), coalesce(sum(u.prompt_tokens), 0), coalesce(sum(u.completion_tokens), 0)]::int8[] \
      FROM ai_usage u WHERE u.call_session_id = call_sessions.id) AS ai_tokens, \
     (SELECT CASE WHEN bool_or(u.cost IS NULL) THEN NULL ELSE coalesce(sum(u.cost), 0)::float8 END \
-     FROM ai_usage u WHERE u.call_session_id = call_sessions.id) AS ai_cost";
+     FROM ai_usage u WHERE u.call_session_id = call_sessions.id) AS ai_cost, recording_sid IS NOT NULL AS recorded";
 
 impl SessionRow {
     pub fn open(self, cipher: &Cipher) -> ApiResult<CallSessionSummary> {
@@ -69,6 +70,7 @@ impl SessionRow {
             failure_reason: self.failure_reason.map(|r| r.parse()).transpose().map_err(bad_stored)?,
             retry_count: self.retry_count,
             cost_text: String::new(),
+            recording_url: self.recorded.then(|| format!("/api/call-sessions/{}/recording", self.id)),
             cost: CallCost {
                 ai_requests: self.ai_tokens.first().copied().unwrap_or(0),
                 prompt_tokens: self.ai_tokens.get(1).copied().unwrap_or(0),

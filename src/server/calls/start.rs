@@ -98,7 +98,8 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, kind: Start)
     tx.commit().await?;
     rate_limit::hit(&state.db, Bucket::CallStart, &user.id.to_string(), state.config.limits.calls_per_day).await?;
 
-    let call_script = script(&plan, &ScriptContext { user_name: &user_name, tone: &settings.default_tone });
+    let recorded = settings.record_calls;
+    let call_script = script(&plan, &ScriptContext { user_name: &user_name, tone: &settings.default_tone, recorded });
     let mut tx = state.db.begin_as(user.id).await?;
     // Counted again where the session is inserted, one start at a time per
     // user: starts racing in parallel cannot pass the limit together.
@@ -164,6 +165,7 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, kind: Start)
         voice_url: format!("{base}/api/webhooks/voice?session_id={session_id}"),
         status_callback: format!("{base}/api/webhooks/call-status?session_id={session_id}"),
         amd_callback: format!("{base}/api/webhooks/amd?session_id={session_id}"),
+        recording_callback: recorded.then(|| format!("{base}/api/webhooks/recording?session_id={session_id}")),
         time_limit_secs: state.config.calls.max_call_secs,
     };
     let placed = if rehearse {

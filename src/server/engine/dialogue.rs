@@ -636,7 +636,12 @@ impl Dialogue {
             .filter(|o| !o.label.contains("repeat"));
         match pick {
             Some(o) => Action::Digits(o.key.clone()),
-            None if seen >= 2 => Action::Digits(options.iter().find(|o| o.key == "0").unwrap_or(&options[0]).key.clone()),
+            // Heard twice, or the only way on ("Sorry, that option is not
+            // available. For appointments, press 2."): a menu that is not
+            // answered may never be said again, and the call would hang.
+            None if seen >= 2 || options.len() == 1 => {
+                Action::Digits(options.iter().find(|o| o.key == "0").unwrap_or(&options[0]).key.clone())
+            }
             None => Action::Silent,
         }
     }
@@ -751,7 +756,7 @@ mod tests {
     fn dialogue(instruction: &str) -> Dialogue {
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let p = plan(instruction, &PlanContext { today, region: "US", contacts: &[] }).plan;
-        let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly" });
+        let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly", recorded: false });
         Dialogue::new(p, s, "Ada", 100.0, today)
     }
 
@@ -1158,6 +1163,17 @@ mod tests {
         assert_eq!(d.on_human(menu), Action::Digits("1".into()), "heard twice: take one");
         assert_eq!(d.on_human(menu), Action::Digits("0".into()), "a third time: ask for a person");
         assert!(matches!(d.on_human(menu), Action::End(_)), "and then give up");
+        // The one way on after a wrong key: taken at once, whatever the errand.
+        let mut d = dialogue("Call Bright Smiles at 415-555-0107 and ask about the price of a new battery");
+        let menu = "Thank you for calling Bright Smiles Dental. For billing, press 1. For appointments, press 2. For all other questions, press 0.";
+        assert_eq!(d.on_human(menu), Action::Digits("0".into()));
+        for (only, key) in [
+            ("Sorry, that option is not available. For appointments, press 2.", "2"),
+            ("That is not a valid choice. To reach the front office, press nine.", "9"),
+            ("I didn't get that. For returns, press 4.", "4"),
+        ] {
+            assert_eq!(d.on_human(only), Action::Digits(key.into()), "{only}");
+        }
         // A fitting option, in another phrasing.
         let mut d = dialogue("Call my dentist at 415-555-0100 and book a cleaning next week");
         assert_eq!(d.on_human("To schedule an appointment, press three. For billing, press four."), Action::Digits("3".into()));

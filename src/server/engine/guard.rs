@@ -4,6 +4,7 @@
 //! bank, identity or password data; a denial of being an AI. Every reply
 //! passes [`check`] before a token of it is spoken.
 
+use crate::server::ai::rules::script::RECORDING_NOTICE;
 use crate::server::ai::rules::text::Fold;
 use crate::server::ai::rules::text::has_any;
 
@@ -315,9 +316,104 @@ pub fn check_model(reply: &str, standing: &Standing, known: &[String]) -> Result
     if invented { Err(Blocked::Invents) } else { Ok(()) }
 }
 
+/// Words written with a full stop inside a name.
+const TITLES: &[&str] =
+    &["dr", "mr", "mrs", "ms", "mx", "prof", "st", "jr", "sr", "rev", "hon", "capt", "col", "gen", "lt", "sgt"];
+
+/// The first line of a recorded call, with the recording notice in it: as
+/// it is when it already says so, else told right after the sentence that
+/// says who calls, or first of all when no sentence does (a voicemail, a
+/// model's words, a reply to "who is this?").
+pub fn with_recording_notice(line: &str) -> String {
+    let notice = RECORDING_NOTICE;
+    let lower = line.to_ascii_lowercase();
+    if lower.contains(&notice.trim_end_matches('.').to_ascii_lowercase()) {
+        return line.to_owned();
+    }
+    let line = line.trim();
+    if line.is_empty() {
+        return notice.to_owned();
+    }
+    // ASCII lower-casing keeps byte offsets, so they index `line` as well.
+    let lower = line.to_ascii_lowercase();
+    let end_of_who = lower.find("on behalf of").and_then(|at| {
+        let rest = &line[at..];
+        rest.char_indices()
+            .find(|&(i, c)| {
+                if !matches!(c, '.' | '!' | '?') {
+                    return false;
+                }
+                let ends = rest[i + 1..].chars().next().is_none_or(char::is_whitespace);
+                // "Dr. Ada", "J. Smith": a title or an initial, not the sentence's end.
+                let word = rest[..i].rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_ascii_lowercase();
+                let short = c == '.' && (word.chars().count() == 1 || TITLES.contains(&word.as_str()));
+                ends && !short
+            })
+            .map(|(i, _)| at + i + 1)
+    });
+    match end_of_who {
+        Some(end) if end < line.len() => format!("{} {notice} {}", &line[..end], line[end..].trim_start()),
+        Some(_) => format!("{line} {notice}"),
+        None => format!("{notice} {line}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_recorded_call_says_so_in_its_first_line_whatever_that_line_is() {
+        let n = RECORDING_NOTICE;
+        let cases = [
+            (
+                "Hi there! This is Callwright, an AI assistant calling on behalf of Ada. I'm calling to book a cleaning.",
+                format!(
+                    "Hi there! This is Callwright, an AI assistant calling on behalf of Ada. {n} I'm calling to book a cleaning."
+                ),
+            ),
+            (
+                "I'm an AI assistant calling on behalf of Dr. Ada Lovelace-Byron.",
+                format!("I'm an AI assistant calling on behalf of Dr. Ada Lovelace-Byron. {n}"),
+            ),
+            (
+                "Hello, Ramón's salon? On behalf of José! Can I book?",
+                format!("Hello, Ramón's salon? On behalf of José! {n} Can I book?"),
+            ),
+            ("Of course, I'll hold.", format!("{n} Of course, I'll hold.")),
+            ("", n.to_owned()),
+            ("   ", n.to_owned()),
+            ("Calling on behalf of Ada", format!("{n} Calling on behalf of Ada")),
+            (
+                "Hello! On behalf of J. R. Smith Jr. and Mrs. Smith. Thanks.",
+                format!("Hello! On behalf of J. R. Smith Jr. and Mrs. Smith. {n} Thanks."),
+            ),
+            ("On behalf of Ada...  Hi?", format!("On behalf of Ada... {n} Hi?")),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(with_recording_notice(line), expected, "{line:?}");
+        }
+        // Said already (the script's introduction of a recorded call): as it is.
+        let said = format!("Hi! {n} This is Callwright.");
+        assert_eq!(with_recording_notice(&said), said);
+        assert_eq!(with_recording_notice("THIS CALL IS BEING RECORDED, hello"), "THIS CALL IS BEING RECORDED, hello");
+    }
+
+    proptest! {
+        #[test]
+        fn the_notice_is_added_once_and_nothing_said_is_lost(line in "\\PC{0,200}", who in proptest::bool::ANY) {
+            let line = if who { format!("{line} on behalf of {line}. {line}") } else { line };
+            let out = with_recording_notice(&line);
+            if line.to_ascii_lowercase().contains("this call is being recorded") {
+                prop_assert_eq!(out, line);
+            } else {
+                prop_assert_eq!(out.matches(RECORDING_NOTICE).count(), 1);
+                let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+                prop_assert_eq!(words(&out.replacen(RECORDING_NOTICE, " ", 1)), words(&line));
+            }
+        }
+    }
 
     fn pending() -> Standing {
         Standing { unsettled: Some("$400 for the job".into()), ..Standing::default() }

@@ -73,6 +73,9 @@ struct Call<F, K> {
     sayable: Vec<String>,
     /// What the model used on this call so far.
     usage: Usage,
+    /// A recorded call whose other side has not been told so yet: the
+    /// next line we say carries the notice (the model does not word it).
+    notice_owed: bool,
 }
 
 impl<F, K> Call<F, K>
@@ -170,7 +173,10 @@ where
     /// and what was said; each segment is published once stored, even when
     /// the other side hung up mid-sentence.
     async fn say(&mut self, text: &str) -> Result<String, CallError> {
-        let text = self.guarded(text);
+        let mut text = self.guarded(text);
+        if std::mem::take(&mut self.notice_owed) {
+            text = guard::with_recording_notice(&text);
+        }
         let at = self.elapsed_ms();
         let spoken = self.speak(&text).await;
         self.store(Speaker::Assistant, &text, at).await?;
@@ -187,6 +193,10 @@ where
     /// came: the caller says the rules' line.
     async fn model_turn(&mut self, history: &[(Speaker, String)], signals: &str) -> Result<Option<ModelTurn>, CallError> {
         let Some(model) = self.state.ai.conversation_model() else { return Ok(None) };
+        // The first words of a recorded call are the rules' line, with the notice.
+        if self.notice_owed {
+            return Ok(None);
+        }
         // A model that keeps failing is paused: the rules' line at once.
         if !self.state.ai.admit_model() {
             return Ok(None);
@@ -508,6 +518,7 @@ where
     let mut dialogue = Dialogue::new(ctx.plan.clone(), ctx.script.clone(), &ctx.user_name, ctx.max_auto_approve, ctx.today);
     let approval_timeout = Duration::from_secs(state.config.calls.approval_timeout_secs);
     let sayable: Vec<String> = call_numbers(&ctx);
+    let recorded = ctx.script.recorded;
     let mut call = Call {
         state,
         ctx,
@@ -519,6 +530,7 @@ where
         standing: Standing::default(),
         sayable,
         usage: Usage::default(),
+        notice_owed: recorded,
     };
     // Speech of the other side so far in the current utterance, and what the last one was.
     let mut hearing = String::new();

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/webhooks/amd", axum::routing::post(webhooks::amd))
         .route("/api/webhooks/call-transcript", axum::routing::post(webhooks::call_transcript))
         .route("/api/webhooks/relay-ended", axum::routing::post(webhooks::relay_ended))
+        .route("/api/webhooks/recording", axum::routing::post(webhooks::recording))
         .leptos_routes_with_context(
             &state,
             routes,

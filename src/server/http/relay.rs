@@ -16,6 +16,8 @@ use axum::extract::{OriginalUri, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt, future};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use tokio_tungstenite::tungstenite;
 use uuid::Uuid;
 
@@ -65,7 +67,7 @@ const MAX_FRAME: usize = 64 * 1024;
 async fn hold(socket: WebSocket, state: AppState, session_id: Uuid) {
     let (sink, stream) = socket.split();
     let frames = stream.filter_map(|message| future::ready(read_frame(message)));
-    let sink = sink.sink_map_err(socket_error).with(|frame: Outbound| {
+    let sink = EveryError { sink, map: socket_error }.with(|frame: Outbound| {
         future::ready(
             serde_json::to_string(&frame)
                 .map(|text| Message::Text(text.into()))
@@ -77,6 +79,42 @@ async fn hold(socket: WebSocket, state: AppState, session_id: Uuid) {
         // The other side hanging up while we speak is an ordinary end of a call.
         Err(CallError::HungUp) => tracing::debug!("the other side hung up"),
         Err(e) => tracing::warn!(error = %e, "live call ended with an error"),
+    }
+}
+
+/// A sink with each of its errors mapped by `map`. (futures'
+/// `sink_map_err` maps the first error only and panics at the next: a call
+/// whose other side went away mid-sentence would panic on its next write.)
+struct EveryError<S, F> {
+    sink: S,
+    map: F,
+}
+
+impl<S, F, Item> futures::Sink<Item> for EveryError<S, F>
+where
+    S: futures::Sink<Item> + Unpin,
+    F: Fn(S::Error) -> CallError + Unpin,
+{
+    type Error = CallError;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), CallError>> {
+        let this = &mut *self;
+        Pin::new(&mut this.sink).poll_ready(cx).map_err(&this.map)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: Item) -> Result<(), CallError> {
+        let this = &mut *self;
+        Pin::new(&mut this.sink).start_send(item).map_err(&this.map)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), CallError>> {
+        let this = &mut *self;
+        Pin::new(&mut this.sink).poll_flush(cx).map_err(&this.map)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), CallError>> {
+        let this = &mut *self;
+        Pin::new(&mut this.sink).poll_close(cx).map_err(&this.map)
     }
 }
 
@@ -116,4 +154,23 @@ fn socket_error(e: axum::Error) -> CallError {
         Err(_) => false,
     };
     if gone { CallError::HungUp } else { CallError::Socket(text) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_closed_socket_fails_every_write_without_panicking() {
+        // A channel whose reader is gone fails every send, as a socket whose peer hung up.
+        let (tx, rx) = futures::channel::mpsc::channel::<u8>(1);
+        drop(rx);
+        let mut sink = EveryError { sink: tx, map: |_| CallError::HungUp };
+        for _ in 0..3 {
+            assert!(matches!(sink.send(1).await, Err(CallError::HungUp)));
+            assert!(matches!(sink.feed(2).await, Err(CallError::HungUp)));
+            assert!(matches!(sink.flush().await, Ok(()) | Err(CallError::HungUp)));
+        }
+        assert!(matches!(sink.close().await, Ok(()) | Err(CallError::HungUp)));
+    }
 }

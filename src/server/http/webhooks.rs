@@ -1,6 +1,6 @@
 //! Provider webhooks (`/api/webhooks/*`): the call's TwiML, call progress,
-//! answering-machine detection, real-time transcription and the end of the
-//! relay session. Each verifies `X-Twilio-Signature` against the public URL
+//! answering-machine detection, real-time transcription, the end of the
+//! relay session and the call's recording. Each verifies `X-Twilio-Signature` against the public URL
 //! and answers 403, changing nothing, when it does not match.
 
 use crate::domain::enums::Speaker;
@@ -134,4 +134,26 @@ pub async fn relay_ended(State(state): State<AppState>, uri: OriginalUri, Signed
     // Nothing more to do with the call: hang up.
     Ok(([(header::CONTENT_TYPE, "text/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Hangup/></Response>")
         .into_response())
+}
+
+/// `POST /api/webhooks/recording?session_id=`: the recording of a call is
+/// ready (`RecordingStatus=completed`), or there is none (`absent`,
+/// `failed`: nothing to keep).
+pub async fn recording(State(state): State<AppState>, uri: OriginalUri, Signed(params): Signed) -> ApiResult<Response> {
+    let session_id = session_of(&state, &uri, &params).await?;
+    match param(&params, "RecordingStatus") {
+        Some("completed") => {
+            let url =
+                param(&params, "RecordingUrl").ok_or_else(|| ApiError::validation("RecordingUrl", "RecordingUrl is required"))?;
+            // The URL must name the recording the callback is about.
+            let sid = param(&params, "RecordingSid").unwrap_or("");
+            if telephony::recording::Reference::parse(url).is_none_or(|r| r.sid != sid) {
+                return Err(ApiError::validation("RecordingUrl", "RecordingUrl does not name the recording RecordingSid"));
+            }
+            calls::store_recording(&state, session_id, url).await?;
+        }
+        Some(status) => tracing::info!(%session_id, status, "no recording of the call"),
+        None => return Err(ApiError::validation("RecordingStatus", "RecordingStatus is required")),
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }

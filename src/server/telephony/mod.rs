@@ -3,6 +3,7 @@
 //! REST API, and the built-in [`sandbox`] network that speaks the same wire
 //! protocol. Both reach the app through the same webhooks and websocket.
 
+pub mod recording;
 pub mod relay;
 pub mod sandbox;
 pub mod signature;
@@ -28,6 +29,8 @@ pub struct PlaceCall {
     pub voice_url: String,
     pub status_callback: String,
     pub amd_callback: String,
+    /// Record the call and report the recording here (`None`: not recorded).
+    pub recording_callback: Option<String>,
     pub time_limit_secs: u64,
 }
 
@@ -47,7 +50,11 @@ enum Provider {
 
 impl Telephony {
     pub fn from_config(config: &Config, cipher: &Cipher) -> Telephony {
-        let sandbox = Sandbox::new(cipher.derive_secret("sandbox-auth-token"), config.calls.sandbox_ms_per_char);
+        let sandbox = Sandbox::new(
+            cipher.derive_secret("sandbox-auth-token"),
+            config.calls.sandbox_ms_per_char,
+            config.data_dir.join("recordings"),
+        );
         let provider = match &config.telephony {
             TelephonyConfig::Sandbox => Provider::Sandbox,
             TelephonyConfig::Twilio { account_sid, auth_token, phone_number, api_base } => {
@@ -97,6 +104,28 @@ impl Telephony {
         match &self.provider {
             Provider::Sandbox => Ok(Some((0.0, "USD".into()))),
             Provider::Twilio(t) => t.call_price(call_sid).await,
+        }
+    }
+
+    /// The audio of the recording at `url` (see [`recording::Reference`]),
+    /// or the byte range `range` asks for, from the network that holds it.
+    pub async fn recording(&self, url: &str, range: Option<&str>) -> Result<recording::Audio, ApiError> {
+        let r = recording::Reference::parse(url).ok_or_else(|| ApiError::not_found("Recording"))?;
+        match &self.provider {
+            _ if r.account_sid == sandbox::ACCOUNT_SID => self.sandbox.recording(&r.sid, range).await,
+            Provider::Twilio(t) if t.account_sid() == r.account_sid => t.recording(&r.sid, range).await,
+            _ => Err(recording::elsewhere()),
+        }
+    }
+
+    /// Deletes the recording at `url` from the network that holds it
+    /// (deleted already is deleted).
+    pub async fn delete_recording(&self, url: &str) -> Result<(), ApiError> {
+        let Some(r) = recording::Reference::parse(url) else { return Ok(()) };
+        match &self.provider {
+            _ if r.account_sid == sandbox::ACCOUNT_SID => self.sandbox.delete_recording(&r.sid).await,
+            Provider::Twilio(t) if t.account_sid() == r.account_sid => t.delete_recording(&r.sid).await,
+            _ => Err(recording::elsewhere()),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Twilio's REST API: placing a call, and reading what it cost.
 
 use super::PlaceCall;
+use super::recording::{self, Audio};
 use crate::server::breaker::Breaker;
 use crate::server::error::{ApiError, ErrorCode};
 use std::sync::Arc;
@@ -80,6 +81,12 @@ impl TwilioRest {
         for event in ["initiated", "ringing", "answered", "completed"] {
             form.push(("StatusCallbackEvent", event.into()));
         }
+        if let Some(callback) = &call.recording_callback {
+            form.push(("Record", "true".into()));
+            form.push(("RecordingStatusCallback", callback.clone()));
+            form.push(("RecordingStatusCallbackMethod", "POST".into()));
+            form.push(("RecordingStatusCallbackEvent", "completed absent".into()));
+        }
         let response = self
             .http
             .post(&url)
@@ -130,6 +137,73 @@ impl TwilioRest {
         };
         let unit = body["price_unit"].as_str().filter(|u| u.len() == 3).unwrap_or("USD").to_ascii_uppercase();
         Ok(price.filter(|p| p.is_finite()).map(|p| (p.abs(), unit)))
+    }
+}
+
+impl TwilioRest {
+    pub(super) fn account_sid(&self) -> &str {
+        &self.account_sid
+    }
+
+    fn recording_url(&self, sid: &str, extension: &str) -> String {
+        format!("{}/2010-04-01/Accounts/{}/Recordings/{sid}.{extension}", self.api_base, self.account_sid)
+    }
+
+    /// The recording `sid` as MP3 (or the byte range `range` asks for),
+    /// streamed from Twilio as it arrives.
+    pub(super) async fn recording(&self, sid: &str, range: Option<&str>) -> Result<Audio, ApiError> {
+        let unavailable = |m: String| ApiError::new(ErrorCode::Unavailable, format!("Twilio could not send the recording: {m}"));
+        if !recording::is_recording_sid(sid) {
+            return Err(ApiError::not_found("Recording"));
+        }
+        let mut request = self.http.get(self.recording_url(sid, "mp3")).basic_auth(&self.account_sid, Some(&self.auth_token));
+        if let Some(range) = range {
+            request = request.header(reqwest::header::RANGE, range);
+        }
+        let response = request.send().await.map_err(|e| unavailable(e.to_string()))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(ApiError::not_found("Recording"));
+        }
+        if !status.is_success() {
+            return Err(unavailable(format!("it answered {status}")));
+        }
+        let header =
+            |name: reqwest::header::HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type =
+            header(reqwest::header::CONTENT_TYPE).filter(|t| t.starts_with("audio/")).unwrap_or("audio/mpeg".into());
+        let content_range = header(reqwest::header::CONTENT_RANGE);
+        let partial = status == reqwest::StatusCode::PARTIAL_CONTENT;
+        let length = response.content_length();
+        let body = futures::stream::unfold(Some(response), |response| async move {
+            let mut response = response?;
+            match response.chunk().await {
+                Ok(Some(chunk)) => Some((Ok::<_, reqwest::Error>(chunk), Some(response))),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        });
+        Ok(Audio { content_type, partial, content_range, length, body: axum::body::Body::from_stream(body) })
+    }
+
+    /// Deletes the recording `sid` from Twilio (one already gone is deleted).
+    pub(super) async fn delete_recording(&self, sid: &str) -> Result<(), ApiError> {
+        let unavailable =
+            |m: String| ApiError::new(ErrorCode::Unavailable, format!("Twilio could not delete the recording: {m}"));
+        if !recording::is_recording_sid(sid) {
+            return Ok(());
+        }
+        let response = self
+            .http
+            .delete(self.recording_url(sid, "json"))
+            .basic_auth(&self.account_sid, Some(&self.auth_token))
+            .send()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        match response.status() {
+            s if s.is_success() || s == reqwest::StatusCode::NOT_FOUND => Ok(()),
+            s => Err(unavailable(format!("it answered {s}"))),
+        }
     }
 }
 

@@ -132,6 +132,10 @@ fn Metadata(detail: SessionDetail) -> impl IntoView {
             })}
             {(s.retry_count > 0).then(|| view! { <div><dt class=term>"Attempt"</dt><dd>{s.retry_count + 1}</dd></div> })}
             <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Cost"</dt><dd id="call-cost">{s.cost_text.clone()}</dd></div>
+            {s.recording_url.map(|src| view! {
+                <div class="sm:col-span-2 lg:col-span-4"><dt class=term>"Recording"</dt>
+                    <dd><audio id="call-recording" controls preload="none" src=src class="mt-1 w-full">"Your browser cannot play the recording."</audio></dd></div>
+            })}
         </dl>
     }
 }

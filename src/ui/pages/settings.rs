@@ -117,6 +117,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
     let retry = RwSignal::new(current.auto_retry_failed_calls);
     let attempts = RwSignal::new(current.max_retry_attempts.to_string());
     let hours_only = RwSignal::new(current.business_hours_only);
+    let record = RwSignal::new(current.record_calls);
     let language = RwSignal::new(current.language_preference.clone());
     let region = RwSignal::new(current.default_region.clone());
     let zone = RwSignal::new(current.time_zone.clone());
@@ -154,6 +155,7 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
             business_hours_start: Some(start.get()),
             business_hours_end: Some(end.get()),
             monthly_budget: Some(monthly),
+            record_calls: Some(record.get()),
         })
     });
     // Checked once per change: whether the form differs from what is saved, or why it cannot be saved.
@@ -235,6 +237,8 @@ fn SettingsForm(current: AssistantSettings) -> impl IntoView {
                     {choice("set-voice", "Voice", VOICES, voice)}
                     {choice("set-tone", "Tone", TONES, tone)}
                     {text_field("set-language", "language_preference", "Language", "A language tag such as en-US or es-MX.", language, "text")}
+                    {toggle("set-record", "Record calls",
+                        "The assistant tells whoever answers that the call is recorded. Play it on the call's page; deleting a task deletes its recordings.", record)}
                 </div>
             </fieldset>
             <fieldset class=CARD>

@@ -10,7 +10,14 @@ pub struct ScriptContext<'a> {
     pub user_name: &'a str,
     /// One of the settings' tones (friendly, professional, formal, casual, firm).
     pub tone: &'a str,
+    /// The call is recorded: whoever answers is told so as we introduce
+    /// ourselves (the engine also makes sure the notice comes first, see
+    /// `engine::guard::with_recording_notice`).
+    pub recorded: bool,
 }
+
+/// What the assistant says on a recorded call before anything else.
+pub const RECORDING_NOTICE: &str = "This call is being recorded.";
 
 pub fn script(plan: &AiPlan, ctx: &ScriptContext<'_>) -> CallScript {
     let greeting = match ctx.tone {
@@ -21,8 +28,9 @@ pub fn script(plan: &AiPlan, ctx: &ScriptContext<'_>) -> CallScript {
         _ => "Hi there!",
     };
     let purpose = purpose(plan);
+    let notice = if ctx.recorded { format!("{RECORDING_NOTICE} ") } else { String::new() };
     let introduction =
-        format!("{greeting} This is Callwright, an AI assistant calling on behalf of {}. {purpose}", ctx.user_name);
+        format!("{greeting} This is Callwright, an AI assistant calling on behalf of {}. {notice}{purpose}", ctx.user_name);
     let limit = plan.hard_constraints.max_price.map(|m| {
         let per = plan.hard_constraints.per.as_deref().map(|p| format!(" per {p}")).unwrap_or_default();
         format!("{}{per}", money::spoken(m, plan.hard_constraints.currency.as_deref()))
@@ -55,12 +63,13 @@ pub fn script(plan: &AiPlan, ctx: &ScriptContext<'_>) -> CallScript {
             refusal: "I understand. Thank you for your time. Goodbye.".into(),
         },
         voicemail_message: format!(
-            "Hello, this is Callwright, an AI assistant calling on behalf of {}. {} Please call back at your convenience. Thank you, goodbye.",
+            "Hello, this is Callwright, an AI assistant calling on behalf of {}. {notice}{} Please call back at your convenience. Thank you, goodbye.",
             ctx.user_name, purpose
         ),
         closing: "Just to confirm: {agreed}. Thank you very much for your help. Goodbye!".into(),
         tone: ctx.tone.to_owned(),
         constraints,
+        recorded: ctx.recorded,
     }
 }
 
@@ -158,7 +167,7 @@ mod tests {
             ),
         ] {
             let p = plan(instruction, &ctx).plan;
-            let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly" });
+            let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly", recorded: false });
             assert!(s.introduction.ends_with(purpose), "{instruction}: {}", s.introduction);
         }
     }
@@ -167,13 +176,21 @@ mod tests {
     fn scripts_say_they_are_an_ai_and_respect_limits() {
         let ctx = PlanContext { today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), region: "US", contacts: &[] };
         let p = plan("Call my dentist at 415-555-0199 and book a cleaning next week under $100", &ctx).plan;
-        let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly" });
+        let s = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly", recorded: false });
         assert_eq!(
             s.introduction,
             "Hi there! This is Callwright, an AI assistant calling on behalf of Ada. I'm calling to book a cleaning next week."
         );
         assert!(s.constraints[0].contains("$100"));
         assert!(s.voicemail_message.contains("AI assistant"));
+        assert!(!s.recorded && !serde_json::to_string(&s).unwrap().contains("recorded."));
+        let recorded = script(&p, &ScriptContext { user_name: "Ada", tone: "friendly", recorded: true });
+        assert_eq!(
+            recorded.introduction,
+            "Hi there! This is Callwright, an AI assistant calling on behalf of Ada. This call is being recorded. \
+             I'm calling to book a cleaning next week."
+        );
+        assert!(recorded.recorded && recorded.voicemail_message.contains(RECORDING_NOTICE), "{}", recorded.voicemail_message);
         assert!(!s.questions.is_empty());
         assert_eq!(
             closing(&s, &["a cleaning on December 1 at 2:00 PM".into(), "$75".into()]),
@@ -185,7 +202,7 @@ mod tests {
     fn sensitive_numbers_never_reach_the_script() {
         let ctx = PlanContext { today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), region: "US", contacts: &[] };
         let p = plan("Call 415-555-0100 and pay my bill with card 4111 1111 1111 1111", &ctx).plan;
-        let s = script(&p, &ScriptContext { user_name: "Ada", tone: "formal" });
+        let s = script(&p, &ScriptContext { user_name: "Ada", tone: "formal", recorded: false });
         let all = serde_json::to_string(&s).unwrap();
         assert!(!all.contains("4111"), "{all}");
     }

@@ -92,6 +92,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApiDoc) {
         .routes(routes!(sessions::get))
         .routes(routes!(sessions::approval))
         .routes(routes!(sessions::process))
+        .routes(routes!(sessions::recording))
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(settings::get, settings::update))

@@ -123,3 +123,17 @@ pub struct ReadyBody {
     pub database: Option<String>,
     pub migrations: Option<String>,
 }
+
+/// Audio, as bytes.
+pub struct Audio;
+
+impl utoipa::PartialSchema for Audio {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Audio {}

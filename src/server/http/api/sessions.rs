@@ -12,6 +12,8 @@ use crate::server::http::extract::{ApiJson, ApiQuery, IdPath};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -134,4 +136,42 @@ pub async fn process(State(state): State<AppState>, user: CurrentUser, IdPath(id
     let mut body = serde_json::to_value(&summary).unwrap_or_default();
     body["success"] = json!(true);
     Ok(Json(body))
+}
+
+/// The call's recording, played through this server (the browser never
+/// sees the phone network's credentials): MP3 from Twilio, WAV from the
+/// sandbox. One byte range may be asked for, as audio players do.
+#[utoipa::path(get, path = "/api/call-sessions/{id}/recording", operation_id = "get_call_recording", tag = "calls",
+    params(("id" = uuid::Uuid, Path), ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-`")),
+    responses(
+        (status = 200, description = "The recording", content((super::schema::Audio = "audio/mpeg"), (super::schema::Audio = "audio/wav"))),
+        (status = 206, description = "The byte range asked for", content((super::schema::Audio = "audio/mpeg"), (super::schema::Audio = "audio/wav"))),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "No such call of yours, or it was not recorded", body = ErrorBody),
+        (status = 503, description = "The phone network could not send it", body = ErrorBody),
+    ))]
+pub async fn recording(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    IdPath(id): IdPath,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let audio = calls::recording(&state, &user, id, range).await?;
+    let mut response = Response::new(audio.body);
+    if audio.partial {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    let h = response.headers_mut();
+    let value = |v: &str| HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, value(&audio.content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(range) = audio.content_range.as_deref().and_then(|r| HeaderValue::from_str(r).ok()) {
+        h.insert(header::CONTENT_RANGE, range);
+    }
+    if let Some(length) = audio.length {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Ok(response)
 }

@@ -6,13 +6,18 @@
 //! runs the same app code as a real one.
 
 pub mod businesses;
+pub mod tape;
 
+use super::recording::{self, Audio};
 use super::relay::{FRAME_BUFFER, Inbound, Outbound, Setup};
 use super::{PlaceCall, signature, twiml};
+use crate::server::error::{ApiError, internal};
 use businesses::{Business, Offer, Reaction, Sim};
 use futures::{SinkExt, StreamExt};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tape::{Side, Tape};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -20,6 +25,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
 /// The number sandbox calls come from.
 pub const FROM_NUMBER: &str = "+15555550100";
+/// Where the sandbox says its recordings are (in Twilio's shape; the
+/// audio itself is a file in the data directory).
+pub const API_BASE: &str = "https://sandbox.callwright.invalid";
 
 /// Why a sandbox call broke off.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +38,8 @@ enum SandboxError {
     Twiml(String),
     #[error("relay websocket: {0}")]
     Socket(String),
+    #[error("recording: {0}")]
+    Recording(String),
 }
 
 #[derive(Clone)]
@@ -38,6 +48,8 @@ pub struct Sandbox {
     /// Speaking pace of the simulated businesses.
     ms_per_char: u64,
     http: reqwest::Client,
+    /// Where its recordings are kept.
+    recordings: Arc<Path>,
 }
 
 /// How long a simulated person takes to say `line`: a short pause, then
@@ -53,13 +65,78 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    pub fn new(token: String, ms_per_char: u64) -> Sandbox {
+    pub fn new(token: String, ms_per_char: u64, recordings: PathBuf) -> Sandbox {
         crate::server::crypto::install_tls_provider();
         Sandbox {
             token: token.into(),
             ms_per_char,
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
+            recordings: recordings.into(),
         }
+    }
+
+    fn recording_file(&self, sid: &str) -> PathBuf {
+        self.recordings.join(format!("{sid}.wav"))
+    }
+
+    /// The audio of recording `sid` (a WAV file), or the part `range` asks for.
+    pub async fn recording(&self, sid: &str, range: Option<&str>) -> Result<Audio, ApiError> {
+        if !recording::is_recording_sid(sid) {
+            return Err(ApiError::not_found("Recording"));
+        }
+        match tokio::fs::read(self.recording_file(sid)).await {
+            Ok(bytes) => Ok(recording::from_bytes(bytes, "audio/wav", range)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::not_found("Recording")),
+            Err(e) => Err(internal("cannot read a sandbox recording", e)),
+        }
+    }
+
+    /// Deletes recording `sid`; one already gone is deleted.
+    pub async fn delete_recording(&self, sid: &str) -> Result<(), ApiError> {
+        if !recording::is_recording_sid(sid) {
+            return Ok(());
+        }
+        match tokio::fs::remove_file(self.recording_file(sid)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(internal("cannot delete a sandbox recording", e)),
+        }
+    }
+
+    /// Writes the recording of call `call_sid` and reports it, as Twilio
+    /// does once a recorded call has ended.
+    async fn deliver_recording(&self, call: &PlaceCall, call_sid: &str, tape: Tape) -> Result<(), SandboxError> {
+        let Some(callback) = &call.recording_callback else { return Ok(()) };
+        let sid = format!("RE{}", uuid::Uuid::new_v4().simple());
+        let seconds = tape.seconds();
+        let (dir, file) = (self.recordings.to_path_buf(), self.recording_file(&sid));
+        let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            // Whole or not at all: written aside, then moved into place.
+            let part = file.with_extension("part");
+            std::fs::write(&part, tape.wav())?;
+            std::fs::rename(&part, &file)
+        })
+        .await
+        .map_err(|e| SandboxError::Recording(e.to_string()))?;
+        let status = if let Err(e) = written {
+            tracing::warn!(error = %e, "the sandbox could not write a recording");
+            "failed"
+        } else {
+            "completed"
+        };
+        let params = vec![
+            ("AccountSid".to_owned(), ACCOUNT_SID.to_owned()),
+            ("CallSid".to_owned(), call_sid.to_owned()),
+            ("RecordingSid".to_owned(), sid.clone()),
+            ("RecordingUrl".to_owned(), format!("{API_BASE}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}")),
+            ("RecordingStatus".to_owned(), status.to_owned()),
+            ("RecordingDuration".to_owned(), seconds.to_string()),
+            ("RecordingChannels".to_owned(), "1".to_owned()),
+            ("RecordingSource".to_owned(), "OutboundAPI".to_owned()),
+        ];
+        self.post(callback, params).await?;
+        Ok(())
     }
 
     pub fn auth_token(&self) -> &str {
@@ -138,12 +215,16 @@ impl Sandbox {
             Some(offer) => Sim::rehearsal(seed, offer),
             None => Sim::new(business, seed),
         };
-        let result = self.converse(&call, &from, &sid, business, sim).await;
+        let mut tape = Tape::default();
+        let result = self.converse(&call, &from, &sid, business, sim, &mut tape).await;
+        tape.ended(answered.elapsed());
         let elapsed = answered.elapsed().as_secs();
         match &result {
             Ok(()) => self.status(&call, &from, &sid, "completed", 3, Some(elapsed)).await,
             Err(_) => self.status(&call, &from, &sid, "failed", 3, Some(elapsed)).await,
         }
+        // A call that was answered was recorded, however it ended.
+        self.deliver_recording(&call, &sid, tape).await?;
         result
     }
 
@@ -154,7 +235,9 @@ impl Sandbox {
         sid: &str,
         business: Business,
         mut sim: Sim,
+        tape: &mut Tape,
     ) -> Result<(), SandboxError> {
+        let answered = Instant::now();
         // The call is answered: fetch what to do, like Twilio does.
         let voice_params = vec![
             ("CallSid".to_owned(), sid.to_owned()),
@@ -211,6 +294,7 @@ impl Sandbox {
         let prompt =
             |text: &str| frame(&Inbound::Prompt { voice_prompt: text.to_owned(), lang: Some("en-US".to_owned()), last: true });
         if let Some(hold) = sim.hold_message() {
+            tape.said(answered.elapsed(), Side::Business, hold);
             ws.send(prompt(hold)).await.map_err(|e| socket_error(&e))?;
         }
         let mut hang_up = false;
@@ -235,6 +319,7 @@ impl Sandbox {
                         hang_up = true;
                         break;
                     }
+                    tape.said(answered.elapsed(), Side::Business, &line);
                 }
                 if then_hang_up {
                     hang_up = true;
@@ -262,6 +347,7 @@ impl Sandbox {
                     spoken.push_str(&token);
                     if last {
                         let utterance = std::mem::take(&mut spoken);
+                        tape.said(answered.elapsed(), Side::Assistant, &utterance);
                         pending = Some(sim.on_assistant(utterance.trim()));
                         if sim.hangs_up_after_message() {
                             hang_up = true;
