@@ -18,9 +18,15 @@ async function startCall(page) {
   await page.locator("#transcript").waitFor();
 }
 
-test("flow 1: describe, start, watch the transcript live, read the summary and facts", async () => {
+test("flow 1: describe, start, watch the transcript live, read the summary and facts, play the recording", async () => {
   const { context, page, problems } = await openPage({ width: 1280, height: 900 });
   await signUp(page, "Ada Lovelace");
+  // Ada wants her calls recorded.
+  await page.goto(BASE + "/settings", { waitUntil: "load" });
+  await hydrated(page);
+  await page.getByLabel("Record calls").check();
+  await page.locator("#save-settings").click();
+  await page.locator("#settings-status").getByText("Saved.").waitFor();
   await planCall(page, "Call my dentist at 415-555-0100 and book a cleaning next week under $100", "Ready to call");
   assert.match(await page.locator("#plan-limit").textContent(), /\$100\.00/);
   await assertAccessible(page, "task page");
@@ -41,6 +47,8 @@ test("flow 1: describe, start, watch the transcript live, read the summary and f
   const speakers = await segments.evaluateAll((els) => els.map((e) => e.dataset.speaker));
   assert.ok(speakers.includes("assistant") && speakers.includes("human"), speakers.join(","));
   assert.match(await page.locator("#transcript").textContent(), /Bright Smiles Dental/);
+  const first = page.locator('#transcript .segment[data-speaker="assistant"]').first();
+  assert.match(await first.textContent(), /This call is being recorded\./, "the business is told first");
 
   const facts = page.locator("#facts");
   assert.match(await facts.locator('[data-type="price"]').textContent(), /\$85\.00/);
@@ -67,14 +75,86 @@ test("flow 1: describe, start, watch the transcript live, read the summary and f
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), (await page.locator("#confirmation-value").textContent()).trim());
   // What it cost: the sandbox is free and the offline engine uses no model.
   assert.equal((await page.locator("#call-cost").textContent()).trim(), "$0.00 phone · no AI model used");
+  // The recording arrives after the call ended and appears without a reload; the browser plays it.
+  const player = page.locator("#call-recording");
+  await player.waitFor({ timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.__sameDocument), true);
+  const src = await player.getAttribute("src");
+  assert.match(src, /^\/api\/call-sessions\/[0-9a-f-]{36}\/recording$/);
+  const seconds = await player.evaluate((audio) => new Promise((resolve, reject) => {
+    audio.addEventListener("loadedmetadata", () => resolve(audio.duration), { once: true });
+    audio.addEventListener("error", () => reject(new Error(`cannot play: ${audio.error && audio.error.code}`)), { once: true });
+    audio.preload = "auto";
+    audio.load();
+  }));
+  assert.ok(seconds >= 1, `a recording of ${seconds} s`);
+  const head = await page.evaluate(async (href) => {
+    const res = await fetch(href);
+    return [res.status, res.headers.get("content-type"), new TextDecoder().decode((await res.arrayBuffer()).slice(0, 4))];
+  }, src);
+  assert.deepEqual(head, [200, "audio/wav", "RIFF"]);
   await assertAccessible(page, "finished call page");
   await shot(page, "flow1-summary.png");
 
   // The task shows the finished call in its history.
+  const callPage = page.url().split("#")[0];
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link").nth(1).click();
   await page.locator("#call-history").getByText("Call ended").waitFor();
   assert.match(await page.locator("#task-cost").textContent(), /^\$0\.00 phone/);
-  assert.deepEqual(problems, []);
+
+  // From the task list's search, what the calls said: the line found, marked, leads to its place on the call's page.
+  await page.getByRole("navigation", { name: "Primary" }).getByRole("link", { name: "Tasks" }).click();
+  await page.waitForURL(BASE + "/tasks");
+  await page.getByLabel("Search titles").fill("smiles");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/q=smiles/);
+  await page.getByRole("link", { name: "Search what your calls said" }).click();
+  await page.waitForURL(BASE + "/search?q=smiles");
+  const match = page.locator('#call-matches .call-match[data-kind="line"]').first();
+  await match.waitFor();
+  assert.match(await match.locator("mark").first().textContent(), /^Smiles$/i);
+  assert.equal(await page.getByLabel("Words said on your calls").inputValue(), "smiles");
+  await assertAccessible(page, "search results");
+  await match.getByRole("link").click();
+  await page.waitForURL((url) => url.href.startsWith(callPage) && /#segment-[0-9a-f-]{36}$/.test(url.href));
+  await hydrated(page);
+  // The line itself is the page's target: scrolled to and marked.
+  await page.locator("#transcript .segment:target").waitFor();
+  assert.match(await page.locator("#transcript .segment:target").textContent(), /Bright Smiles/);
+
+  // Insights, from the menu: the call counted, as charts with their tables, on a phone too.
+  await page.getByRole("navigation", { name: "Primary" }).getByRole("link", { name: "Insights" }).click();
+  await page.waitForURL(BASE + "/insights");
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.locator("#insight-totals").waitFor();
+  const tiles = await page.locator("#insight-totals > div").evaluateAll((els) =>
+    els.map((e) => `${e.querySelector("dt").textContent}=${e.querySelector("dd").textContent}`));
+  assert.ok(tiles.includes("Calls=1") && tiles.includes("Goal reached=100%"), tiles.join(", "));
+  const weeks = page.locator("#insights-weeks");
+  assert.equal(await weeks.locator("svg[role=img] rect").count(), 1, "one bar: this week's call, which reached its goal");
+  const cells = await weeks.locator("tbody tr").first().locator("th, td").allTextContents();
+  assert.deepEqual(cells.slice(1), ["1", "1", "100%"]);
+  assert.match(await page.locator("#insights-kinds table").textContent(), /Booking/);
+  await page.locator("#insights-failures").getByText("Every call reached its goal.").waitFor();
+  // Nothing on the page needs script: the menu is open, its links plain.
+  assert.equal(await page.locator("#primary-nav").isVisible(), true);
+  await assertAccessible(page, "insights");
+  await assertNoSidewaysScroll(page, "insights");
+  await shot(page, "insights-phone.png");
+  // A period that ends before it starts is refused, and the form stays.
+  await page.getByLabel("From", { exact: true }).fill("2026-03-01");
+  await page.getByLabel("To", { exact: true }).fill("2026-02-01");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.getByRole("alert").getByText("from must be on or before to.").waitFor();
+  await page.getByLabel("To", { exact: true }).fill("2026-03-31");
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.locator("#insights-empty").waitFor();
+  // Back into the app from its menu.
+  await page.getByRole("navigation", { name: "Primary" }).getByRole("link", { name: "Tasks" }).click();
+  await page.waitForURL(BASE + "/tasks");
+  await hydrated(page);
+  // The only failed request is the refused period (400, answered with its page).
+  assert.deepEqual(problems.filter((p) => !/^HTTP 400: .*\/insights\?from=2026-03-01&to=2026-02-01$/.test(p) && !p.includes("status of 400")), []);
   await context.close();
 });
 

@@ -10,6 +10,21 @@ use leptos_router::{SsrMode, StaticSegment, path};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    page_document(Some(options), view! { <App/> })
+}
+
+/// The document of a page the server renders whole and the browser does
+/// not hydrate (see [`Rendered`]).
+#[cfg(feature = "ssr")]
+pub fn rendered_shell() -> impl IntoView {
+    page_document(None, view! { <RenderedApp/> })
+}
+
+/// The HTML document: with the hydration scripts when `hydrate` gives the
+/// options to find them, else a plain page (whose mobile menu is shown
+/// open, as nothing could open it).
+fn page_document(hydrate: Option<LeptosOptions>, app: impl IntoView + 'static) -> impl IntoView {
+    let plain = hydrate.is_none();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -22,14 +37,45 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" sizes="any"/>
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <script src="/register-sw.js" defer></script>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                {hydrate.map(|options| view! { <AutoReload options=options.clone()/><HydrationScripts options/> })}
+                {plain.then(|| view! { <style>"#primary-nav{display:block}#menu-toggle{display:none}"</style> })}
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
-                <App/>
+                {app}
             </body>
         </html>
+    }
+}
+
+/// A page the server renders whole, with no browser code of its own (so it
+/// costs the browser bundle nothing): its heading and its body as HTML.
+/// Links to it leave the hydrated app (`rel="external"`).
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct Rendered {
+    pub title: &'static str,
+    pub lead: &'static str,
+    pub html: String,
+}
+
+/// The frame of every page around a [`Rendered`] body.
+#[cfg(feature = "ssr")]
+#[component]
+fn RenderedApp() -> impl IntoView {
+    provide_meta_context();
+    let signed_in = viewer::provide_viewer();
+    live::provide(signed_in.0.into());
+    let page = expect_context::<Rendered>();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/callwright.css"/>
+        <Title formatter=|page: String| format!("{page} · Callwright")/>
+        <Router>
+            <Layout>
+                <crate::ui::components::page_header::PageHeader title=page.title lead=page.lead/>
+                <div inner_html=page.html></div>
+            </Layout>
+        </Router>
     }
 }
 

@@ -6,8 +6,14 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The destinations of the primary navigation, in order.
-pub const NAV_ITEMS: [(&str, &str); 4] =
-    [("/tasks", "Tasks"), ("/contacts", "Contacts"), ("/notifications", "Notifications"), ("/settings", "Settings")];
+/// (`/insights` is rendered by the server alone: its link leaves the app.)
+pub const NAV_ITEMS: [(&str, &str); 5] = [
+    ("/tasks", "Tasks"),
+    ("/contacts", "Contacts"),
+    ("/insights", "Insights"),
+    ("/notifications", "Notifications"),
+    ("/settings", "Settings"),
+];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -55,6 +61,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     <li on:click=move |_| set_menu_open.set(false)>
                                         <A
                                             href=href
+                                            attr:rel=(href == "/insights").then_some("external")
                                             attr:class="block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-800 dark:text-slate-200 dark:hover:bg-slate-800 dark:aria-[current=page]:bg-indigo-950 dark:aria-[current=page]:text-indigo-200"
                                         >
                                             {label}

@@ -90,6 +90,26 @@ async fn insights_count_what_happened_on_the_users_own_calls() {
         assert_eq!(insights(&app, &ada, query).await.0, 400, "{query}");
     }
     assert_eq!(http().get(app.url("/api/insights")).send().await.unwrap().status(), 401);
+
+    // The Insights page: the same numbers as charts and tables, rendered
+    // whole by the server with no browser code of its own.
+    let (status, _, html) = app.page(Some(&ada), "/insights").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<title>Insights · Callwright</title>"), "{html}");
+    assert!(html.contains(r#"id="insight-totals""#) && html.contains("<svg"), "{html}");
+    assert!(html.contains(r#"id="insights-period""#) && html.contains(r#"id="primary-nav""#));
+    assert!(!html.contains("callwright.js") && !html.contains("callwright_bg.wasm"), "the page loads no browser bundle");
+    assert!(html.contains("/pkg/callwright.css"));
+    let (_, _, bobs) = app.page(Some(&bob), "/insights").await;
+    assert_ne!(bobs, html, "Bob sees his own calls");
+    let (status, _, refused) = app.page(Some(&ada), "/insights?from=2026-02-01&to=2026-01-01").await;
+    assert_eq!(status, 400);
+    assert!(refused.contains("from must be on or before to.") && refused.contains(r#"value="2026-02-01""#), "{refused}");
+    let (status, _, refused) = app.page(Some(&ada), "/insights?from=%22%3E%3Cscript%3Ealert(1)%3C/script%3E").await;
+    assert_eq!(status, 400);
+    assert!(!refused.contains("<script>alert") && refused.contains("&quot;&gt;&lt;script&gt;"), "{refused}");
+    let (status, location, _) = app.page(None, "/insights?from=2026-01-01").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/signin?next=/insights%3Ffrom%3D2026-01-01")));
     app.stop().await;
 }
 

@@ -94,6 +94,27 @@ async fn search_finds_what_ones_own_calls_said_and_the_tables_hold_no_word_of_it
     }
     assert_eq!(found(&search(&app, &ada, "%25%25").await.1), Vec::new());
 
+    // The search page: the places found, rendered by the server, each a link to its line.
+    let (status, _, html) = app.page(Some(&ada), "/search?q=smiles").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"id="call-matches""#) && html.contains(r#"value="smiles""#), "{html}");
+    assert!(html.contains(&format!(r#"href="/calls/{dentist}#segment-{line}""#)), "{html}");
+    assert!(html.contains(">Smiles</mark>"), "{html}");
+    assert!(!html.contains("callwright.js"), "no browser bundle");
+    let (_, _, bobs) = app.page(Some(&bob), "/search?q=pepperoni").await;
+    assert!(bobs.contains(r#"id="call-matches-none""#) && !bobs.contains(&pizza), "{bobs}");
+    let (status, _, html) = app.page(Some(&ada), "/search?q=%3Cscript%3Ealert(1)%3C/script%3E").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("<script>alert") && html.contains("&lt;script&gt;"), "{html}");
+    let (status, _, html) = app.page(Some(&ada), &format!("/search?q={}", "x".repeat(201))).await;
+    assert_eq!(status, 400);
+    assert!(html.contains(r#"role="alert""#), "{html}");
+    let (status, _, html) = app.page(Some(&ada), "/search").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"id="search-calls-form""#) && !html.contains("call-matches"));
+    let (status, location, _) = app.page(None, "/search?q=a+b").await;
+    assert_eq!((status, location.as_deref()), (303, Some("/signin?next=/search%3Fq%3Da%2Bb")));
+
     // The tables hold terms, never words.
     let mut owner = app.db.owner().await;
     let rows: Vec<String> = sqlx::query_scalar(

@@ -428,6 +428,19 @@ impl Api {
         assert_eq!(res.status(), 200, "settings");
     }
 
+    /// A page as a browser gets it (no redirects followed), signed in as
+    /// `user` or not: its status, `Location` and HTML.
+    pub async fn page(&self, user: Option<&Session>, path: &str) -> (u16, Option<String>, String) {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut request = client.get(self.url(path));
+        if let Some(user) = user {
+            request = request.header("cookie", format!("cw_session={}", user.cookie));
+        }
+        let res = request.send().await.unwrap();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        (res.status().as_u16(), location, res.text().await.unwrap())
+    }
+
     /// `GET /api/call-sessions/{id}`.
     pub async fn session(&self, user: &Session, id: &str) -> Value {
         json_of(self.as_user(user, Method::GET, &format!("/api/call-sessions/{id}"))).await

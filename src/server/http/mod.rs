@@ -5,6 +5,7 @@
 pub mod api;
 pub mod extract;
 mod health;
+mod pages;
 mod relay;
 pub mod server_fn;
 mod webhooks;
@@ -49,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/webhooks/call-transcript", axum::routing::post(webhooks::call_transcript))
         .route("/api/webhooks/relay-ended", axum::routing::post(webhooks::relay_ended))
         .route("/api/webhooks/recording", axum::routing::post(webhooks::recording))
+        .route("/insights", get(pages::insights))
+        .route("/search", get(pages::search))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -171,9 +171,14 @@ fn FilterBar(filters: Memo<Filters>) -> impl IntoView {
                 </select>
             </div>
             {f.limit.map(|l| view! { <input type="hidden" name="limit" value=l.to_string()/> })}
-            <div class="col-span-2 flex gap-2 sm:col-span-5">
+            <div class="col-span-2 flex flex-wrap items-center gap-2 sm:col-span-5">
                 <button type="submit" class=SECONDARY>"Apply"</button>
                 <a href="/tasks" class=format!("{SECONDARY}")>"Clear"</a>
+                // The same words in what the calls said: a page the server renders.
+                <a id="search-calls" rel="external" class=format!("ml-auto text-sm {LINK}")
+                    href=move || filters.with(|f| format!("/search?q={}", percent_encode(f.q.trim(), " ").replace(' ', "+")))>
+                    "Search what your calls said"
+                </a>
             </div>
         </form>
     }
