@@ -20,7 +20,7 @@ struct Kept {
     task_id: Uuid,
     status: String,
     failure_reason: Option<String>,
-    /// The recording the call had before, if any.
+    /// The recording the call had before, if any (its SID).
     before: Option<String>,
 }
 
@@ -34,11 +34,11 @@ pub async fn store_recording(state: &AppState, session_id: Uuid, url: &str) -> A
         Reference::parse(url).ok_or_else(|| ApiError::validation("RecordingUrl", "RecordingUrl is not a recording's URL"))?;
     let mut tx = state.db.system().begin().await?;
     let kept: Option<Kept> = sqlx::query_as(
-        "WITH before AS (SELECT id, recording_url FROM call_sessions WHERE id = $1 FOR UPDATE)
+        "WITH before AS (SELECT id, recording_sid FROM call_sessions WHERE id = $1 FOR UPDATE)
          UPDATE call_sessions s SET recording_sid = COALESCE(s.recording_sid, $2), recording_url = COALESCE(s.recording_url, $3)
          FROM call_tasks t, before b
          WHERE s.id = $1 AND t.id = s.call_task_id AND b.id = s.id
-         RETURNING t.user_id, t.id AS task_id, s.status, s.failure_reason, b.recording_url AS before",
+         RETURNING t.user_id, t.id AS task_id, s.status, s.failure_reason, b.recording_sid AS before",
     )
     .bind(session_id)
     .bind(&reference.sid)
@@ -47,7 +47,7 @@ pub async fn store_recording(state: &AppState, session_id: Uuid, url: &str) -> A
     .await?;
     match kept {
         None => forget(&mut tx, url, None).await?,
-        Some(k) if k.before.as_deref().is_some_and(|b| Reference::parse(b).is_some_and(|r| r.sid != reference.sid)) => {
+        Some(k) if k.before.as_deref().is_some_and(|b| b != reference.sid) => {
             tracing::warn!(%session_id, "a second recording of one call; deleting it");
             forget(&mut tx, url, Some(k.user_id)).await?;
         }

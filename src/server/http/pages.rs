@@ -16,7 +16,7 @@ use crate::server::state::AppState;
 use crate::server::telephony::twiml::escape;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use leptos::prelude::provide_context;
@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 /// `GET /insights?from=&to=`: how the user's calls went over a period.
 pub async fn insights(State(state): State<AppState>, req: Request) -> Response {
-    let user = match signed_in(&state, req.method().clone(), req.headers().clone(), req.uri().clone()).await {
+    let user = match signed_in(&state, &req).await {
         Ok(user) => user,
         Err(response) => return response,
     };
@@ -42,7 +42,7 @@ pub async fn insights(State(state): State<AppState>, req: Request) -> Response {
 /// `GET /search?q=`: where the user's calls said the words (their lines,
 /// summaries and facts), each a link to its place on the call's page.
 pub async fn search(State(state): State<AppState>, req: Request) -> Response {
-    let user = match signed_in(&state, req.method().clone(), req.headers().clone(), req.uri().clone()).await {
+    let user = match signed_in(&state, &req).await {
         Ok(user) => user,
         Err(response) => return response,
     };
@@ -65,16 +65,20 @@ pub async fn search(State(state): State<AppState>, req: Request) -> Response {
     render(state, Rendered { title: "Search your calls", lead, html }, req, status).await
 }
 
-/// The signed-in user, or the way to sign in and come back to `uri`.
-async fn signed_in(state: &AppState, method: Method, headers: HeaderMap, uri: Uri) -> Result<CurrentUser, Response> {
-    match authenticate(state, &method, &headers).await {
-        Ok(user) => Ok(user),
-        Err(e) if e.code == ErrorCode::Unauthorized => {
-            let here = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let to = format!("/signin?next={}", percent_encode(here, "/"));
-            Err((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
+/// The signed-in user, or the way to sign in and come back here. (What it
+/// needs of the request is taken before it waits: a request is not `Sync`.)
+fn signed_in<'a>(state: &'a AppState, req: &Request) -> impl Future<Output = Result<CurrentUser, Response>> + Send + use<'a> {
+    let (method, headers) = (req.method().clone(), req.headers().clone());
+    let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+    async move {
+        match authenticate(state, &method, &headers).await {
+            Ok(user) => Ok(user),
+            Err(e) if e.code == ErrorCode::Unauthorized => {
+                let to = format!("/signin?next={}", percent_encode(&here, "/"));
+                Err((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
+            }
+            Err(e) => Err(e.into_response()),
         }
-        Err(e) => Err(e.into_response()),
     }
 }
 

@@ -135,6 +135,12 @@ impl Telephony {
     }
 }
 
+/// Whether `s` is `prefix` followed by 32 ASCII letters or digits (the
+/// shape of Twilio's SIDs: `CA…` a call, `RE…` a recording, `AC…` an account).
+pub fn is_sid(s: &str, prefix: &str) -> bool {
+    s.len() == 34 && s.starts_with(prefix) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Whether answering-machine detection's `AnsweredBy` (`machine_start`,
 /// `machine_end_beep`, `fax`, `human`, `unknown`, ...) says no person answered.
 pub fn answered_by_machine(answered_by: &str) -> bool {

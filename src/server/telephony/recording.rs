@@ -5,6 +5,7 @@
 //! deleted, only from the configured network's own API, with its own
 //! credentials.
 
+use super::is_sid;
 use crate::server::error::{ApiError, ErrorCode};
 
 /// A recording's account and id, read from its URL.
@@ -12,11 +13,6 @@ use crate::server::error::{ApiError, ErrorCode};
 pub struct Reference {
     pub account_sid: String,
     pub sid: String,
-}
-
-/// Whether `s` is `prefix` followed by 32 ASCII letters or digits (Twilio's SIDs).
-fn is_sid(s: &str, prefix: &str) -> bool {
-    s.len() == 34 && s.starts_with(prefix) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// Whether `sid` is a recording SID (`RE` + 32 letters or digits).

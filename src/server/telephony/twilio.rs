@@ -113,7 +113,7 @@ impl TwilioRest {
     pub(super) async fn call_price(&self, call_sid: &str) -> Result<Option<(f64, String)>, ApiError> {
         let unavailable =
             |m: String| ApiError::new(ErrorCode::Unavailable, format!("Twilio could not say what the call cost: {m}"));
-        if !(call_sid.len() == 34 && call_sid.starts_with("CA") && call_sid.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        if !super::is_sid(call_sid, "CA") {
             return Err(ApiError::new(ErrorCode::Internal, format!("`{call_sid}` is not a call SID")));
         }
         let url = format!("{}/2010-04-01/Accounts/{}/Calls/{call_sid}.json", self.api_base, self.account_sid);
