@@ -144,6 +144,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let worker = tokio::spawn(jobs::run_worker(state.db.clone(), instance.to_string(), job_handler(state.clone())));
     let sweeper = tokio::spawn(calls::run_sweeper(state.clone()));
     let retention = tokio::spawn(run_retention(state.db.clone()));
+    let insight_counter = tokio::spawn(insights::run_drain(state.db.clone()));
     let app = http::router(state.clone());
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -168,7 +169,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
         Ok(())
     });
-    let mut background = vec![event_listener, worker, sweeper, retention];
+    let mut background = vec![event_listener, worker, sweeper, retention, insight_counter];
     background.extend(journal_tasks);
     Ok(Running { addr, state, serve, background, stop })
 }

@@ -237,6 +237,7 @@ async fn migrations_create_the_whole_data_model_and_rerun_as_a_no_op() {
             "call_transcripts",
             "contacts",
             "insight_days",
+            "insight_pending",
             "insight_spend_days",
             "jobs",
             "notifications",

@@ -115,6 +115,8 @@ async fn insights_count_what_happened_on_the_users_own_calls() {
 
 /// What the roll-up holds for `user`, in a comparable form.
 async fn rollup(pool: &sqlx::PgPool, user: uuid::Uuid) -> (Vec<String>, Vec<String>) {
+    // What a read does first: count the calls noted since.
+    sqlx::query("SELECT callwright_insight_drain($1)").bind(user).execute(pool).await.unwrap();
     let days = sqlx::query_scalar(
         "SELECT format('%s %s %s %s: %s', day, kind, reason, calls,
                        row(achieved, timed, duration_secs, held, hold_secs, retried, retried_helped,
@@ -250,6 +252,132 @@ async fn the_insight_rollup_equals_a_recount_after_any_mix_of_concurrent_changes
         assert_eq!(counted, calls, "every remaining call counted once");
         sqlx::query("SELECT callwright_insight_rebuild($1)").bind(user).execute(&pool).await.unwrap();
         assert_eq!(kept, rollup(&pool, *user).await, "the kept roll-up equals a recount");
+    }
+    app.stop().await;
+}
+
+/// A live call's writes never wait for the roll-up: while another
+/// transaction holds the row of the user's day (as a busy count of another
+/// call would), a call of that day still starts, ends, is priced and gets
+/// its verdict at once. The counts then catch up on their own, with no
+/// reader asking, and a read sees every change.
+#[tokio::test]
+async fn a_calls_writes_never_wait_for_the_insight_rollup_which_catches_up_in_the_background() {
+    let db = TestDb::new();
+    let app = TestApp::spawn_with(db.clone(), &[("CALLWRIGHT_DATA_KEY", DATA_KEY)]).await;
+    let ada = app.signup("ada").await;
+    let user: uuid::Uuid = ada.user_id.parse().unwrap();
+    // Every statement gives up after a second of waiting for a lock: what
+    // waits for the roll-up fails here instead of hanging.
+    let options: sqlx::postgres::PgConnectOptions = db.url.parse().unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect_with(options.options([("lock_timeout", "1s")]))
+        .await
+        .unwrap();
+    let call = |status: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let id: uuid::Uuid = sqlx::query_scalar(
+                "WITH t AS (INSERT INTO call_tasks (user_id, title, raw_instruction, status, task_kind)
+                            VALUES ($1, 'x', 'x', 'in_progress', 'booking') RETURNING id)
+                 INSERT INTO call_sessions (call_task_id, status) SELECT id, $2 FROM t RETURNING id",
+            )
+            .bind(user)
+            .bind(status)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            id
+        }
+    };
+    let first = call("completed").await;
+    let (_, before) = insights(&app, &ada, "").await;
+    assert_eq!(before["insights"]["total"]["calls"], 1, "{before:#}");
+
+    // Someone holds the day's row, and keeps holding it.
+    let mut holder = pool.begin().await.unwrap();
+    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM insight_days WHERE user_id = $1 FOR UPDATE) d")
+        .bind(user)
+        .fetch_one(&mut *holder)
+        .await
+        .unwrap();
+    assert_eq!(held, 1);
+
+    // Meanwhile a second call of the same day lives its whole life.
+    let second = call("initiated").await;
+    let steps = [
+        "UPDATE call_sessions SET status = 'ringing' WHERE id = $1",
+        "UPDATE call_sessions SET status = 'connected' WHERE id = $1",
+        "UPDATE call_sessions SET hold_seconds = 40 WHERE id = $1",
+        "UPDATE call_sessions SET status = 'completed', duration_seconds = 95 WHERE id = $1",
+        "UPDATE call_sessions SET telephony_price = 0.02, telephony_price_unit = 'USD' WHERE id = $1",
+        "INSERT INTO call_transcripts (call_session_id, goal_achieved) VALUES ($1, true)",
+        "INSERT INTO call_approvals (call_session_id, amount, limit_amount, reason, expires_at, decision)
+         VALUES ($1, 120, 100, 'r', now(), true)",
+        "UPDATE call_sessions SET retry_count = 1 WHERE id = $1",
+    ];
+    for sql in steps {
+        sqlx::query(sql).bind(second).execute(&pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    // A task's kind changes for both calls, and the first call goes.
+    sqlx::query("UPDATE call_tasks SET task_kind = 'quote' WHERE user_id = $1").bind(user).execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM call_sessions WHERE id = $1").bind(first).execute(&pool).await.unwrap();
+    holder.rollback().await.unwrap();
+
+    // With nobody reading, each server counts the noted calls within seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let noted: i64 = sqlx::query_scalar("SELECT count(*) FROM insight_pending WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if noted == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{noted} calls still not counted");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    type Day = (String, String, i32, i32, i64, i64, i32, i32);
+    let days: Vec<Day> = sqlx::query_as(
+        "SELECT kind, reason, calls, achieved, duration_secs, hold_secs, retried, granted FROM insight_days WHERE user_id = $1",
+    )
+    .bind(user)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(days, [("quote".to_owned(), String::new(), 1, 1, 95, 40, 1, 1)]);
+    let (_, after) = insights(&app, &ada, "").await;
+    let i = &after["insights"];
+    assert_eq!((i["total"]["calls"].as_i64(), i["total"]["achieved"].as_i64()), (Some(1), Some(1)), "{i:#}");
+    assert_eq!(i["average_hold_secs"], 40.0, "{i:#}");
+    assert_eq!(i["retries"]["helped"], 1, "{i:#}");
+    app.stop().await;
+}
+
+/// A read counts what changed a moment before it, even when the background
+/// has not come round yet.
+#[tokio::test]
+async fn an_insights_read_counts_a_change_made_just_before_it() {
+    let db = TestDb::new();
+    let app = TestApp::spawn_with(db.clone(), &[("CALLWRIGHT_DATA_KEY", DATA_KEY)]).await;
+    let ada = app.signup("ada").await;
+    let user: uuid::Uuid = ada.user_id.parse().unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&db.url).await.unwrap();
+    for round in 1..=5i64 {
+        sqlx::query(
+            "WITH t AS (INSERT INTO call_tasks (user_id, title, raw_instruction, status, task_kind)
+                        VALUES ($1, 'x', 'x', 'completed', 'enquiry') RETURNING id)
+             INSERT INTO call_sessions (call_task_id, status, failure_reason) SELECT id, 'failed', 'busy' FROM t",
+        )
+        .bind(user)
+        .execute(&pool)
+        .await
+        .unwrap();
+        let (_, v) = insights(&app, &ada, "").await;
+        assert_eq!(v["insights"]["total"]["calls"], round, "{v:#}");
+        assert_eq!(v["insights"]["failures"], serde_json::json!([{"reason": "busy", "calls": round}]), "{v:#}");
     }
     app.stop().await;
 }

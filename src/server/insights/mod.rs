@@ -1,16 +1,20 @@
 //! How the user's calls went: read in one snapshot from the daily roll-up
 //! the database keeps of the user's own rows (Row Level Security; migration
-//! 0016 keeps it in step with every call, approval, price and model use),
-//! days being the user's, in their time zone.
+//! 0016 counts every call, approval, price and model use), days being the
+//! user's, in their time zone. A change to a call only notes the call
+//! (migration 0018); the notes are counted before every read and, in the
+//! background, every few seconds.
 
 pub mod report;
 
 use crate::domain::insights::{ApprovalCounts, Insights, KindTally, MonthSpend, ReasonCount, RetryCounts, Tally, WeekTally};
 use crate::server::accounts::CurrentUser;
+use crate::server::db::Db;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::settings;
 use crate::server::state::AppState;
 use chrono::{Duration, NaiveDate, Utc};
+use uuid::Uuid;
 
 /// The longest period asked about at once.
 pub const MAX_DAYS: i64 = 731;
@@ -50,6 +54,7 @@ pub async fn insights(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> ApiResult<Insights> {
+    drain(&state.db, user.id).await?;
     let mut tx = state.db.snapshot_as(user.id).await?;
     let zone = settings::load(&mut tx).await?.time_zone;
     let today = Utc::now().with_timezone(&settings::time_zone(&zone)?).date_naive();
@@ -93,6 +98,43 @@ pub async fn insights(
     tx.commit().await?;
 
     Ok(assemble(from, to, groups, ai_spend))
+}
+
+/// Counts the calls that changed since the user's roll-up was last brought
+/// up to date, as the user: after it, the roll-up holds every change
+/// committed before it began.
+async fn drain(db: &Db, user_id: Uuid) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_as(user_id).await?;
+    sqlx::query("SELECT callwright_insight_drain($1)").bind(user_id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// How often each server counts what changed, for every user.
+const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Keeps every user's roll-up close behind their calls, so that a read
+/// finds little left to count and notes do not pile up for users who never
+/// look. One transaction per user, each holding only that user's lock.
+pub async fn run_drain(db: Db) {
+    let mut every = tokio::time::interval(DRAIN_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = drain_all(&db).await {
+            tracing::warn!(error = %e, "counting calls for insights failed; trying again later");
+        }
+    }
+}
+
+/// One round of the background count: how many calls were counted again.
+pub async fn drain_all(db: &Db) -> Result<i64, sqlx::Error> {
+    let owners: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT user_id FROM insight_pending").fetch_all(db.system()).await?;
+    let mut counted = 0;
+    for owner in owners {
+        let calls: i32 = sqlx::query_scalar("SELECT callwright_insight_drain($1)").bind(owner).fetch_one(db.system()).await?;
+        counted += i64::from(calls);
+    }
+    Ok(counted)
 }
 
 /// The period's numbers from its groupings (none at all for a period
