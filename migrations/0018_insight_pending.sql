@@ -13,13 +13,16 @@
 -- few seconds by each server in the background. Draining and rebuilding a
 -- user are serialised by the user's lock, so the roll-up has one writer per
 -- user at a time. Counting a call again is idempotent: a call noted twice,
--- or drained by two servers in turn, is counted once.
+-- or drained by two servers in turn, is counted once. A new time zone notes
+-- the user as a whole (no call): the drain then counts everything again,
+-- instead of the request that saved the setting.
 
 CREATE TABLE insight_pending (
   -- No foreign key: checking one would lock the user's row from every call
   -- at once. A note of a user who is gone is dropped by the next drain.
   user_id    uuid NOT NULL,
-  session_id uuid NOT NULL
+  -- NULL: every call of the user.
+  session_id uuid
 );
 CREATE INDEX insight_pending_user_idx ON insight_pending (user_id);
 
@@ -62,10 +65,11 @@ BEGIN
   END IF;
 END $$;
 
--- Counts again every call noted for `owner`; how many there were.
+-- Counts again every call noted for `owner`; how many notes there were.
 CREATE FUNCTION callwright_insight_drain(owner uuid) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   calls uuid[];
+  everything boolean;
   call uuid;
   zone text;
 BEGIN
@@ -73,7 +77,13 @@ BEGIN
   -- Only notes committed before this statement: a call changing now is
   -- noted again, for the next drain.
   WITH taken AS (DELETE FROM insight_pending WHERE user_id = owner RETURNING session_id)
-  SELECT array_agg(DISTINCT session_id ORDER BY session_id) INTO calls FROM taken;
+  SELECT array_agg(DISTINCT session_id ORDER BY session_id) FILTER (WHERE session_id IS NOT NULL),
+         bool_or(session_id IS NULL)
+  INTO calls, everything FROM taken;
+  IF everything THEN
+    PERFORM callwright_insight_rebuild(owner);
+    RETURN coalesce(cardinality(calls), 0) + 1;
+  END IF;
   IF calls IS NULL THEN RETURN 0; END IF;
   zone := callwright_insight_zone(owner);
   FOREACH call IN ARRAY calls LOOP
@@ -82,7 +92,8 @@ BEGIN
   RETURN cardinality(calls);
 END $$;
 
--- Every count of one user again; the notes so far are then counted.
+-- Every count of one user again; the notes so far are then counted (the
+-- lock is taken again by a drain that already holds it, which is allowed).
 CREATE OR REPLACE FUNCTION callwright_insight_rebuild(owner uuid) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE zone text := callwright_insight_zone(owner);
 BEGIN
@@ -144,5 +155,12 @@ END $$;
 CREATE OR REPLACE FUNCTION callwright_insight_on_task() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO insight_pending SELECT s.user_id, s.id FROM call_sessions s WHERE s.call_task_id = NEW.id;
+  RETURN NULL;
+END $$;
+
+-- Days are the user's: a new time zone notes the user as a whole.
+CREATE OR REPLACE FUNCTION callwright_insight_on_zone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO insight_pending VALUES (NEW.user_id, NULL);
   RETURN NULL;
 END $$;

@@ -381,3 +381,36 @@ async fn an_insights_read_counts_a_change_made_just_before_it() {
     }
     app.stop().await;
 }
+
+/// Days are where the user lives: saving a new time zone answers at once,
+/// and the next read counts every call on its day there.
+#[tokio::test]
+async fn a_new_time_zone_moves_calls_to_the_users_own_days() {
+    let db = TestDb::new();
+    let app = TestApp::spawn_with(db.clone(), &[("CALLWRIGHT_DATA_KEY", DATA_KEY)]).await;
+    let ada = app.signup("ada").await;
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(&db.url).await.unwrap();
+    // 02:30 on 10 March in London is the evening of the 9th in Los Angeles.
+    sqlx::query(
+        "WITH t AS (INSERT INTO call_tasks (user_id, title, raw_instruction, status, task_kind)
+                    VALUES ($1, 'x', 'x', 'completed', 'booking') RETURNING id)
+         INSERT INTO call_sessions (call_task_id, status, started_at, duration_seconds)
+         SELECT id, 'completed', '2026-03-10 02:30:00+00', 60 FROM t",
+    )
+    .bind(ada.user_id.parse::<uuid::Uuid>().unwrap())
+    .execute(&pool)
+    .await
+    .unwrap();
+    let on = |day: &'static str| {
+        let (app, ada) = (&app, &ada);
+        async move { insights(app, ada, &format!("?from={day}&to={day}")).await.1["insights"]["total"]["calls"].clone() }
+    };
+    assert_eq!((on("2026-03-09").await, on("2026-03-10").await), (0.into(), 1.into()));
+    for (zone, ninth, tenth) in [("America/Los_Angeles", 1, 0), ("Asia/Kathmandu", 0, 1), ("Pacific/Pago_Pago", 1, 0)] {
+        let res =
+            app.as_user(&ada, Method::PATCH, "/api/settings").json(&serde_json::json!({"time_zone": zone})).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{zone}");
+        assert_eq!((on("2026-03-09").await, on("2026-03-10").await), (ninth.into(), tenth.into()), "{zone}");
+    }
+    app.stop().await;
+}

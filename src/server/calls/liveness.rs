@@ -36,12 +36,18 @@ pub async fn heartbeat(state: &AppState, session_id: Uuid) -> ApiResult<()> {
 /// The engine let go of the call (it ended, or its socket closed): no more
 /// beats are due, and the network's own report of the end is awaited. If
 /// that never comes, the call is failed once its time limit has passed,
-/// as a call that never got anywhere is.
-pub async fn engine_done(state: &AppState, session_id: Uuid) -> ApiResult<()> {
-    sqlx::query("UPDATE call_session_progress SET heartbeat_at = NULL, engine_instance = NULL WHERE call_session_id = $1")
-        .bind(session_id)
-        .execute(state.db.system())
-        .await?;
+/// as a call that never got anywhere is. How long the call waited on hold,
+/// in whole seconds, is kept with it when it waited at all. One statement,
+/// so the end of a call costs the database one round trip.
+pub async fn engine_done(state: &AppState, session_id: Uuid, on_hold_secs: i32) -> ApiResult<()> {
+    sqlx::query(
+        "WITH held AS (UPDATE call_sessions SET hold_seconds = $2 WHERE id = $1 AND $2 > 0)
+         UPDATE call_session_progress SET heartbeat_at = NULL, engine_instance = NULL WHERE call_session_id = $1",
+    )
+    .bind(session_id)
+    .bind(on_hold_secs.max(0))
+    .execute(state.db.system())
+    .await?;
     Ok(())
 }
 
@@ -51,16 +57,6 @@ pub async fn record_conversation(state: &AppState, ctx: &LiveContext, used: &Mod
     let owner = usage::Owner { user_id: ctx.user_id, task_id: Some(ctx.task_id), session_id: Some(ctx.session_id) };
     usage::record(&mut tx, state, owner, usage::Purpose::Conversation, used).await?;
     tx.commit().await?;
-    Ok(())
-}
-
-/// How long the call waited on hold, in whole seconds, once the engine lets go of it.
-pub async fn record_hold(state: &AppState, session_id: Uuid, seconds: i32) -> ApiResult<()> {
-    sqlx::query("UPDATE call_sessions SET hold_seconds = $2 WHERE id = $1")
-        .bind(session_id)
-        .bind(seconds.max(0))
-        .execute(state.db.system())
-        .await?;
     Ok(())
 }
 

@@ -743,10 +743,8 @@ where
         }
     }
     let on_hold = held_for + hold_since.map(|since| since.elapsed()).unwrap_or_default();
-    if let Err(e) = calls::record_hold(&call.state, call.ctx.session_id, on_hold.as_secs_f64().round() as i32).await {
-        tracing::warn!(error = %e.message, "cannot record the call's time on hold");
-    }
-    if let Err(e) = calls::engine_done(&call.state, call.ctx.session_id).await {
+    let on_hold_secs = on_hold.as_secs_f64().round().min(f64::from(i32::MAX)) as i32;
+    if let Err(e) = calls::engine_done(&call.state, call.ctx.session_id, on_hold_secs).await {
         tracing::warn!(error = %e.message, "cannot record that the engine let go of the call");
     }
     ended.and(stored)
