@@ -62,7 +62,8 @@ pub async fn summarize(
     };
     let call_date = date_arg("--call-date", call_date)?;
     let ai = Ai::from_config(&config.ai);
-    let (s, engine, _) = ai.summarize(&lines, plan.as_ref(), call_date, true).await.map_err(|e| CliError::Failed(e.message))?;
+    let done = ai.summarize(&lines, plan.as_ref(), call_date, true).await.map_err(|e| CliError::Failed(e.message))?;
+    let (s, engine) = (done.summary, done.engine);
     Ok(json!({
         "summary": s.summary,
         "extracted_data": s.extracted_data,

@@ -19,6 +19,7 @@ pub mod http;
 pub mod insights;
 pub mod jobs;
 pub mod journal;
+pub mod markup;
 pub mod metrics;
 pub mod notifications;
 pub mod phone;

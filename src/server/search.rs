@@ -129,7 +129,7 @@ fn open(state: &AppState, row: Row, score: i32, words: &[String]) -> ApiResult<S
 /// line (or the summary, or the facts) on the call's page, loaded whole
 /// (`rel="external"`) so the browser scrolls there and `:target` marks it.
 pub fn render_hits(hits: &[SearchHit]) -> String {
-    use super::telephony::twiml::escape;
+    use super::markup::escape;
     use std::fmt::Write;
     if hits.is_empty() {
         return r#"<p class="cw-muted mt-2" id="call-matches-none">Nothing your calls said matches.</p>"#.to_owned();

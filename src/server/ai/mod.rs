@@ -139,21 +139,51 @@ impl Ai {
         plan: Option<&AiPlan>,
         call_date: NaiveDate,
         month_first: bool,
-    ) -> Result<(CallSummary, &'static str, Option<ModelUsage>), ApiError> {
+    ) -> Result<Summarised, ApiError> {
+        let by_rules = || {
+            let (summary, why) = rules::summarize::analysed(lines, plan, call_date, month_first);
+            Summarised { why_not: why.filter(|_| !summary.goal_achieved), summary, engine: "rules", used: None }
+        };
         match self {
-            Ai::Rules => Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules", None)),
+            Ai::Rules => Ok(by_rules()),
             Ai::OpenAi { engine, fallback_to_rules, .. } => {
                 match self.guarded(engine.summarize(&redacted_lines(lines), plan, call_date)).await {
-                    Ok((s, usage)) => Ok((s, "openai", Some(ModelUsage { model: engine.model().to_owned(), usage }))),
+                    Ok((summary, usage)) => {
+                        // Code reads why from the transcript, whatever the model wrote.
+                        let why_not = if summary.goal_achieved {
+                            None
+                        } else {
+                            rules::summarize::analysed(lines, plan, call_date, month_first).1
+                        };
+                        Ok(Summarised {
+                            summary,
+                            engine: "openai",
+                            used: Some(ModelUsage { model: engine.model().to_owned(), usage }),
+                            why_not,
+                        })
+                    }
                     Err(e) if *fallback_to_rules => {
                         tracing::warn!(error = %e, "model failed to summarise; the rules engine answers");
-                        Ok((rules::summarize::summarize(lines, plan, call_date, month_first), "rules", None))
+                        Ok(by_rules())
                     }
                     Err(e) => Err(model_error(e)),
                 }
             }
         }
     }
+}
+
+/// A finished call, summarised.
+pub struct Summarised {
+    pub summary: CallSummary,
+    /// `rules` or `openai`.
+    pub engine: &'static str,
+    /// What the model used, when one answered.
+    pub used: Option<ModelUsage>,
+    /// Why a call that did not reach its goal did not, read by code from
+    /// the transcript whichever engine summarised it (see
+    /// [`rules::summarize::analysed`]); `None` when it did, or nothing says.
+    pub why_not: Option<&'static str>,
 }
 
 /// A transcript as a model may see it: card, bank and identity numbers

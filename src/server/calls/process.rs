@@ -8,7 +8,6 @@ use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
 use crate::domain::session::fact_words;
 use crate::server::accounts::CurrentUser;
-use crate::server::ai::rules;
 use crate::server::ai::rules::evidence;
 use crate::server::ai::rules::summarize::Line;
 use crate::server::audit::{self, Entry};
@@ -128,7 +127,8 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
     // The model may take a while: no row stays locked meanwhile.
     tx.commit().await?;
     let month_first = user_settings.reads_month_first();
-    let (mut summary, engine, used) = state.ai.summarize(&lines, plan.as_ref(), call_date, month_first).await?;
+    let crate::server::ai::Summarised { mut summary, engine, used, why_not } =
+        state.ai.summarize(&lines, plan.as_ref(), call_date, month_first).await?;
     // Where each fact was said, and whether it was read back and agreed:
     // found in the transcript by code, whoever proposed the fact.
     for item in &mut summary.extracted_data {
@@ -136,10 +136,6 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         item.segment_ids = found.lines.iter().map(|&i| segment_ids[i]).collect();
         item.confirmed = found.confirmed;
     }
-
-    // Why a call fell short, read by code from the call whichever engine summarised it.
-    let why_not =
-        if summary.goal_achieved { None } else { rules::summarize::why_not(&lines, plan.as_ref(), call_date, month_first) };
 
     let full: String = lines.iter().map(|l| format!("{}: {}", l.speaker, l.content)).collect::<Vec<_>>().join("\n");
     let mut tx = state.db.system().begin().await?;

@@ -5,7 +5,7 @@
 //! a table scrolls sideways on a narrow phone.
 
 use crate::domain::insights::Insights;
-use crate::server::telephony::twiml::escape;
+use crate::server::markup::escape;
 use std::fmt::Write;
 
 /// Achieved calls, and spend on the phone network.

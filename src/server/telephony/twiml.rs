@@ -1,9 +1,6 @@
 //! The TwiML that connects a call to the ConversationRelay websocket.
 
-/// Escapes text for an XML attribute.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;")
-}
+use crate::server::markup::escape;
 
 /// Voices by the settings' `voice_preference` (Google voices via ConversationRelay).
 pub fn voice_for(preference: &str, language: &str) -> String {

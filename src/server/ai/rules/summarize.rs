@@ -478,19 +478,15 @@ fn firm_part(sentence: &str) -> &str {
 /// Summarises a finished call. `call_date` resolves "this Saturday";
 /// `month_first` reads "12/5" as December 5.
 pub fn summarize(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, month_first: bool) -> CallSummary {
-    analyse(lines, plan, call_date, month_first).0
+    analysed(lines, plan, call_date, month_first).0
 }
 
-/// Why a call that did not reach its goal did not, as the transcript shows
-/// it whatever engine summarised it: `voicemail` (a machine answered),
+/// The summary, and why a call that did not reach its goal did not, as
+/// the transcript shows it: `voicemail` (a machine answered),
 /// `unreachable` (a full mailbox, a phone menu it could not get past),
 /// `wrong_number`, `refused` (the business would not do it); `None` when
-/// the goal was reached or nothing in the call says why.
-pub fn why_not(lines: &[Line], plan: Option<&AiPlan>, call_date: NaiveDate, month_first: bool) -> Option<&'static str> {
-    analyse(lines, plan, call_date, month_first).1
-}
-
-fn analyse(
+/// nothing in the call says why.
+pub fn analysed(
     lines: &[Line],
     plan: Option<&AiPlan>,
     call_date: NaiveDate,
@@ -1020,7 +1016,7 @@ mod tests {
     #[test]
     fn why_a_call_failed_is_read_from_the_call() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let why = |lines: &[Line]| why_not(lines, Some(&booking_plan()), day, true);
+        let why = |lines: &[Line]| analysed(lines, Some(&booking_plan()), day, true).1;
         let cases: [(&[Line], Option<&str>); 7] = [
             (
                 &[
