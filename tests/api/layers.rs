@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// The server's layers, lowest first. A module may import modules of its
 /// own layer or of any layer below; never above, and never around a cycle.
 const SERVER_LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["config", "db", "crypto", "error", "phone", "metrics", "breaker"]),
+    ("foundations", &["config", "db", "crypto", "error", "phone", "metrics", "breaker", "markup"]),
     ("infrastructure", &["ai", "realtime", "journal", "jobs", "telephony", "audit", "rate_limit", "seal"]),
     ("state", &["state"]),
     (
