@@ -126,13 +126,17 @@ pub async fn run_drain(db: Db) {
     }
 }
 
-/// One round of the background count: how many calls were counted again.
+/// One round of the background count: how many notes were counted (a call
+/// noted, or a user noted whole by a new time zone). A user whose count
+/// fails is tried again next round, after the others.
 pub async fn drain_all(db: &Db) -> Result<i64, sqlx::Error> {
     let owners: Vec<Uuid> = sqlx::query_scalar("SELECT DISTINCT user_id FROM insight_pending").fetch_all(db.system()).await?;
     let mut counted = 0;
     for owner in owners {
-        let calls: i32 = sqlx::query_scalar("SELECT callwright_insight_drain($1)").bind(owner).fetch_one(db.system()).await?;
-        counted += i64::from(calls);
+        match sqlx::query_scalar::<_, i32>("SELECT callwright_insight_drain($1)").bind(owner).fetch_one(db.system()).await {
+            Ok(notes) => counted += i64::from(notes),
+            Err(e) => tracing::warn!(error = %e, user = %owner, "cannot count a user's calls for insights; trying again later"),
+        }
     }
     Ok(counted)
 }
