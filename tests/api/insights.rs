@@ -291,18 +291,27 @@ async fn a_calls_writes_never_wait_for_the_insight_rollup_which_catches_up_in_th
             id
         }
     };
+    // What a priced model used on a call, as the engine records it when the call ends.
+    let used = "INSERT INTO ai_usage (user_id, call_task_id, call_session_id, purpose, model, requests, prompt_tokens,
+                                      completion_tokens, cost)
+                SELECT user_id, call_task_id, id, 'conversation', 'm', 5, 3000, 200, 0.0025 FROM call_sessions WHERE id = $1";
     let first = call("completed").await;
+    sqlx::query(used).bind(first).execute(&pool).await.unwrap();
     let (_, before) = insights(&app, &ada, "").await;
     assert_eq!(before["insights"]["total"]["calls"], 1, "{before:#}");
+    assert_eq!(before["insights"]["spend_by_month"][0]["ai"], 0.0025, "{before:#}");
 
-    // Someone holds the day's row, and keeps holding it.
+    // Someone holds the rows of the day's calls and model spend, and keeps holding them.
     let mut holder = pool.begin().await.unwrap();
-    let held: i64 = sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM insight_days WHERE user_id = $1 FOR UPDATE) d")
-        .bind(user)
-        .fetch_one(&mut *holder)
-        .await
-        .unwrap();
-    assert_eq!(held, 1);
+    let held: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM insight_days WHERE user_id = $1 FOR UPDATE) d)
+              + (SELECT count(*) FROM (SELECT 1 FROM insight_spend_days WHERE user_id = $1 FOR UPDATE) s)",
+    )
+    .bind(user)
+    .fetch_one(&mut *holder)
+    .await
+    .unwrap();
+    assert_eq!(held, 2);
 
     // Meanwhile a second call of the same day lives its whole life.
     let second = call("initiated").await;
@@ -316,6 +325,7 @@ async fn a_calls_writes_never_wait_for_the_insight_rollup_which_catches_up_in_th
         "INSERT INTO call_approvals (call_session_id, amount, limit_amount, reason, expires_at, decision)
          VALUES ($1, 120, 100, 'r', now(), true)",
         "UPDATE call_sessions SET retry_count = 1 WHERE id = $1",
+        used,
     ];
     for sql in steps {
         sqlx::query(sql).bind(second).execute(&pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -353,6 +363,8 @@ async fn a_calls_writes_never_wait_for_the_insight_rollup_which_catches_up_in_th
     assert_eq!((i["total"]["calls"].as_i64(), i["total"]["achieved"].as_i64()), (Some(1), Some(1)), "{i:#}");
     assert_eq!(i["average_hold_secs"], 40.0, "{i:#}");
     assert_eq!(i["retries"]["helped"], 1, "{i:#}");
+    // The first call went, and what the model used on it with it.
+    assert_eq!(i["spend_by_month"][0]["ai"], 0.0025, "{i:#}");
     app.stop().await;
 }
 

@@ -2,8 +2,8 @@
 //! the database keeps of the user's own rows (Row Level Security; migration
 //! 0016 counts every call, approval, price and model use), days being the
 //! user's, in their time zone. A change to a call only notes the call
-//! (migration 0018); the notes are counted before every read and, in the
-//! background, every few seconds.
+//! (migration 0018), priced model use its day (0019); the notes are
+//! counted before every read and, in the background, every few seconds.
 
 pub mod report;
 
