@@ -70,7 +70,11 @@ pub async fn record(
     .bind(cost)
     .execute(&mut *conn)
     .await?;
-    warn_near_budget(conn, &state.cipher, owner.user_id).await
+    // Use without a price spends nothing: no need to look at the budget.
+    if cost.is_some_and(|c| c > 0.0) {
+        warn_near_budget(conn, &state.cipher, owner.user_id).await?;
+    }
+    Ok(())
 }
 
 /// The phone network's price of `user_id`'s call (`price` as a positive
