@@ -232,8 +232,28 @@ async fn the_insight_rollup_equals_a_recount_after_any_mix_of_concurrent_changes
             }
         }));
     }
+    // Meanwhile readers count the notes as they come, as insights reads and
+    // every server's background count do, racing the writers and each other.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut counters = Vec::new();
+    for counter in 0..4 {
+        let (pool, user, done) = (pool.clone(), users[counter % 2], done.clone());
+        counters.push(tokio::spawn(async move {
+            let mut rounds = 0u32;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                sqlx::query("SELECT callwright_insight_drain($1)").bind(user).execute(&pool).await.unwrap();
+                rounds += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            rounds
+        }));
+    }
     for writer in writers {
         writer.await.unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for counter in counters {
+        assert!(counter.await.unwrap() > 0, "each counter ran while the writers wrote");
     }
 
     for user in &users {
