@@ -36,7 +36,7 @@ pub enum Job {
 }
 
 impl Job {
-    fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Job::StartCall { .. } => "start_call",
             Job::ProcessCall { .. } => "process_call",
@@ -55,28 +55,56 @@ impl Job {
     }
 }
 
+/// What every insert into `jobs` does when a job with the same key is
+/// already waiting: moves that one to the new time instead.
+pub const ON_KEY: &str =
+    "ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status = 'queued' DO UPDATE SET run_at = EXCLUDED.run_at";
+
+/// Jobs as the columns of a statement that queues them along with the
+/// change that needs them: bound as `text[]` (kind), `jsonb[]` (payload),
+/// `text[]` (key) and `timestamptz[]` (run at), read with `UNNEST`, and
+/// inserted with [`ON_KEY`] (and a `pg_notify('callwright_jobs', '')`).
+#[derive(Default)]
+pub struct Columns {
+    pub kinds: Vec<&'static str>,
+    pub payloads: Vec<serde_json::Value>,
+    pub keys: Vec<String>,
+    pub run_at: Vec<DateTime<Utc>>,
+}
+
+impl Columns {
+    pub fn push(&mut self, job: &Job, run_at: DateTime<Utc>) {
+        self.kinds.push(job.kind());
+        self.payloads.push(serde_json::to_value(job).unwrap_or_default());
+        self.keys.push(job.dedupe_key());
+        self.run_at.push(run_at);
+    }
+}
+
 /// Queues `job` to run at `run_at`, in the caller's transaction (so it
-/// exists exactly when the change that needs it is committed). A job with
-/// the same key already waiting is moved to the new time instead.
+/// exists exactly when the change that needs it is committed), and wakes
+/// the workers, in one statement. A job with the same key already waiting
+/// is moved to the new time instead.
 pub async fn enqueue(
     conn: &mut PgConnection,
     job: &Job,
     user_id: Option<Uuid>,
     run_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO jobs (kind, payload, user_id, dedupe_key, run_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status = 'queued'
-         DO UPDATE SET run_at = EXCLUDED.run_at",
-    )
-    .bind(job.kind())
-    .bind(serde_json::to_value(job).unwrap_or_default())
-    .bind(user_id)
-    .bind(job.dedupe_key())
-    .bind(run_at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("SELECT pg_notify('callwright_jobs', '')").execute(conn).await?;
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "WITH queued AS (INSERT INTO jobs (kind, payload, user_id, dedupe_key, run_at) VALUES ($1, $2, $3, $4, $5) {ON_KEY})
+             SELECT pg_notify('callwright_jobs', '')"
+        )
+    });
+    sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(job.kind())
+        .bind(serde_json::to_value(job).unwrap_or_default())
+        .bind(user_id)
+        .bind(job.dedupe_key())
+        .bind(run_at)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -340,6 +340,63 @@ async fn a_real_twilio_call_end_to_end() {
     app.stop().await;
 }
 
+/// Twilio may name a call only in its callbacks (its answer to the create
+/// request was lost after it placed the call): the first callback to name
+/// it keeps its SID, whether it moves the call (the end) or not (a late
+/// `initiated`), and the ended call is then priced like any other. A
+/// callback for a session that is not there changes nothing.
+#[tokio::test]
+async fn a_call_named_only_by_its_callbacks_keeps_its_sid_and_is_priced() {
+    let (api, twilio) = start_twilio().await;
+    let app = spawn(&api, &[("TWILIO_PRICE_POLL_SECS", "1")]).await;
+    let ada = app.signup("ada").await;
+    let task = ready_task(&app, &ada).await;
+    let res = app.as_user(&ada, Method::POST, &format!("/api/call-tasks/{task}/start-call")).send().await.unwrap();
+    let started: Value = res.json().await.unwrap();
+    let session: uuid::Uuid = started["call_session"]["id"].as_str().unwrap().parse().unwrap();
+    let status_url = param(&twilio.calls.lock().unwrap()[0].1, "StatusCallback")[0].to_owned();
+    let sid = "CAfeedfacefeedfacefeedfacefeedface";
+    let mut db = app.db.owner().await;
+    async fn forget(db: &mut sqlx::PgConnection, session: uuid::Uuid) {
+        sqlx::query("UPDATE call_sessions SET provider_call_sid = NULL WHERE id = $1").bind(session).execute(db).await.unwrap();
+    }
+    async fn stored(db: &mut sqlx::PgConnection, session: uuid::Uuid) -> Option<String> {
+        sqlx::query_scalar("SELECT provider_call_sid FROM call_sessions WHERE id = $1").bind(session).fetch_one(db).await.unwrap()
+    }
+
+    forget(&mut db, session).await;
+    let initiated = form(&[("CallSid", sid), ("CallStatus", "initiated"), ("SequenceNumber", "0")]);
+    assert_eq!(signed_post(&status_url, &initiated).await.status(), 204);
+    assert_eq!(stored(&mut db, session).await.as_deref(), Some(sid), "a callback that moves nothing still names the call");
+
+    forget(&mut db, session).await;
+    let completed = form(&[("CallSid", sid), ("CallStatus", "completed"), ("SequenceNumber", "3"), ("CallDuration", "7")]);
+    assert_eq!(signed_post(&status_url, &completed).await.status(), 204);
+    assert_eq!(stored(&mut db, session).await.as_deref(), Some(sid), "the end names the call");
+    let priced = app
+        .wait_session(&ada, &session.to_string(), "Twilio's price", 20, |s| {
+            !s["call_session"]["cost"]["telephony_cost"].is_null()
+        })
+        .await;
+    assert_eq!(priced["call_session"]["status"], "completed");
+    assert_eq!(priced["call_session"]["duration_seconds"], 7);
+    assert_eq!(priced["call_session"]["cost"]["telephony_cost"], 0.013, "asked of Twilio, not taken as a call never placed");
+
+    // Signed callbacks about a session that is not (or no longer) there.
+    let elsewhere = status_url.replace(&session.to_string(), &uuid::Uuid::new_v4().to_string());
+    assert_ne!(elsewhere, status_url);
+    for status in ["ringing", "completed", "failed"] {
+        let report = form(&[("CallSid", "CA0000000000000000000000000000dead"), ("CallStatus", status), ("SequenceNumber", "5")]);
+        assert_eq!(signed_post(&elsewhere, &report).await.status(), 204, "{status}");
+    }
+    let named: i64 = sqlx::query_scalar("SELECT count(*) FROM call_sessions WHERE provider_call_sid LIKE '%dead'")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(named, 0);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_recorded_twilio_call_plays_through_the_server_and_goes_with_its_task() {
     let (api, twilio) = start_twilio().await;

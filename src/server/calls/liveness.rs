@@ -2,7 +2,7 @@
 //! holds the call, and a sweep fails (and so retries, per the user's
 //! settings) the calls whose holder stopped beating or that never connected.
 
-use super::progress::set_status;
+use super::progress::{Report, set_status};
 use super::transcript::LiveContext;
 use crate::domain::enums::{FailureReason, SessionStatus};
 use crate::server::ai::ModelUsage;
@@ -76,7 +76,13 @@ pub async fn sweep(state: &AppState) -> ApiResult<()> {
     .await?;
     for session_id in lost {
         tracing::warn!(%session_id, "recovering a call lost with its server process");
-        set_status(state, session_id, SessionStatus::Failed, None, Some(FailureReason::ConnectionLost), None).await?;
+        set_status(
+            state,
+            session_id,
+            SessionStatus::Failed,
+            Report { failure_reason: Some(FailureReason::ConnectionLost), ..Report::default() },
+        )
+        .await?;
     }
     Ok(())
 }

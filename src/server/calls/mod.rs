@@ -19,7 +19,7 @@ mod transcript;
 pub use approvals::{decide, expire_approval, recorded_decision, request_approval};
 pub use liveness::{engine_done, heartbeat, heartbeat_interval, record_conversation, run_sweeper, sweep};
 pub use process::{process, process_for_user};
-pub use progress::{connected, price, record_answer, schedule_retry, set_status};
+pub use progress::{Report, connected, price, record_answer, schedule_retry, set_status};
 pub use recording::{delete_recording, forget_recordings, recording, store_recording};
 pub use repo::{SESSION_COLUMNS, SessionRow, detail, session_for_sid};
 pub use start::{rehearse, start_call, start_queued, unspeakable_language};

@@ -3,7 +3,7 @@
 //! unsuccessful end fails the task, queues a retry when the user's settings
 //! allow one and tells the user; a completed call queues its processing.
 
-use super::repo::{Owner, bad_stored};
+use super::repo::Owner;
 use crate::domain::enums::{FailureReason, NotificationType, SessionStatus, TaskStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::schedule::retry_delay;
@@ -18,117 +18,183 @@ use crate::server::state::AppState;
 use crate::server::usage;
 use chrono::Utc;
 use serde_json::json;
-use sqlx::PgConnection;
+use sqlx::{Acquire, PgConnection};
 use uuid::Uuid;
 
-/// A session as it stands, locked, with whose it is.
-#[derive(sqlx::FromRow)]
-struct Current {
-    status: String,
-    last_sequence: Option<i32>,
-    #[sqlx(flatten)]
-    who: Owner,
+/// Moves a session to `reported` when that is progress and `sequence` (the
+/// network's `SequenceNumber`) is newer than any seen, and keeps `call_sid`
+/// (the network's id of the call) when none was known. Returns whether
+/// anything changed; a session that does not exist changes nothing.
+pub async fn set_status(state: &AppState, session_id: Uuid, reported: SessionStatus, report: Report<'_>) -> ApiResult<bool> {
+    let moved = if !reported.is_terminal() {
+        advance_live(state, session_id, reported, report.sequence, None, report.call_sid).await?
+    } else {
+        end_call(state, session_id, reported, &report).await?
+    };
+    if let (false, Some(sid)) = (moved, report.call_sid) {
+        // A report that moved nothing may still be the first to name the call.
+        sqlx::query("UPDATE call_sessions SET provider_call_sid = $2 WHERE id = $1 AND provider_call_sid IS NULL")
+            .bind(session_id)
+            .bind(sid)
+            .execute(state.db.system())
+            .await?;
+    }
+    Ok(moved)
 }
 
-/// Moves a session to `reported` when that is progress and `sequence` (the
-/// network's `SequenceNumber`) is newer than any seen. Returns whether
-/// anything changed.
-pub async fn set_status(
-    state: &AppState,
-    session_id: Uuid,
-    reported: SessionStatus,
-    sequence: Option<i32>,
-    failure_reason: Option<FailureReason>,
-    duration: Option<i32>,
-) -> ApiResult<bool> {
-    if !reported.is_terminal() {
-        return advance_live(state, session_id, reported, sequence, None).await;
+/// Ends a call: the way most end (completed) in one statement; a failed or
+/// cancelled call also fails its task, may queue a retry and tells the user.
+async fn end_call(state: &AppState, session_id: Uuid, reported: SessionStatus, report: &Report<'_>) -> ApiResult<bool> {
+    let mut conn = state.db.system().acquire().await?;
+    if reported == SessionStatus::Completed {
+        let ended = end(&mut conn, state, session_id, reported, report).await?;
+        if ended.is_some() {
+            state.hub.call_ended(session_id);
+        }
+        return Ok(ended.is_some());
     }
-    let mut tx = state.db.system().begin().await?;
-    let current: Option<Current> = sqlx::query_as(
-        "SELECT s.status, p.last_sequence, t.user_id, t.id AS task_id
-         FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
-         LEFT JOIN call_session_progress p ON p.call_session_id = s.id
-         WHERE s.id = $1 FOR UPDATE OF s",
-    )
-    .bind(session_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let current = current.ok_or_else(|| crate::server::error::ApiError::not_found("Call session"))?;
-    let now: SessionStatus = current.status.parse().map_err(bad_stored)?;
-    let stale = sequence.is_some_and(|s| s <= current.last_sequence.unwrap_or(-1));
-    let Some(status) = now.advance(reported).filter(|_| !stale) else {
+    let mut tx = conn.begin().await?;
+    let Some(who) = end(&mut tx, state, session_id, reported, report).await? else {
         tx.commit().await?;
         return Ok(false);
     };
-    // A call never placed (no SID) cost nothing; one the network prices
-    // later is asked about once it has ended.
-    let to_price: bool = sqlx::query_scalar(
-        "UPDATE call_sessions SET status = $2,
-            failure_reason = COALESCE($3, failure_reason),
-            ended_at = CASE WHEN $4 THEN now() ELSE ended_at END,
-            duration_seconds = CASE WHEN $4 THEN COALESCE($5, GREATEST(0, EXTRACT(epoch FROM now() - started_at))::int) ELSE duration_seconds END,
-            telephony_price = CASE WHEN provider_call_sid IS NULL THEN 0 ELSE telephony_price END,
-            telephony_price_unit = CASE WHEN provider_call_sid IS NULL THEN 'USD' ELSE telephony_price_unit END
-         WHERE id = $1
-         RETURNING telephony_price IS NULL",
-    )
-    .bind(session_id)
-    .bind(status.as_str())
-    .bind(failure_reason.map(FailureReason::as_str))
-    .bind(status.is_terminal())
-    .bind(duration)
-    .fetch_one(&mut *tx)
-    .await?;
-    if to_price {
-        let job = Job::PriceCall { session_id, attempt: 0 };
-        jobs::enqueue(&mut tx, &job, Some(current.who.user_id), Utc::now() + price_delay(state.config.calls.price_poll_secs, 0))
-            .await?;
+    finish_task(&mut tx, who.user_id, who.task_id, false).await?;
+    if reported == SessionStatus::Failed && schedule_retry(&mut tx, who.task_id, state.config.calls.retry_base_secs).await? {
+        audit::system(&mut tx, who.user_id, "call.retry_scheduled", session_id, json!({ "task": who.task_id })).await?;
     }
-    if let Some(seq) = sequence {
-        sqlx::query(
-            "INSERT INTO call_session_progress (call_session_id, last_sequence) VALUES ($1, $2)
-             ON CONFLICT (call_session_id) DO UPDATE SET last_sequence = GREATEST(call_session_progress.last_sequence, $2)",
-        )
-        .bind(session_id)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?;
-    }
-    let who = current.who;
-    audit::system(
+    let why = report.failure_reason.map_or("it could not be connected", FailureReason::explained);
+    notifications::create(
         &mut tx,
+        &state.cipher,
         who.user_id,
-        "call.status",
-        session_id,
-        json!({ "from": now.as_str(), "to": status.as_str(), "failure_reason": failure_reason.map(FailureReason::as_str) }),
+        Some(who.task_id),
+        Some(session_id),
+        NotificationType::CallFailed,
+        &format!("Your call did not go through: {why}."),
     )
     .await?;
-    let event = ServerEvent::SessionStatus { call_session_id: session_id, call_task_id: who.task_id, status, failure_reason };
-    publish(&mut tx, who.user_id, event).await?;
-    if matches!(status, SessionStatus::Failed | SessionStatus::Cancelled) {
-        finish_task(&mut tx, who.user_id, who.task_id, false).await?;
-        if status == SessionStatus::Failed && schedule_retry(&mut tx, who.task_id, state.config.calls.retry_base_secs).await? {
-            audit::system(&mut tx, who.user_id, "call.retry_scheduled", session_id, json!({ "task": who.task_id })).await?;
-        }
-        let why = failure_reason.map_or("it could not be connected", FailureReason::explained);
-        notifications::create(
-            &mut tx,
-            &state.cipher,
-            who.user_id,
-            Some(who.task_id),
-            Some(session_id),
-            NotificationType::CallFailed,
-            &format!("Your call did not go through: {why}."),
-        )
-        .await?;
-    }
-    if status == SessionStatus::Completed {
-        jobs::enqueue(&mut tx, &Job::ProcessCall { session_id }, Some(who.user_id), Utc::now()).await?;
-    }
     tx.commit().await?;
     state.hub.call_ended(session_id);
     Ok(true)
+}
+
+/// What the network said with a status, besides the status.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Report<'a> {
+    /// Its `SequenceNumber`: a report not newer than one seen is stale.
+    pub sequence: Option<i32>,
+    pub failure_reason: Option<FailureReason>,
+    /// How long the call lasted (`CallDuration`), when it has ended.
+    pub duration: Option<i32>,
+    /// The network's id of the call (`CallSid`).
+    pub call_sid: Option<&'a str>,
+}
+
+/// A status event whose owner the statement sending it fills in: the
+/// marks in its payload become the row's user and task ids.
+struct Marked(String);
+
+/// The session `$1`, locked, when it is in one of the statuses `$2` and
+/// the sequence number `$4` (if any) is newer than any seen: the first
+/// part of a statement that moves a call forward.
+const MOVABLE: &str = "cur AS (
+    SELECT s.id, s.status, t.user_id, t.id AS task_id
+    FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
+    LEFT JOIN call_session_progress p ON p.call_session_id = s.id
+    WHERE s.id = $1 AND s.status = ANY($2) AND ($4::int IS NULL OR $4 > COALESCE(p.last_sequence, -1))
+    FOR UPDATE OF s
+)";
+
+const USER_MARK: Uuid = Uuid::from_u128(u128::MAX);
+const TASK_MARK: Uuid = Uuid::from_u128(u128::MAX - 1);
+
+impl Marked {
+    fn status(session_id: Uuid, status: SessionStatus, failure_reason: Option<FailureReason>) -> Marked {
+        let event = ServerEvent::SessionStatus { call_session_id: session_id, call_task_id: TASK_MARK, status, failure_reason };
+        Marked(crate::server::realtime::payload_of(USER_MARK, event))
+    }
+}
+
+/// Ends a call in one statement: the locking read, the move (only from a
+/// live status, only on a newer sequence number), the end time, duration
+/// and (for a call never placed) the zero price, the sequence, the audit
+/// entry, the jobs (its price when the network will charge for it, its
+/// processing when it completed) and the event commit together. Returns
+/// whose call it was when it ended now.
+async fn end(
+    conn: &mut PgConnection,
+    state: &AppState,
+    session_id: Uuid,
+    status: SessionStatus,
+    report: &Report<'_>,
+) -> ApiResult<Option<Owner>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let on_key = jobs::ON_KEY;
+        format!(
+            "WITH {MOVABLE}, moved AS (
+                 -- A call never placed (no SID) cost nothing; one the network
+                 -- prices later is asked about once it has ended.
+                 UPDATE call_sessions s SET status = $3,
+                     provider_call_sid = COALESCE(s.provider_call_sid, $7),
+                     failure_reason = COALESCE($5, s.failure_reason),
+                     ended_at = now(),
+                     duration_seconds = COALESCE($6, GREATEST(0, EXTRACT(epoch FROM now() - s.started_at))::int),
+                     telephony_price = CASE WHEN COALESCE(s.provider_call_sid, $7) IS NULL THEN 0 ELSE s.telephony_price END,
+                     telephony_price_unit = CASE WHEN COALESCE(s.provider_call_sid, $7) IS NULL THEN 'USD' ELSE s.telephony_price_unit END
+                 FROM cur WHERE s.id = cur.id
+                 RETURNING cur.status AS was, cur.user_id, cur.task_id, s.telephony_price IS NULL AS to_price
+             ), progressed AS (
+                 INSERT INTO call_session_progress (call_session_id, last_sequence)
+                 SELECT $1, $4 FROM moved WHERE $4 IS NOT NULL
+                 ON CONFLICT (call_session_id) DO UPDATE SET
+                     last_sequence = GREATEST(call_session_progress.last_sequence, EXCLUDED.last_sequence)
+             ), audited AS (
+                 INSERT INTO audit_log (user_id, action, entity_type, entity_id, details)
+                 SELECT user_id, 'call.status', 'call_session', $1,
+                        jsonb_build_object('from', was, 'to', $3::text, 'failure_reason', $5::text)
+                 FROM moved
+             ), queued AS (
+                 INSERT INTO jobs (kind, payload, user_id, dedupe_key, run_at)
+                 SELECT j.kind, j.payload, moved.user_id, j.key, j.run_at
+                 FROM moved, UNNEST($11::text[], $12::jsonb[], $13::text[], $14::timestamptz[]) AS j(kind, payload, key, run_at)
+                 WHERE j.kind <> $15 OR moved.to_price
+                 {on_key}
+                 RETURNING 1
+             )
+             SELECT user_id, task_id,
+                    pg_notify($8, replace(replace($9, $10, user_id::text), $16, task_id::text)),
+                    CASE WHEN EXISTS (SELECT 1 FROM queued) THEN pg_notify('callwright_jobs', '') END
+             FROM moved"
+        )
+    });
+    let from: Vec<&str> = SessionStatus::advanced_from(status).map(SessionStatus::as_str).collect();
+    let price = Job::PriceCall { session_id, attempt: 0 };
+    let mut queued = jobs::Columns::default();
+    queued.push(&price, Utc::now() + price_delay(state.config.calls.price_poll_secs, 0));
+    if status == SessionStatus::Completed {
+        queued.push(&Job::ProcessCall { session_id }, Utc::now());
+    }
+    let Marked(event) = Marked::status(session_id, status, report.failure_reason);
+    let ended: Option<Owner> = sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(session_id)
+        .bind(&from)
+        .bind(status.as_str())
+        .bind(report.sequence)
+        .bind(report.failure_reason.map(FailureReason::as_str))
+        .bind(report.duration)
+        .bind(report.call_sid)
+        .bind(crate::server::realtime::CHANNEL)
+        .bind(event)
+        .bind(USER_MARK.to_string())
+        .bind(&queued.kinds)
+        .bind(&queued.payloads)
+        .bind(&queued.keys)
+        .bind(&queued.run_at)
+        .bind(price.kind())
+        .bind(TASK_MARK.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(ended)
 }
 
 /// How long to wait before asking the network for a call's price the
@@ -176,7 +242,7 @@ pub async fn price(state: &AppState, session_id: Uuid, attempt: u32) -> ApiResul
 /// The engine took the call: it is connected, and this process beats for
 /// it from now on.
 pub async fn connected(state: &AppState, session_id: Uuid) -> ApiResult<()> {
-    if !advance_live(state, session_id, SessionStatus::Connected, None, Some(state.instance)).await? {
+    if !advance_live(state, session_id, SessionStatus::Connected, None, Some(state.instance), None).await? {
         super::heartbeat(state, session_id).await?;
     }
     Ok(())
@@ -193,25 +259,16 @@ async fn advance_live(
     reported: SessionStatus,
     sequence: Option<i32>,
     holder: Option<Uuid>,
+    call_sid: Option<&str>,
 ) -> ApiResult<bool> {
     let from: Vec<&str> = SessionStatus::advanced_from(reported).map(SessionStatus::as_str).collect();
     // The owner is known inside the statement: the event is sent with marks in its place.
-    let (user_mark, task_mark) = (Uuid::from_u128(u128::MAX), Uuid::from_u128(u128::MAX - 1));
-    let event = ServerEvent::SessionStatus {
-        call_session_id: session_id,
-        call_task_id: task_mark,
-        status: reported,
-        failure_reason: None,
-    };
-    let moved = sqlx::query(
-        "WITH cur AS (
-             SELECT s.id, s.status, t.user_id, t.id AS task_id
-             FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id
-             LEFT JOIN call_session_progress p ON p.call_session_id = s.id
-             WHERE s.id = $1 AND s.status = ANY($2) AND ($4::int IS NULL OR $4 > COALESCE(p.last_sequence, -1))
-             FOR UPDATE OF s
-         ), moved AS (
-             UPDATE call_sessions s SET status = $3 FROM cur WHERE s.id = cur.id
+    let Marked(event) = Marked::status(session_id, reported, None);
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "WITH {MOVABLE}, moved AS (
+             UPDATE call_sessions s SET status = $3, provider_call_sid = COALESCE(s.provider_call_sid, $10)
+             FROM cur WHERE s.id = cur.id
              RETURNING cur.status AS was, cur.user_id, cur.task_id
          ), progressed AS (
              INSERT INTO call_session_progress (call_session_id, last_sequence, engine_instance, heartbeat_at)
@@ -227,20 +284,23 @@ async fn advance_live(
                     jsonb_build_object('from', was, 'to', $3::text, 'failure_reason', NULL)
              FROM moved
          )
-         SELECT pg_notify($6, replace(replace($7, $8, user_id::text), $9, task_id::text)) FROM moved",
-    )
-    .bind(session_id)
-    .bind(&from)
-    .bind(reported.as_str())
-    .bind(sequence)
-    .bind(holder)
-    .bind(crate::server::realtime::CHANNEL)
-    .bind(crate::server::realtime::payload_of(user_mark, event))
-    .bind(user_mark.to_string())
-    .bind(task_mark.to_string())
-    .execute(state.db.system())
-    .await?
-    .rows_affected();
+         SELECT pg_notify($6, replace(replace($7, $8, user_id::text), $9, task_id::text)) FROM moved"
+        )
+    });
+    let moved = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(session_id)
+        .bind(&from)
+        .bind(reported.as_str())
+        .bind(sequence)
+        .bind(holder)
+        .bind(crate::server::realtime::CHANNEL)
+        .bind(event)
+        .bind(USER_MARK.to_string())
+        .bind(TASK_MARK.to_string())
+        .bind(call_sid)
+        .execute(state.db.system())
+        .await?
+        .rows_affected();
     Ok(moved > 0)
 }
 

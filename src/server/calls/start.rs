@@ -2,7 +2,7 @@
 //! dial, on the configured network or (a rehearsal) on the sandbox. Also
 //! the queued start of a scheduled or retried call.
 
-use super::progress::set_status;
+use super::progress::{Report, set_status};
 use super::repo::{bad_stored, session_summary};
 use crate::domain::enums::{FailureReason, NotificationType, SessionStatus, TaskStatus};
 use crate::domain::events::ServerEvent;
@@ -190,7 +190,13 @@ async fn start(state: &AppState, user: &CurrentUser, task_id: Uuid, kind: Start)
             .await?;
         }
         Err(e) => {
-            set_status(state, session_id, SessionStatus::Failed, None, Some(FailureReason::ProviderError), None).await?;
+            set_status(
+                state,
+                session_id,
+                SessionStatus::Failed,
+                Report { failure_reason: Some(FailureReason::ProviderError), ..Report::default() },
+            )
+            .await?;
             return Err(e);
         }
     }

@@ -81,16 +81,13 @@ pub async fn call_status(State(state): State<AppState>, uri: OriginalUri, Signed
     let Some((status, failure)) = telephony::call_status(status) else {
         return Err(ApiError::validation("CallStatus", format!("unknown CallStatus `{status}`")));
     };
-    if let Some(sid) = param(&params, "CallSid") {
-        sqlx::query("UPDATE call_sessions SET provider_call_sid = $2 WHERE id = $1 AND provider_call_sid IS NULL")
-            .bind(session_id)
-            .bind(sid)
-            .execute(state.db.system())
-            .await?;
-    }
-    let sequence = param(&params, "SequenceNumber").and_then(|s| s.parse().ok());
-    let duration = param(&params, "CallDuration").and_then(|s| s.parse().ok());
-    calls::set_status(&state, session_id, status, sequence, failure, duration).await?;
+    let report = calls::Report {
+        sequence: param(&params, "SequenceNumber").and_then(|s| s.parse().ok()),
+        failure_reason: failure,
+        duration: param(&params, "CallDuration").and_then(|s| s.parse().ok()),
+        call_sid: param(&params, "CallSid"),
+    };
+    calls::set_status(&state, session_id, status, report).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
