@@ -180,19 +180,18 @@ struct ClaimedRow {
 }
 
 async fn claim(db: &Db, worker: &str) -> Result<Option<Claimed>, sqlx::Error> {
-    // Jobs whose worker died go back to the queue, or are parked when that
-    // was their last attempt (a job that kills its process must not kill
-    // every process after it).
-    sqlx::query(
-        "UPDATE jobs SET locked_by = NULL,
-           status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-           last_error = 'its worker stopped while running it'
-         WHERE status = 'running' AND locked_until < now()",
-    )
-    .execute(db.system())
-    .await?;
+    // Jobs whose worker died go back to the queue (claimable from the next
+    // claim on), or are parked when that was their last attempt (a job that
+    // kills its process must not kill every process after it); in the same
+    // statement as the claim, one round trip for both.
     let row: Option<ClaimedRow> = sqlx::query_as(
-        "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
+        "WITH lost AS (
+             UPDATE jobs SET locked_by = NULL,
+                 status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                 last_error = 'its worker stopped while running it'
+             WHERE status = 'running' AND locked_until < now()
+         )
+         UPDATE jobs SET status = 'running', locked_by = $1, locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
          WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
          RETURNING id, payload, attempts, max_attempts",
     )

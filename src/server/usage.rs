@@ -39,6 +39,37 @@ pub struct Owner {
     pub session_id: Option<Uuid>,
 }
 
+/// Stores one use of the model, bound as `$1`..`$9` by [`bind`]; nothing
+/// for no requests. A statement of its own, or the first part of one that
+/// also does what goes with it (its own parameters from `$10`).
+pub const INSERT: &str = "INSERT INTO ai_usage (user_id, call_task_id, call_session_id, purpose, model, requests,
+                                                prompt_tokens, completion_tokens, cost)
+                          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::float8::numeric WHERE $6 > 0";
+
+/// Binds a use of the model as the first nine parameters of [`INSERT`];
+/// with its price at the configured rate, if any.
+pub fn bind<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    state: &AppState,
+    owner: Owner,
+    purpose: Purpose,
+    used: &ModelUsage,
+) -> (sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, Option<f64>) {
+    let Usage { requests, prompt_tokens, completion_tokens } = used.usage;
+    let cost = state.config.model_price(&used.model).map(|p| p.cost(used.usage));
+    let query = query
+        .bind(owner.user_id)
+        .bind(owner.task_id)
+        .bind(owner.session_id)
+        .bind(purpose.as_str())
+        .bind(used.model.clone())
+        .bind(i32::try_from(requests).unwrap_or(i32::MAX))
+        .bind(i64::try_from(prompt_tokens).unwrap_or(i64::MAX))
+        .bind(i64::try_from(completion_tokens).unwrap_or(i64::MAX))
+        .bind(cost);
+    (query, cost)
+}
+
 /// Records what the model used, in the caller's transaction, and tells
 /// the user when that took them past 80% of their budget. Nothing is
 /// recorded for no requests.
@@ -52,27 +83,17 @@ pub async fn record(
     if used.usage.is_empty() {
         return Ok(());
     }
-    let Usage { requests, prompt_tokens, completion_tokens } = used.usage;
-    let cost = state.config.model_price(&used.model).map(|p| p.cost(used.usage));
-    sqlx::query(
-        "INSERT INTO ai_usage (user_id, call_task_id, call_session_id, purpose, model, requests, prompt_tokens,
-                               completion_tokens, cost)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::float8::numeric)",
-    )
-    .bind(owner.user_id)
-    .bind(owner.task_id)
-    .bind(owner.session_id)
-    .bind(purpose.as_str())
-    .bind(&used.model)
-    .bind(i32::try_from(requests).unwrap_or(i32::MAX))
-    .bind(i64::try_from(prompt_tokens).unwrap_or(i64::MAX))
-    .bind(i64::try_from(completion_tokens).unwrap_or(i64::MAX))
-    .bind(cost)
-    .execute(&mut *conn)
-    .await?;
-    // Use without a price spends nothing: no need to look at the budget.
+    let (insert, cost) = bind(sqlx::query(INSERT), state, owner, purpose, used);
+    insert.execute(&mut *conn).await?;
+    spent(conn, state, owner.user_id, cost).await
+}
+
+/// After a use priced `cost` was stored: word to the user when it took them
+/// past 80% of their budget. Use without a price spends nothing: the
+/// budget is not even looked at.
+pub async fn spent(conn: &mut PgConnection, state: &AppState, user_id: Uuid, cost: Option<f64>) -> ApiResult<()> {
     if cost.is_some_and(|c| c > 0.0) {
-        warn_near_budget(conn, &state.cipher, owner.user_id).await?;
+        warn_near_budget(conn, &state.cipher, user_id).await?;
     }
     Ok(())
 }

@@ -939,3 +939,52 @@ async fn a_call_goes_on_when_the_database_drops_its_connections() {
     assert!(app.log().contains("storing the call's lines again"), "the write was retried, not merely late");
     app.stop().await;
 }
+
+/// The engine letting go of a call and the network's report of its end
+/// arrive together on every call. However they interleave, neither fails:
+/// both lock the session before its progress row, so they never deadlock
+/// (they did: the one statement letting go took the progress row first).
+#[tokio::test]
+async fn the_engine_letting_go_and_the_end_of_a_call_never_deadlock() {
+    use callwright::domain::enums::SessionStatus;
+    use callwright::server::{ai::ModelUsage, calls};
+    let app = app_with(&[]).await;
+    let ada = app.signup("ada").await;
+    let (_, id) = app.call(&ada, "Call my dentist at 415-555-0100 and book a cleaning next week").await;
+    wait_for(&app, &ada, &id, "processing", processed).await;
+    let session: uuid::Uuid = id.parse().unwrap();
+    let state = app.state();
+    let ctx = calls::live_context(state, session).await.unwrap();
+    let used = ModelUsage { model: "any".into(), usage: callwright::domain::usage::Usage::of_request(12, 5) };
+    let mut db = app.db.owner().await;
+    for round in 0..60 {
+        // The call is live again, and its engine beats for it.
+        sqlx::query("UPDATE call_sessions SET status = 'connected', ended_at = NULL WHERE id = $1")
+            .bind(session)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE call_session_progress SET heartbeat_at = now(), engine_instance = $2 WHERE call_session_id = $1")
+            .bind(session)
+            .bind(state.instance)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        let report = calls::Report { sequence: Some(100 + round), ..Default::default() };
+        let (done, ended) = tokio::join!(
+            calls::engine_done(state, &ctx, round % 3, Some(&used)),
+            calls::set_status(state, session, SessionStatus::Completed, report)
+        );
+        done.unwrap_or_else(|e| panic!("round {round}: letting go failed: {e:?}"));
+        assert!(ended.unwrap_or_else(|e| panic!("round {round}: the end failed: {e:?}")), "round {round}");
+    }
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM ai_usage WHERE call_session_id = $1 AND purpose = 'conversation' AND model = 'any'",
+    )
+    .bind(session)
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(recorded, 60, "every round's use of the model is kept");
+    app.stop().await;
+}

@@ -37,27 +37,32 @@ pub async fn heartbeat(state: &AppState, session_id: Uuid) -> ApiResult<()> {
 /// beats are due, and the network's own report of the end is awaited. If
 /// that never comes, the call is failed once its time limit has passed,
 /// as a call that never got anywhere is. How long the call waited on hold,
-/// in whole seconds, is kept with it when it waited at all. One statement,
-/// so the end of a call costs the database one round trip.
-pub async fn engine_done(state: &AppState, session_id: Uuid, on_hold_secs: i32) -> ApiResult<()> {
-    sqlx::query(
-        "WITH held AS (UPDATE call_sessions SET hold_seconds = $2 WHERE id = $1 AND $2 > 0)
-         UPDATE call_session_progress SET heartbeat_at = NULL, engine_instance = NULL WHERE call_session_id = $1",
-    )
-    .bind(session_id)
-    .bind(on_hold_secs.max(0))
-    .execute(state.db.system())
-    .await?;
-    Ok(())
-}
-
-/// What the model used on a live call, recorded once the engine lets go of it.
-pub async fn record_conversation(state: &AppState, ctx: &LiveContext, used: &ModelUsage) -> ApiResult<()> {
-    let mut tx = state.db.system().begin().await?;
+/// in whole seconds, is kept with it when it waited at all, and what the
+/// model used on it, when it was asked. One statement, so the end of a call
+/// costs the database one round trip (two when the model's use has a price
+/// and the budget is looked at).
+pub async fn engine_done(state: &AppState, ctx: &LiveContext, on_hold_secs: i32, used: Option<&ModelUsage>) -> ApiResult<()> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            // The session is locked before its progress row, in the order
+            // every statement moving a call takes them (no deadlock with
+            // the network's report of the end, which comes at this moment).
+            "WITH session AS (SELECT id FROM call_sessions WHERE id = $3 FOR NO KEY UPDATE),
+                  used AS ({}),
+                  held AS (UPDATE call_sessions s SET hold_seconds = $10 FROM session WHERE s.id = session.id AND $10 > 0)
+             UPDATE call_session_progress p SET heartbeat_at = NULL, engine_instance = NULL
+             FROM session WHERE p.call_session_id = session.id",
+            usage::INSERT
+        )
+    });
     let owner = usage::Owner { user_id: ctx.user_id, task_id: Some(ctx.task_id), session_id: Some(ctx.session_id) };
-    usage::record(&mut tx, state, owner, usage::Purpose::Conversation, used).await?;
-    tx.commit().await?;
-    Ok(())
+    let nothing = ModelUsage { model: String::new(), usage: Default::default() };
+    let used = used.unwrap_or(&nothing);
+    let (query, cost) =
+        usage::bind(sqlx::query(sqlx::AssertSqlSafe(SQL.as_str())), state, owner, usage::Purpose::Conversation, used);
+    let mut conn = state.db.system().acquire().await?;
+    query.bind(on_hold_secs.max(0)).execute(&mut *conn).await?;
+    usage::spent(&mut conn, state, ctx.user_id, cost.filter(|_| !used.usage.is_empty())).await
 }
 
 /// Fails the lost calls: live calls whose engine stopped beating (its

@@ -17,7 +17,7 @@ mod start;
 mod transcript;
 
 pub use approvals::{decide, expire_approval, recorded_decision, request_approval};
-pub use liveness::{engine_done, heartbeat, heartbeat_interval, record_conversation, run_sweeper, sweep};
+pub use liveness::{engine_done, heartbeat, heartbeat_interval, run_sweeper, sweep};
 pub use process::{process, process_for_user};
 pub use progress::{Report, connected, price, record_answer, schedule_retry, set_status};
 pub use recording::{delete_recording, forget_recordings, recording, store_recording};

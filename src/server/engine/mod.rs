@@ -736,16 +736,16 @@ where
     // No more beats: a late end-of-call report from the network is not a lost call.
     drop(held);
     let _ = connected.await;
-    if let Some(model) = call.state.ai.conversation_model().filter(|_| !call.usage.is_empty()) {
-        let used = ModelUsage { model: model.model().to_owned(), usage: call.usage };
-        if let Err(e) = calls::record_conversation(&call.state, &call.ctx, &used).await {
-            tracing::warn!(error = %e.message, "cannot record what the model used on the call");
-        }
-    }
+    let used = call
+        .state
+        .ai
+        .conversation_model()
+        .filter(|_| !call.usage.is_empty())
+        .map(|model| ModelUsage { model: model.model().to_owned(), usage: call.usage });
     let on_hold = held_for + hold_since.map(|since| since.elapsed()).unwrap_or_default();
     let on_hold_secs = on_hold.as_secs_f64().round().min(f64::from(i32::MAX)) as i32;
-    if let Err(e) = calls::engine_done(&call.state, call.ctx.session_id, on_hold_secs).await {
-        tracing::warn!(error = %e.message, "cannot record that the engine let go of the call");
+    if let Err(e) = calls::engine_done(&call.state, &call.ctx, on_hold_secs, used.as_ref()).await {
+        tracing::warn!(error = %e.message, "cannot record that the engine let go of the call, or what the model used");
     }
     ended.and(stored)
 }
