@@ -60,9 +60,21 @@ pub async fn create(
         NotificationType::CallCompleted | NotificationType::BudgetWarning => NotificationPriority::Normal,
         NotificationType::TaskCreated | NotificationType::CallStarted => NotificationPriority::Low,
     };
+    // Published with the new row's id, which the statement itself puts in.
+    let mark = super::realtime::MARKS[2];
+    let event = crate::domain::events::ServerEvent::NotificationCreated {
+        notification_id: mark,
+        notification_type: kind,
+        message: String::new(),
+        call_task_id,
+        call_session_id,
+    };
     let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO notifications (user_id, call_task_id, call_session_id, notification_type, message, priority)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "WITH created AS (
+             INSERT INTO notifications (user_id, call_task_id, call_session_id, notification_type, message, priority)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+         )
+         SELECT id, pg_notify($7, replace($8, $9, id::text)) FROM created",
     )
     .bind(user_id)
     .bind(call_task_id)
@@ -70,16 +82,11 @@ pub async fn create(
     .bind(kind.as_str())
     .bind(cipher.encrypt(message))
     .bind(priority.as_str())
+    .bind(super::realtime::CHANNEL)
+    .bind(super::realtime::payload_of(user_id, event))
+    .bind(mark.to_string())
     .fetch_one(&mut *conn)
     .await?;
-    let event = crate::domain::events::ServerEvent::NotificationCreated {
-        notification_id: id,
-        notification_type: kind,
-        message: message.to_owned(),
-        call_task_id,
-        call_session_id,
-    };
-    super::realtime::publish(conn, user_id, event).await?;
     Ok(id)
 }
 

@@ -22,6 +22,11 @@ use tokio::sync::{broadcast, oneshot};
 use uuid::Uuid;
 
 pub const CHANNEL: &str = "callwright_events";
+/// Stand-ins for ids a statement learns itself (a row's owner, a new row's
+/// id): an event's payload is built with them in place, and the statement's
+/// `pg_notify` puts each id in (`replace(payload, mark, id::text)`). No real
+/// id is one of them (they are not random UUIDs).
+pub const MARKS: [Uuid; 3] = [Uuid::from_u128(u128::MAX), Uuid::from_u128(u128::MAX - 1), Uuid::from_u128(u128::MAX - 2)];
 /// Events a slow browser may fall behind by before it is told to resync.
 const BACKLOG: usize = 4096;
 

@@ -2,7 +2,7 @@
 //! facts of a finished call, the task's outcome and the user's notification.
 
 use super::progress::finish_task;
-use super::repo::{EXTRACTED, ExtractedRow, bad_stored, owner};
+use super::repo::{EXTRACTED, ExtractedRow, Owner, bad_stored};
 use crate::domain::enums::{NotificationType, SessionStatus};
 use crate::domain::events::ServerEvent;
 use crate::domain::plan::{AiPlan, CallSummary, ExtractedItem};
@@ -39,7 +39,8 @@ pub async fn process_for_user(state: &AppState, user: &CurrentUser, id: Uuid) ->
 #[derive(sqlx::FromRow)]
 struct Finished {
     transcript_id: Uuid,
-    task_id: Uuid,
+    #[sqlx(flatten)]
+    who: Owner,
     ai_summary: Option<String>,
     sentiment_overall: Option<String>,
     goal_achieved: Option<bool>,
@@ -75,21 +76,22 @@ fn stored_items(cipher: &Cipher, rows: Vec<ExtractedRow>) -> ApiResult<Vec<Extra
 /// stored summary, and of two processes racing, the first one's stands.
 pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummary> {
     let cipher = &state.cipher;
-    let mut tx = state.db.system().begin().await?;
+    // Read without a transaction or a lock: of two processes racing, the
+    // one whose summary is stored first stands (the claim below).
+    let db = state.db.system();
     let row: Option<Finished> = sqlx::query_as(
-        "SELECT r.id AS transcript_id, t.id AS task_id, r.ai_summary, r.sentiment_overall, r.goal_achieved,
+        "SELECT r.id AS transcript_id, t.id AS task_id, t.user_id, r.ai_summary, r.sentiment_overall, r.goal_achieved,
                 r.follow_up_required, r.follow_up_tasks, s.started_at, t.ai_plan
          FROM call_transcripts r JOIN call_sessions s ON s.id = r.call_session_id
          JOIN call_tasks t ON t.id = s.call_task_id
-         WHERE r.call_session_id = $1 FOR UPDATE OF r",
+         WHERE r.call_session_id = $1",
     )
     .bind(session_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(db)
     .await?;
     let row = row.ok_or_else(|| ApiError::not_found("Call session"))?;
     if let Some(summary) = row.ai_summary {
-        let rows: Vec<ExtractedRow> = sqlx::query_as(EXTRACTED).bind(session_id).fetch_all(&mut *tx).await?;
-        tx.commit().await?;
+        let rows: Vec<ExtractedRow> = sqlx::query_as(EXTRACTED).bind(session_id).fetch_all(db).await?;
         return Ok(CallSummary {
             summary: cipher.decrypt(&summary).map_err(bad_stored)?,
             extracted_data: stored_items(cipher, rows)?,
@@ -107,7 +109,7 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
          ORDER BY timestamp_ms, seq",
     )
     .bind(row.transcript_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(db)
     .await?;
     let segment_ids: Vec<Uuid> = rows.iter().map(|l| l.id).collect();
     let lines = rows
@@ -122,10 +124,8 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         .collect::<ApiResult<Vec<_>>>()?;
     let plan = row.ai_plan.map(|p| cipher.open_json(p)).transpose().map_err(bad_stored)?;
     let plan: Option<AiPlan> = plan.and_then(|p| serde_json::from_value(p).ok());
-    let user_settings = settings::for_task(&mut tx, row.task_id).await?;
+    let user_settings = settings::for_task(&mut *db.acquire().await?, row.who.task_id).await?;
     let call_date = row.started_at.with_timezone(&user_settings.time_zone).date_naive();
-    // The model may take a while: no row stays locked meanwhile.
-    tx.commit().await?;
     let month_first = user_settings.reads_month_first();
     let crate::server::ai::Summarised { mut summary, engine, used, why_not } =
         state.ai.summarize(&lines, plan.as_ref(), call_date, month_first).await?;
@@ -161,23 +161,33 @@ pub async fn process(state: &AppState, session_id: Uuid) -> ApiResult<CallSummar
         tx.rollback().await?;
         return Box::pin(process(state, session_id)).await;
     }
-    for item in &summary.extracted_data {
+    if !summary.extracted_data.is_empty() {
+        let facts = &summary.extracted_data;
+        // Prices, appointments, names and references are personal.
+        let values: Vec<Value> = facts.iter().map(|i| cipher.seal_json(&i.extracted_value)).collect();
+        let terms: Vec<Value> =
+            facts.iter().map(|i| json!(cipher.terms_from(&fact_words(&i.extracted_value), SEARCH_PREFIX))).collect();
+        let lines: Vec<Value> = facts.iter().map(|i| json!(i.segment_ids)).collect();
         sqlx::query(
             "INSERT INTO call_extracted_data (call_session_id, data_type, extracted_value, confidence, terms, segment_ids, confirmed)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             SELECT $1, f.data_type, f.value, f.confidence,
+                    ARRAY(SELECT t::bigint FROM jsonb_array_elements_text(f.terms) AS t),
+                    ARRAY(SELECT l::uuid FROM jsonb_array_elements_text(f.lines) WITH ORDINALITY AS x(l, n) ORDER BY n),
+                    f.confirmed
+             FROM UNNEST($2::text[], $3::jsonb[], $4::float8[], $5::jsonb[], $6::jsonb[], $7::bool[])
+                  AS f(data_type, value, confidence, terms, lines, confirmed)",
         )
         .bind(session_id)
-        .bind(item.data_type.as_str())
-        // Prices, appointments, names and references are personal.
-        .bind(cipher.seal_json(&item.extracted_value))
-        .bind(item.confidence)
-        .bind(cipher.terms_from(&fact_words(&item.extracted_value), SEARCH_PREFIX))
-        .bind(&item.segment_ids)
-        .bind(item.confirmed)
+        .bind(facts.iter().map(|i| i.data_type.as_str()).collect::<Vec<_>>())
+        .bind(values)
+        .bind(facts.iter().map(|i| i.confidence).collect::<Vec<_>>())
+        .bind(terms)
+        .bind(lines)
+        .bind(facts.iter().map(|i| i.confirmed).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
     }
-    let who = owner(&mut tx, session_id).await?;
+    let who = row.who;
     if let Some(used) = &used {
         let owner = usage::Owner { user_id: who.user_id, task_id: Some(who.task_id), session_id: Some(session_id) };
         usage::record(&mut tx, state, owner, Purpose::Summary, used).await?;

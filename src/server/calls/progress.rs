@@ -12,7 +12,6 @@ use crate::server::audit;
 use crate::server::error::ApiResult;
 use crate::server::jobs::{self, Job};
 use crate::server::notifications;
-use crate::server::realtime::publish;
 use crate::server::settings;
 use crate::server::state::AppState;
 use crate::server::usage;
@@ -105,8 +104,8 @@ const MOVABLE: &str = "cur AS (
     FOR UPDATE OF s
 )";
 
-const USER_MARK: Uuid = Uuid::from_u128(u128::MAX);
-const TASK_MARK: Uuid = Uuid::from_u128(u128::MAX - 1);
+const USER_MARK: Uuid = crate::server::realtime::MARKS[0];
+const TASK_MARK: Uuid = crate::server::realtime::MARKS[1];
 
 impl Marked {
     fn status(session_id: Uuid, status: SessionStatus, failure_reason: Option<FailureReason>) -> Marked {
@@ -327,18 +326,21 @@ pub async fn record_answer(state: &AppState, session_id: Uuid, answered_by: &str
     Ok(())
 }
 
-/// Moves an in-progress task to completed or failed (no-op otherwise).
+/// Moves an in-progress task to completed or failed (no-op otherwise), and
+/// tells its owner's pages, in one statement.
 pub(super) async fn finish_task(conn: &mut PgConnection, user_id: Uuid, task_id: Uuid, achieved: bool) -> ApiResult<()> {
     let to = TaskStatus::InProgress.on(TaskEvent::CallFinished { achieved }).expect("in progress can finish");
-    let moved = sqlx::query("UPDATE call_tasks SET status = $2 WHERE id = $1 AND status = 'in_progress'")
-        .bind(task_id)
-        .bind(to.as_str())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if moved > 0 {
-        publish(conn, user_id, ServerEvent::TaskStatus { call_task_id: task_id, status: to }).await?;
-    }
+    let event = ServerEvent::TaskStatus { call_task_id: task_id, status: to };
+    sqlx::query(
+        "WITH moved AS (UPDATE call_tasks SET status = $2 WHERE id = $1 AND status = 'in_progress' RETURNING id)
+         SELECT pg_notify($3, $4) FROM moved",
+    )
+    .bind(task_id)
+    .bind(to.as_str())
+    .bind(crate::server::realtime::CHANNEL)
+    .bind(crate::server::realtime::payload_of(user_id, event))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -99,17 +99,6 @@ pub(super) struct Owner {
     pub task_id: Uuid,
 }
 
-/// The owner of a session (system context).
-pub(super) async fn owner(conn: &mut PgConnection, session_id: Uuid) -> ApiResult<Owner> {
-    let row: Option<Owner> = sqlx::query_as(
-        "SELECT t.user_id, t.id AS task_id FROM call_sessions s JOIN call_tasks t ON t.id = s.call_task_id WHERE s.id = $1",
-    )
-    .bind(session_id)
-    .fetch_optional(conn)
-    .await?;
-    row.ok_or_else(|| ApiError::not_found("Call session"))
-}
-
 /// The session a provider call SID belongs to.
 pub async fn session_for_sid(state: &AppState, sid: &str) -> ApiResult<Option<Uuid>> {
     Ok(sqlx::query_scalar("SELECT id FROM call_sessions WHERE provider_call_sid = $1")
