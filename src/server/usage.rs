@@ -40,8 +40,9 @@ pub struct Owner {
 }
 
 /// Stores one use of the model, bound as `$1`..`$9` by [`bind`]; nothing
-/// for no requests. A statement of its own, or the first part of one that
-/// also does what goes with it (its own parameters from `$10`).
+/// for no requests. A statement of its own, or a part of one that also
+/// does what goes with it (its own parameters from `$10`; it ends in a
+/// `WHERE` clause a caller may add `AND` conditions to).
 pub const INSERT: &str = "INSERT INTO ai_usage (user_id, call_task_id, call_session_id, purpose, model, requests,
                                                 prompt_tokens, completion_tokens, cost)
                           SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::float8::numeric WHERE $6 > 0";

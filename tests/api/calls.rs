@@ -988,3 +988,76 @@ async fn the_engine_letting_go_and_the_end_of_a_call_never_deadlock() {
     assert_eq!(recorded, 60, "every round's use of the model is kept");
     app.stop().await;
 }
+
+/// A call of ada's, finished and processed: (its task, its session).
+async fn a_finished_call(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
+    let ada = app.signup("ada").await;
+    let (task, id) = app.call(&ada, "Call my dentist at 415-555-0100 and book a cleaning next week").await;
+    wait_for(app, &ada, &id, "processing", processed).await;
+    (task.parse().unwrap(), id.parse().unwrap())
+}
+
+/// A purge's first step: its transaction holds the task.
+async fn purge_locks_the_task(purge: &mut sqlx::PgConnection, task: uuid::Uuid) {
+    sqlx::query("BEGIN").execute(&mut *purge).await.unwrap();
+    sqlx::query("SELECT 1 FROM call_tasks WHERE id = $1 FOR UPDATE").bind(task).execute(&mut *purge).await.unwrap();
+}
+
+/// The rest, a moment later: the task and (cascading) its sessions go.
+async fn purge_deletes_the_task(purge: &mut sqlx::PgConnection, task: uuid::Uuid) -> sqlx::Result<()> {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    sqlx::query("DELETE FROM call_tasks WHERE id = $1").bind(task).execute(&mut *purge).await?;
+    sqlx::query("COMMIT").execute(&mut *purge).await.map(drop)
+}
+
+/// A purge of a task while its call's engine lets go of the call: the
+/// purge locks the task, then deletes its sessions. Letting go must not
+/// hold the session while it waits for the task (it did: what the model
+/// used refers to the task), or each waits for the other until PostgreSQL
+/// aborts one. Here the purge holds the task first, on purpose.
+#[tokio::test]
+async fn letting_go_of_a_call_while_its_task_is_purged_never_deadlocks() {
+    use callwright::server::{ai::ModelUsage, calls};
+    let app = app_with(&[]).await;
+    let (task, session) = a_finished_call(&app).await;
+    let state = app.state();
+    let ctx = calls::live_context(state, session).await.unwrap();
+    let used = ModelUsage { model: "any".into(), usage: callwright::domain::usage::Usage::of_request(12, 5) };
+    let mut purge = app.db.owner().await;
+    purge_locks_the_task(&mut purge, task).await;
+    // Letting go has started and waits behind the purge when it deletes.
+    let purging = purge_deletes_the_task(&mut purge, task);
+    let (done, purged) = tokio::join!(calls::engine_done(state, &ctx, 2, Some(&used)), purging);
+    purged.expect("the purge goes through");
+    done.expect("letting go goes through: the call is gone, nothing is left to record");
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM call_sessions WHERE id = $1").bind(session).fetch_one(&mut purge).await.unwrap();
+    assert_eq!(left, 0);
+    app.stop().await;
+}
+
+/// The same with a call that fails as its task is purged: the end fails
+/// the task after moving the session, the purge deletes the session after
+/// locking the task. Neither may wait for the other in a circle.
+#[tokio::test]
+async fn a_call_failing_while_its_task_is_purged_never_deadlocks() {
+    use callwright::domain::enums::{FailureReason, SessionStatus};
+    use callwright::server::calls;
+    let app = app_with(&[]).await;
+    let (task, session) = a_finished_call(&app).await;
+    let mut purge = app.db.owner().await;
+    // Live again, its task in progress.
+    sqlx::query("UPDATE call_sessions SET status = 'connected', ended_at = NULL WHERE id = $1")
+        .bind(session)
+        .execute(&mut purge)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE call_tasks SET status = 'in_progress' WHERE id = $1").bind(task).execute(&mut purge).await.unwrap();
+    purge_locks_the_task(&mut purge, task).await;
+    let purging = purge_deletes_the_task(&mut purge, task);
+    let report = calls::Report { failure_reason: Some(FailureReason::ConnectionLost), ..Default::default() };
+    let (ended, purged) = tokio::join!(calls::set_status(app.state(), session, SessionStatus::Failed, report), purging);
+    purged.expect("the purge goes through");
+    assert!(!ended.expect("the end goes through"), "the call was gone by then: nothing moved");
+    app.stop().await;
+}

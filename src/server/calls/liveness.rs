@@ -44,11 +44,16 @@ pub async fn heartbeat(state: &AppState, session_id: Uuid) -> ApiResult<()> {
 pub async fn engine_done(state: &AppState, ctx: &LiveContext, on_hold_secs: i32, used: Option<&ModelUsage>) -> ApiResult<()> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            // The session is locked before its progress row, in the order
-            // every statement moving a call takes them (no deadlock with
-            // the network's report of the end, which comes at this moment).
-            "WITH session AS (SELECT id FROM call_sessions WHERE id = $3 FOR NO KEY UPDATE),
-                  used AS ({}),
+            // Rows are locked in the order the other writers take them, so
+            // none waits for another in a circle: the task (as a purge of it
+            // does, before its sessions; and the use of the model refers to
+            // it) before the session, and the session before its progress
+            // row (as the network's report of the end, which comes at this
+            // moment, does). A purged call has nothing left to record.
+            "WITH task AS (SELECT id FROM call_tasks WHERE id = $2 FOR KEY SHARE),
+                  session AS (SELECT s.id FROM call_sessions s JOIN task ON task.id = s.call_task_id
+                              WHERE s.id = $3 FOR NO KEY UPDATE OF s),
+                  used AS ({} AND EXISTS (SELECT 1 FROM session)),
                   held AS (UPDATE call_sessions s SET hold_seconds = $10 FROM session WHERE s.id = session.id AND $10 > 0)
              UPDATE call_session_progress p SET heartbeat_at = NULL, engine_instance = NULL
              FROM session WHERE p.call_session_id = session.id",

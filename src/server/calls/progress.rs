@@ -53,6 +53,14 @@ async fn end_call(state: &AppState, session_id: Uuid, reported: SessionStatus, r
         return Ok(ended.is_some());
     }
     let mut tx = conn.begin().await?;
+    // The task is locked before the session, as a purge of the task takes
+    // them: it is failed below, after the session has moved.
+    sqlx::query(
+        "SELECT 1 FROM call_tasks t JOIN call_sessions s ON s.call_task_id = t.id WHERE s.id = $1 FOR NO KEY UPDATE OF t",
+    )
+    .bind(session_id)
+    .execute(&mut *tx)
+    .await?;
     let Some(who) = end(&mut tx, state, session_id, reported, report).await? else {
         tx.commit().await?;
         return Ok(false);
