@@ -301,9 +301,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// `has_word` as first written: every occurrence, its neighbours checked.
+    /// `has_word` the plain way: every place it occurs, its neighbours
+    /// checked. Occurrences may overlap ("--" stands alone at the second
+    /// dash of "a---." only), so every place is tried: `match_indices`
+    /// skips overlapping ones, and as this test's oracle it once failed a
+    /// CI run by saying "no" where `has_any` rightly said "yes".
     fn has_word_by_search(text: &str, word: &str) -> bool {
-        text.match_indices(word).any(|(i, _)| {
+        let places = text.char_indices().map(|(i, _)| i).chain([text.len()]);
+        places.filter(|&i| text[i..].starts_with(word)).any(|i| {
             let before = text[..i].chars().next_back();
             let after = text[i + word.len()..].chars().next();
             !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
@@ -349,8 +354,12 @@ mod tests {
             ("ok日", "ok", false),
             ("", "ok", false),
             ("o", "ok", false),
+            // Overlapping places: only the second "--" is clear of the "a".
+            ("a---.", "--", true),
+            ("a--", "--", false),
         ] {
             assert_eq!(has_word(text, word), expected, "{word:?} in {text:?}");
+            assert_eq!(has_any(text, &[word]), expected, "{word:?} in {text:?}");
         }
     }
 
