@@ -1,15 +1,15 @@
 //! What live calls write on every turn, group-committed. One writer per
 //! process takes the transcript segments of every live call over a channel
-//! and stores whatever has gathered while the previous batch was being
-//! written in one statement: one multi-row insert and one NOTIFY carrying
-//! the new rows' ids (never their text), committed together. Each call is
-//! acknowledged once its rows are durable, and only then are they published
-//! to this process's browsers, so a segment is always stored before anyone
-//! sees it. A write that fails because the database is unreachable (it
-//! restarts, or dropped its connections) is tried again for up to 30 s
-//! while the calls wait; a batch that fails otherwise is written again one
-//! call at a time, so one bad row (a task purged mid-call) fails only its
-//! own call.
+//! and stores whatever gathered while the previous batch was being written,
+//! and in the few milliseconds after, in one statement: one multi-row
+//! insert and one NOTIFY carrying the new rows' ids (never their text),
+//! committed together. Each call is acknowledged once its rows are
+//! durable, and only then are they published to this process's browsers,
+//! so a segment is always stored before anyone sees it. A write that fails
+//! because the database is unreachable (it restarts, or dropped its
+//! connections) is tried again for up to 30 s while the calls wait; a batch
+//! that fails otherwise is written again one call at a time, so one bad row
+//! (a task purged mid-call) fails only its own call.
 //!
 //! The calls a process holds beat together: one statement per interval marks
 //! them all alive, however many there are.
@@ -50,6 +50,12 @@ struct Submission {
 
 /// Rows written in one statement at most.
 const MAX_ROWS: usize = 512;
+/// How long the writer waits, after a call's lines arrive, for other calls'
+/// lines to share the write: each write costs the database a statement's
+/// fixed work and a commit, and at a thousand calls this cut the writes to
+/// a third and the database's CPU by a fifth. Lines are stored after they
+/// were said, so only browsers wait for it, a few milliseconds.
+const GATHER: Duration = Duration::from_millis(4);
 /// Submissions that may wait for the writer before callers wait to submit.
 const QUEUE: usize = 8192;
 
@@ -126,13 +132,15 @@ async fn write(db: Db, cipher: Cipher, hub: Hub, instance: Uuid, mut queue: mpsc
     while let Some(first) = queue.recv().await {
         let mut rows = first.segments.len();
         batch.push(first);
+        // Other calls' lines that come within a moment share the write.
+        let until = tokio::time::Instant::now() + GATHER;
         while rows < MAX_ROWS {
-            match queue.try_recv() {
-                Ok(next) => {
+            match tokio::time::timeout_at(until, queue.recv()).await {
+                Ok(Some(next)) => {
                     rows += next.segments.len();
                     batch.push(next);
                 }
-                Err(_) => break,
+                Ok(None) | Err(_) => break,
             }
         }
         match store_retrying(&db, &cipher, instance, &batch).await {
