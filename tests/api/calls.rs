@@ -1061,3 +1061,67 @@ async fn a_call_failing_while_its_task_is_purged_never_deadlocks() {
     assert!(!ended.expect("the end goes through"), "the call was gone by then: nothing moved");
     app.stop().await;
 }
+
+/// Live events published faster than a browser's socket is written go out
+/// several to a write: each browser still gets every one of its own, in
+/// order, and none of anyone else's; one that falls too far behind is told
+/// to resync and then goes on with the newest.
+#[tokio::test]
+async fn a_burst_of_live_events_reaches_each_browser_whole_in_order_and_alone() {
+    use callwright::domain::{enums::Speaker, events::ServerEvent};
+    let app = app_with(&[]).await;
+    let (ada, bob) = (app.signup("ada").await, app.signup("bob").await);
+    let (mut ada_ws, mut bob_ws) = (app.events_socket(&ada).await, app.events_socket(&bob).await);
+    let (ada_id, bob_id): (uuid::Uuid, uuid::Uuid) = (ada.user_id.parse().unwrap(), bob.user_id.parse().unwrap());
+    let line = |n: usize| ServerEvent::SegmentAppended {
+        call_session_id: uuid::Uuid::nil(),
+        call_task_id: uuid::Uuid::nil(),
+        segment_id: uuid::Uuid::new_v4(),
+        speaker: Speaker::Human,
+        content: format!("line {n}"),
+        timestamp_ms: n as i32,
+    };
+    // Read `socket` until `last` arrives: the lines' numbers, and resyncs as -1.
+    async fn read_until(
+        socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+        last: i64,
+    ) -> Vec<i64> {
+        let mut got = Vec::new();
+        while got.last() != Some(&last) {
+            let frame = tokio::time::timeout(Duration::from_secs(10), socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("stalled after {} events: {:?}", got.len(), got.last()))
+                .expect("open")
+                .expect("frame");
+            let v: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+            match v["type"].as_str() {
+                Some("segment_appended") => got.push(v["timestamp_ms"].as_i64().unwrap()),
+                Some("resync") => got.push(-1),
+                _ => {}
+            }
+        }
+        got
+    }
+
+    // Published without a pause (the server runs on this thread): every
+    // one is waiting when the sockets are next written.
+    let hub = &app.state().hub;
+    for n in 0..1500 {
+        hub.local(if n % 3 == 0 { bob_id } else { ada_id }, line(n));
+    }
+    let (ada_got, bob_got) = tokio::join!(read_until(&mut ada_ws, 1499), read_until(&mut bob_ws, 1497));
+    assert_eq!(ada_got, (0..1500).filter(|n| n % 3 != 0).collect::<Vec<i64>>());
+    assert_eq!(bob_got, (0..1500).filter(|n| n % 3 == 0).collect::<Vec<i64>>());
+
+    // More than the hub keeps: ada's socket is told to resync, then gets
+    // the newest, in order.
+    for n in 0..6000 {
+        hub.local(ada_id, line(n));
+    }
+    let got = read_until(&mut ada_ws, 5999).await;
+    assert_eq!(got[0], -1, "told to resync first: {:?}", &got[..5]);
+    let after: Vec<i64> = got[1..].to_vec();
+    assert!(after.windows(2).all(|w| w[1] == w[0] + 1), "the newest, in order, with no gap");
+    assert!(after.len() >= 1000, "the hub's backlog is delivered: {}", after.len());
+    app.stop().await;
+}

@@ -537,6 +537,77 @@ async fn any_task_can_be_rehearsed_on_the_sandbox_without_calling_anyone() {
     app.stop().await;
 }
 
+/// What the model at [`start_model_of_many_paces`] says on its `n`th turn.
+fn paced_reply(n: usize) -> &'static str {
+    ["Thanks, that is good to know.", "Of course, take your time with that.", "Great, that works well for us."][n % 3]
+}
+
+/// A model whose replies arrive in turn whole in one write (as most do
+/// over a fast link), a word every 30 ms, and all their words at once with
+/// the end of the stream 300 ms later. Plans get no usable answer.
+async fn start_model_of_many_paces() -> String {
+    async fn chat(
+        State(turns): State<Arc<std::sync::atomic::AtomicUsize>>,
+        Json(request): Json<Value>,
+    ) -> axum::response::Response {
+        if request["stream"] != true {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "no").into_response();
+        }
+        let n = turns.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let chunk = |word: &str| {
+            let c = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                           "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": null}]});
+            format!("data: {c}\n\n")
+        };
+        let words: Vec<String> = paced_reply(n).split_inclusive(' ').map(chunk).collect();
+        let done = "data: [DONE]\n\n".to_owned();
+        let pieces: Vec<(u64, String)> = match n % 3 {
+            0 => vec![(0, words.concat() + &done)],
+            1 => words.into_iter().chain([done]).map(|w| (30, w)).collect(),
+            _ => vec![(0, words.concat()), (300, done)],
+        };
+        let stream = futures::stream::iter(pieces).then(|(pause, piece)| async move {
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            Ok::<_, std::convert::Infallible>(piece)
+        });
+        ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], axum::body::Body::from_stream(stream)).into_response()
+    }
+    let app = Router::new().route("/v1/chat/completions", post(chat)).with_state(Arc::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// However a streamed reply arrives (whole, word by word, or its end long
+/// after its words), Twilio hears its words in order and then exactly one
+/// end of the reply: none missing (the caller would wait), none doubled (a
+/// stray one would end the next reply before it began).
+#[tokio::test]
+async fn every_streamed_reply_ends_exactly_once_however_it_arrives() {
+    let model = start_model_of_many_paces().await;
+    let (app, _ada, _session, mut ws) = on_a_call_with_a_model(&model).await;
+    let lines = ["Sure. Do you have a preference?", "And is there a number to call you back on?", "Sorry, who is the call for?"];
+    for turn in 0..6 {
+        prompt(&mut ws, lines[turn % 3]).await;
+        let mut frames = Vec::new();
+        while frames.last().is_none_or(|v: &Value| v["last"] != true) {
+            let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a reply").unwrap().unwrap();
+            let v: Value = serde_json::from_str(frame.to_text().unwrap()).unwrap();
+            if v["type"] == "text" {
+                frames.push(v);
+            }
+        }
+        let words: String = frames.iter().map(|v| v["token"].as_str().unwrap()).collect();
+        assert_eq!(words.trim(), paced_reply(turn), "turn {turn}: {frames:?}");
+        assert_eq!(frames.iter().filter(|v| v["last"] == true).count(), 1, "turn {turn}: {frames:?}");
+        // Nothing more until the business speaks again.
+        let more = tokio::time::timeout(Duration::from_millis(500), ws.next()).await;
+        assert!(more.is_err(), "turn {turn}: after the end of the reply: {more:?}");
+    }
+    app.stop().await;
+}
+
 /// A model that writes slowly: plan requests get no usable answer (the rules
 /// engine plans), live replies stream one word every 100 ms.
 async fn start_slow_model() -> String {
@@ -571,15 +642,18 @@ async fn start_slow_model() -> String {
     url
 }
 
-#[tokio::test]
-async fn barge_in_drops_the_rest_of_a_streamed_reply() {
+type Relay = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A server whose live replies are worded by the model at `model`, and a
+/// call of ada's answered and on its relay, past the assistant's
+/// introduction: the app, ada, the session's id and the relay.
+async fn on_a_call_with_a_model(model: &str) -> (TestApp, Session, String, Relay) {
     let (api, twilio) = start_twilio().await;
-    let model = start_slow_model().await;
     let app = spawn(
         &api,
         &[
             ("AI_BACKEND", "openai"),
-            ("OPENAI_BASE_URL", &model),
+            ("OPENAI_BASE_URL", model),
             ("OPENAI_API_KEY", "k"),
             ("AI_FALLBACK", "rules"),
             ("OPENAI_TIMEOUT_SECS", "5"),
@@ -600,19 +674,23 @@ async fn barge_in_drops_the_rest_of_a_streamed_reply() {
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let setup = json!({"type": "setup", "callSid": sid, "customParameters": {"session_id": session}});
     ws.send(Message::Text(setup.to_string().into())).await.unwrap();
-    ws.send(Message::Text(
-        json!({"type": "prompt", "voicePrompt": "Bright Smiles Dental, how can I help?", "last": true}).to_string().into(),
-    ))
-    .await
-    .unwrap();
+    prompt(&mut ws, "Bright Smiles Dental, how can I help?").await;
     // Who is calling is said word for word, not by the model.
     let (intro, _) = hear(&mut ws).await;
     assert!(intro.contains("AI assistant calling on behalf of ada"), "{intro}");
-    ws.send(Message::Text(
-        json!({"type": "prompt", "voicePrompt": "Sure. Do you have a preference?", "last": true}).to_string().into(),
-    ))
-    .await
-    .unwrap();
+    (app, ada, session, ws)
+}
+
+/// The business says `line`, whole.
+async fn prompt(ws: &mut Relay, line: &str) {
+    ws.send(Message::Text(json!({"type": "prompt", "voicePrompt": line, "last": true}).to_string().into())).await.unwrap();
+}
+
+#[tokio::test]
+async fn barge_in_drops_the_rest_of_a_streamed_reply() {
+    let model = start_slow_model().await;
+    let (app, ada, session, mut ws) = on_a_call_with_a_model(&model).await;
+    prompt(&mut ws, "Sure. Do you have a preference?").await;
 
     // The model's first words arrive; the person talks over the assistant.
     let mut tokens = Vec::new();
