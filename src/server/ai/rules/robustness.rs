@@ -83,6 +83,8 @@ fn pieces() -> impl Strategy<Value = String> {
         "number",
         "is",
         "K as in kilo",
+        "as in",
+        "for",
         "5",
         "double",
         "seven",
@@ -194,6 +196,13 @@ fn the_lines_that_once_panicked_and_very_long_input() {
     let lines = lines_of(&["İyi günler. The repair is €50.".into(), "Thank you.".into()]);
     let s = summarize(&lines, None, today(), true);
     assert!(s.summary.contains("50"), "{}", s.summary);
+    // Spelling cut off after "as in": the reference reader stepped past the
+    // last word.
+    for line in ["Your confirmation is K as in", "it's 4 B as in", "ref 7 7 G for", "k as in"] {
+        let heard = crate::server::ai::understand::situation::hear(line);
+        let s = summarize(&lines_of(&[line.into(), "Sorry?".into()]), None, today(), true);
+        drop((heard, s));
+    }
 
     // The longest instruction the API takes, a long call of short lines,
     // and one very long line.

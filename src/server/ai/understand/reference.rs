@@ -165,7 +165,8 @@ fn read_at(words: &[String], at: usize) -> Option<(String, bool)> {
         // "K as in kilo", "K for kilo", "K like kilo": the letter was said already.
         if matches!(w, "as" | "for" | "like") && words.get(i + 1).is_some_and(|n| n == "in") && !out.is_empty() {
             spelled = true;
-            i += 3;
+            // The word after "in" may never have come (the line was cut off).
+            i = (i + 3).min(words.len());
             continue;
         }
         if matches!(w, "for" | "like") && words.get(i + 1).is_some_and(|n| phonetic(n).is_some()) && !out.is_empty() {
@@ -401,6 +402,21 @@ mod tests {
         ] {
             let all = super::find_all(text);
             assert_eq!(all.last().map(String::as_str), Some(last), "{text}: {all:?}");
+        }
+    }
+
+    /// Spelling cut off after "as in" (the line ends, or the caller is
+    /// interrupted): what was read so far stands, and nothing panics (the
+    /// reader once stepped past the last word).
+    #[test]
+    fn spelling_cut_off_after_as_in() {
+        for (text, reference) in [
+            ("Your confirmation is K 4 8 as in", Some("K48")),
+            ("Confirmation number is 4 B as in", None),
+            ("Your booking number is 7 7 G for", Some("77G")),
+            ("confirmation k as in", None),
+        ] {
+            assert_eq!(find(text).as_deref(), reference, "{text}");
         }
     }
 
