@@ -721,6 +721,20 @@ fn scenarios() -> Vec<Scenario> {
             |c| asks_approval(300.0)(c),
         ),
         s(
+            "an off-peak price, as speech-to-text writes it",
+            QUOTE,
+            vec![greet, Say("It's $300 off peak, that's our cheapest.")],
+            Some(false),
+            |c| asks_approval(300.0)(c),
+        ),
+        s(
+            "a card price beside a credit",
+            QUOTE,
+            vec![greet, Say("That's $350 credit card, and we don't take cash.")],
+            Some(false),
+            |c| asks_approval(350.0)(c),
+        ),
+        s(
             "a per-person price past the limit",
             "Call Luigi's at 415-555-0199 and book a table for 4 on Saturday at 7pm, max $200",
             vec![Say("Luigi's, how can I help?"), Say("On Saturdays it's the set menu only, 65 per person.")],
@@ -914,8 +928,14 @@ fn scenarios() -> Vec<Scenario> {
 }
 
 /// A day ten days from now, and how a receptionist offers it ("Thursday
-/// the 10th at 3, that's $90").
+/// the 10th at 3, that's $90"): the same all through a run, which may
+/// cross midnight between the call and the check of what it stored.
 fn ten_days_out() -> (chrono::NaiveDate, String) {
+    static FIRST_ASKED: std::sync::OnceLock<(chrono::NaiveDate, String)> = std::sync::OnceLock::new();
+    FIRST_ASKED.get_or_init(ten_days_from_today).clone()
+}
+
+fn ten_days_from_today() -> (chrono::NaiveDate, String) {
     use chrono::Datelike;
     let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 86_400;
     let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Days::new(days + 10);
