@@ -388,6 +388,7 @@ async fn events_fan_out_between_server_processes() {
 async fn calls_per_day_and_calls_at_once_are_limited() {
     let app = app_with(&[("MAX_CONCURRENT_CALLS", "1"), ("RATE_LIMIT_CALLS_PER_DAY", "2")]).await;
     let ada = app.signup("ada").await;
+    crate::support::in_one_window(Duration::from_secs(24 * 3600), Duration::from_secs(180)).await;
     // The hold line keeps the first call live for a while.
     let (_, first) = app.call(&ada, "Call my dentist at 415-555-0108 and book a cleaning next week").await;
     let created = json(

@@ -545,6 +545,7 @@ async fn previews_are_reused_for_the_same_words_and_rate_limited() {
         app.as_user(who, Method::POST, "/api/plan-preview").json(&json!({"raw_instruction": words})).send()
     };
     let asked = || fake.seen.lock().unwrap().len();
+    crate::support::in_one_window(Duration::from_secs(60), Duration::from_secs(15)).await;
     for _ in 0..3 {
         let res = preview(&ada, DENTIST).await.unwrap();
         assert_eq!(res.status(), 200);

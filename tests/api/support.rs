@@ -491,6 +491,19 @@ impl Api {
     }
 }
 
+/// Waits, if need be, until the current fixed rate-limit window of length
+/// `window` has at least `need` left (windows start at whole multiples of
+/// their length since 2000-01-01 UTC), so that a test's hits all fall in
+/// one window instead of a new one opening halfway through.
+pub async fn in_one_window(window: Duration, need: Duration) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    let into = Duration::from_nanos((now.as_nanos() % window.as_nanos()) as u64);
+    let left = window - into;
+    if left < need {
+        tokio::time::sleep(left + Duration::from_millis(100)).await;
+    }
+}
+
 /// Whether post-call processing has stored the summary.
 pub fn processed(session: &Value) -> bool {
     session["transcript"]["ai_summary"].is_string()

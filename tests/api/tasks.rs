@@ -373,6 +373,7 @@ async fn a_concurrent_change_is_a_conflict() {
 async fn task_creation_is_rate_limited_per_user() {
     let app = TestApp::spawn_with(TestDb::new(), &[("RATE_LIMIT_TASKS_PER_MINUTE", "2")]).await;
     let ada = app.signup("ada").await;
+    crate::support::in_one_window(Duration::from_secs(60), Duration::from_secs(15)).await;
     let create = || {
         app.as_user(&ada, Method::POST, "/api/call-tasks")
             .json(&json!({"raw_instruction": "Call 415-555-0101 and order a pizza"}))
