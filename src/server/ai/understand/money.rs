@@ -720,11 +720,6 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
     Some((plain, None, j - i))
 }
 
-/// Whether `next` (then `then`), said right after an amount, makes it money
-/// coming back ("$50 off", "$30 back", "a $25 credit"), not a price. When
-/// they are the first half of what is paid for ("$300 off peak", as
-/// speech-to-text writes off-peak; "$400 credit card"; "$220 discount
-/// rate") the amount is a price: counting it asks the user at worst.
 /// Whether `word` (then `next`), said just before an amount, makes it
 /// money coming back ("a refund of $40", "I'll credit you $25", "you'd
 /// save $60", "get back $30"), not a price. "By credit card it's $300",
@@ -739,9 +734,31 @@ fn comes_back_before(word: &str, next: &str) -> bool {
     }
 }
 
-fn comes_back_after(next: &str, then: &str) -> bool {
+/// Whether `next` (then `then`, `third`), said right after an amount,
+/// makes it money coming back ("$50 off", "$50 off the total", "$30 back",
+/// "a $25 credit"), not a price. When they are the first half of what is
+/// paid for ("$300 off peak", as speech-to-text writes off-peak; "$450 off
+/// the books"; "$400 credit card"; "$220 discount rate") the amount is a
+/// price: counting it asks the user at worst.
+fn comes_back_after(next: &str, then: &str, third: &str) -> bool {
     match next {
-        "off" => !matches!(then, "peak" | "season" | "hours" | "hour" | "site" | "road" | "street"),
+        "off" if then == "the" => matches!(
+            third,
+            "total"
+                | "price"
+                | "bill"
+                | "cost"
+                | "usual"
+                | "regular"
+                | "list"
+                | "invoice"
+                | "quote"
+                | "rate"
+                | "top"
+                | "original"
+                | "full"
+        ),
+        "off" => !matches!(then, "peak" | "season" | "hours" | "hour" | "site" | "road" | "street" | "books" | "menu"),
         "credit" => !matches!(then, "card" | "cards"),
         "discount" => !matches!(then, "rate" | "price" | "fare" | "package"),
         "back" | "refund" | "saving" | "savings" => true,
@@ -1210,8 +1227,12 @@ fn read_charge(tokens: &[Token<'_>], i: usize, price_talk: bool, quote: &mut Quo
         Certainty::Bare
     };
     let before2: Vec<&str> = window(first.saturating_sub(3), first);
-    let money_back = (first.saturating_sub(3)..first).any(|k| comes_back_before(text(k), text(k + 1)))
-        || comes_back_after(text(last + 1), text(last + 2));
+    // "You save, it's $280": a word of money coming back says so of an
+    // amount in its own clause only.
+    let clause_break = |k: usize| matches!(text(k), "," | "." | ";" | ":" | "!" | "?" | "so" | "but" | "and" | "it's" | "that's");
+    let money_back = (first.saturating_sub(3)..first)
+        .any(|k| comes_back_before(text(k), text(k + 1)) && !(k + 1..first).any(clause_break))
+        || comes_back_after(text(last + 1), text(last + 2), text(last + 3));
     let excluded =
         money_back || before2.iter().any(|w| NOT_NOW_BEFORE.contains(w)) || matches!(text(last + 1), "cheaper" | "less");
     // "plus $40", "another 150" say this one comes on top; "$40 call-out
@@ -1391,6 +1412,11 @@ mod tests {
             ("Prices are back up to $350 for that.", Some(350.0)),
             ("With the discount it's $200.", Some(200.0)),
             ("We're back at $320 since January.", Some(320.0)),
+            ("If you pay cash you save, it's $280.", Some(280.0)),
+            ("I can't refund, it's $300 regardless.", Some(300.0)),
+            ("With the discount, that's $210.", Some(210.0)),
+            ("It's $300 off the rack.", Some(300.0)),
+            ("We can do it for $450 off the books.", Some(450.0)),
             // Money coming back is still not a price.
             ("I can take $50 off.", None),
             ("You'd get $30 back.", None),
@@ -1401,6 +1427,8 @@ mod tests {
             ("I'll credit you $25.", None),
             ("That's a discount of $50.", None),
             ("You'd get back $30.", None),
+            ("I'll take $50 off the total.", None),
+            ("That's $40 off the usual price.", None),
         ] {
             assert_eq!(amount(text), expected, "{text}");
         }
