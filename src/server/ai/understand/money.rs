@@ -588,15 +588,11 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
     let t = tokens.get(i)?;
     if t.kind == TokenKind::Number {
         let value = number_value(t.text)?;
-        // "3 grand", "2 thousand", "1.5 million"
-        let scale = match tokens.get(i + 1).map(|t| t.text) {
-            Some("grand" | "thousand" | "k") => Some(1000.0),
-            Some("hundred") => Some(100.0),
-            Some("million") => Some(1_000_000.0),
-            _ => None,
-        };
-        return Some(match scale {
-            Some(s) => (value * s, None, 2),
+        // "3 grand", "2 thousand", "1.5 million"; "2 and a half thousand".
+        let halves = and_a_half(tokens, i + 1);
+        let (value, after) = if halves && magnitude(tokens, i + 4).is_some() { (value + 0.5, i + 4) } else { (value, i + 1) };
+        return Some(match magnitude(tokens, after) {
+            Some(s) => (value * s, None, after + 1 - i),
             None => (value, None, 1),
         });
     }
@@ -660,6 +656,48 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
             "a" | "an" if j == i && tokens.get(j + 1).is_some_and(|n| matches!(n.text, "hundred" | "thousand" | "grand")) => {
                 current = Some(1.0);
                 j += 1;
+            }
+            // "half a grand": half of one.
+            "half"
+                if j == i
+                    && tokens.get(j + 1).is_some_and(|n| matches!(n.text, "a" | "an"))
+                    && tokens.get(j + 2).is_some_and(|n| matches!(n.text, "hundred" | "thousand" | "grand")) =>
+            {
+                current = Some(0.5);
+                j += 2;
+            }
+            // "two and a half grand": the half joins the count before the magnitude.
+            "and" if current.is_some() && and_a_half(tokens, j) && magnitude(tokens, j + 3).is_some() => {
+                let (count, unit) = (current.unwrap_or(0.0) + 0.5, magnitude(tokens, j + 3).unwrap_or(1.0));
+                if unit >= 1000.0 {
+                    total += count * unit;
+                    current = None;
+                } else {
+                    current = Some(count * unit);
+                }
+                magnitude_seen = true;
+                parts.clear();
+                j += 4;
+            }
+            // "a couple hundred", "a few hundred bucks": at least that many.
+            "couple" | "few" | "several" if current.is_none() && total == 0.0 => {
+                // "a couple of hundred" too.
+                let of = usize::from(text_at(tokens, j + 1) == "of");
+                if !matches!(text_at(tokens, j + 1 + of), "hundred" | "thousand" | "grand") {
+                    break;
+                }
+                current = Some(if w == "couple" { 2.0 } else { 3.0 });
+                j += 1 + of;
+            }
+            // "a grand and a half": half of the magnitude just said more.
+            "and" if magnitude_seen && and_a_half(tokens, j) && j > i => {
+                let unit = magnitude(tokens, j - 1).unwrap_or(0.0);
+                match current {
+                    Some(c) if unit == 100.0 => current = Some(c + 50.0),
+                    _ => total += unit / 2.0,
+                }
+                j += 3;
+                break;
             }
             "hundred" if counted_alone => {
                 current = Some(100.0);
@@ -763,6 +801,21 @@ fn comes_back_after(next: &str, then: &str, third: &str) -> bool {
         "discount" => !matches!(then, "rate" | "price" | "fare" | "package"),
         "back" | "refund" | "saving" | "savings" => true,
         _ => false,
+    }
+}
+
+/// Whether "and a half" begins at `tokens[i]`.
+fn and_a_half(tokens: &[Token<'_>], i: usize) -> bool {
+    text_at(tokens, i) == "and" && text_at(tokens, i + 1) == "a" && text_at(tokens, i + 2) == "half"
+}
+
+/// What the magnitude word at `tokens[i]` multiplies by, if it is one.
+fn magnitude(tokens: &[Token<'_>], i: usize) -> Option<f64> {
+    match text_at(tokens, i) {
+        "grand" | "thousand" | "k" => Some(1000.0),
+        "hundred" => Some(100.0),
+        "million" => Some(1_000_000.0),
+        _ => None,
     }
 }
 
@@ -1432,6 +1485,33 @@ mod tests {
         ] {
             assert_eq!(amount(text), expected, "{text}");
         }
+    }
+
+    /// Halves and rough counts of a magnitude: once read as the count
+    /// alone ("two and a half grand" was $2), far under the limit.
+    #[test]
+    fn halves_and_rough_counts_of_hundreds_and_thousands() {
+        for (text, expected) in [
+            ("It's two and a half grand.", 2500.0),
+            ("Two and a half k.", 2500.0),
+            ("One and a half thousand.", 1500.0),
+            ("Three and a half hundred.", 350.0),
+            ("2 and a half thousand, all in.", 2500.0),
+            ("A grand and a half.", 1500.0),
+            ("Half a grand.", 500.0),
+            ("A couple hundred.", 200.0),
+            ("A few hundred bucks.", 300.0),
+            // Not tuned to.
+            ("It'd be two and a half thousand dollars.", 2500.0),
+            ("Call it a grand and a half for everything.", 1500.0),
+            ("Roughly half a grand.", 500.0),
+            ("We're talking a couple of hundred.", 200.0),
+            ("Several hundred, depending.", 300.0),
+        ] {
+            assert_eq!(amount(text), Some(expected), "{text}");
+        }
+        // A half of something else is no price.
+        assert_eq!(amount("It takes two and a half hours."), None);
     }
 
     #[test]
