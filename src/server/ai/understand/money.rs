@@ -587,7 +587,7 @@ fn small_word(w: &str) -> Option<f64> {
 fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)> {
     let t = tokens.get(i)?;
     if t.kind == TokenKind::Number {
-        let value = number_value(t.text)?;
+        let value = grouped_by_dots(t.text).or_else(|| number_value(t.text))?;
         // "3 grand", "2 thousand", "1.5 million"; "2 and a half thousand".
         let halves = and_a_half(tokens, i + 1);
         let (value, after) = if halves && magnitude(tokens, i + 4).is_some() { (value + 0.5, i + 4) } else { (value, i + 1) };
@@ -802,6 +802,22 @@ fn comes_back_after(next: &str, then: &str, third: &str) -> bool {
         "back" | "refund" | "saving" | "savings" => true,
         _ => false,
     }
+}
+
+/// "1.200", "12.500.000": thousands grouped with dots, as much of Europe
+/// writes them (three digits after each dot, never cents); `None` for
+/// anything else ("1.20", "0.125", "45.99").
+fn grouped_by_dots(text: &str) -> Option<f64> {
+    let mut groups = text.split('.');
+    let lead = groups.next()?;
+    let rest: Vec<&str> = groups.collect();
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    let grouped = !rest.is_empty()
+        && (1..=3).contains(&lead.len())
+        && digits(lead)
+        && !lead.starts_with('0')
+        && rest.iter().all(|g| g.len() == 3 && digits(g));
+    grouped.then(|| text.replace('.', "").parse().ok()).flatten()
 }
 
 /// Whether "and a half" begins at `tokens[i]`.
@@ -1488,7 +1504,8 @@ mod tests {
     }
 
     /// Halves and rough counts of a magnitude: once read as the count
-    /// alone ("two and a half grand" was $2), far under the limit.
+    /// alone ("two and a half grand" was $2), far under the limit; and
+    /// "1.200 euros", once 1.2.
     #[test]
     fn halves_and_rough_counts_of_hundreds_and_thousands() {
         for (text, expected) in [
@@ -1507,6 +1524,11 @@ mod tests {
             ("Roughly half a grand.", 500.0),
             ("We're talking a couple of hundred.", 200.0),
             ("Several hundred, depending.", 300.0),
+            // Thousands grouped with dots.
+            ("It's 1.200 euros.", 1200.0),
+            ("Das macht 2.500 Euro.", 2500.0),
+            ("€1.250 in total.", 1250.0),
+            ("It's 45.99.", 45.99),
         ] {
             assert_eq!(amount(text), Some(expected), "{text}");
         }
