@@ -453,7 +453,6 @@ const ON_TOP: &[&str] = &[
     "another",
     "additional",
     "extra",
-    "on",
     "top",
     "deposit",
     "upfront",
@@ -910,7 +909,9 @@ fn not_money(tokens: &[Token<'_>], first: usize, last: usize, value: f64) -> Opt
     // "number 4", and "number is 4", "order number: 4".
     let named = if matches!(b1, "is" | ":" | "was" | "will" | "be" | "'s" | "=") { before(2) } else { b1 };
     let named = if named == "be" { before(3) } else { named };
-    if IDENTIFIER_BEFORE.contains(&named)
+    // "Card is 300" names the price by card; "card 4242" is a card.
+    let card_price = named == "card" && b1 != "card";
+    if IDENTIFIER_BEFORE.contains(&named) && !card_price
         || (b1 == "of" && matches!(before(2), "party" | "group" | "groups" | "table" | "tables" | "family" | "parties"))
     {
         // "in 3 days" is a count, "in 2026" a year: either way not a price,
@@ -1314,8 +1315,25 @@ fn read_charge(tokens: &[Token<'_>], i: usize, price_talk: bool, quote: &mut Quo
     // "$200 now and $200 later" is a part paid now; "confirm it at 900 now" is
     // no part of anything.
     let part_now = |k: usize| matches!(near_after.get(k + 1).copied(), Some("and" | "," | "then" | "plus" | "+"));
-    let on_top_after =
-        near_after.iter().take(3).enumerate().any(|(k, w)| ON_TOP_AFTER.contains(w) && (*w != "now" || part_now(k)));
+    // "$300 on card", "90 on Fridays" say how or when it is paid, not that
+    // it comes on top ("$50 on booking and $150 on the day" do).
+    let on_card = |k: usize| {
+        let said = |n: usize| near_after.get(n).copied().unwrap_or("");
+        let method = |w: &str| matches!(w, "card" | "cards" | "credit" | "debit" | "visa" | "amex" | "mastercard");
+        let when = |w: &str| {
+            let day = w.trim_end_matches('s');
+            matches!(
+                day,
+                "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday" | "weekend" | "weekday"
+            )
+        };
+        method(said(k + 1)) || when(said(k + 1)) || (matches!(said(k + 1), "a" | "the") && method(said(k + 2)))
+    };
+    let on_top_after = near_after
+        .iter()
+        .take(3)
+        .enumerate()
+        .any(|(k, w)| ON_TOP_AFTER.contains(w) && (*w != "now" || part_now(k)) && (*w != "on" || !on_card(k)));
     // "so $150 now and $150 later": a part of a schedule, even after "so".
     let scheduled_part = near_after.iter().take(3).enumerate().any(|(k, w)| {
         matches!(*w, "later" | "upfront" | "up-front" | "down" | "deposit" | "completion" | "balance")
@@ -1524,6 +1542,12 @@ mod tests {
             ("Roughly half a grand.", 500.0),
             ("We're talking a couple of hundred.", 200.0),
             ("Several hundred, depending.", 300.0),
+            // Either way of paying: the dearer counts, not both.
+            ("280 cash or 300 on card.", 300.0),
+            ("Cash price is 280, card is 300.", 300.0),
+            ("$280 if you pay cash, $300 on the card.", 300.0),
+            ("It's 90 on Fridays, 80 otherwise.", 90.0),
+            ("We take $50 on booking and $150 on the day.", 200.0),
             // Thousands grouped with dots.
             ("It's 1.200 euros.", 1200.0),
             ("Das macht 2.500 Euro.", 2500.0),
