@@ -242,6 +242,12 @@ fn spoken_digits(lower: &str) -> String {
         .collect()
 }
 
+/// Whether `digits` could be a card number: 13 to 19 digits passing the
+/// Luhn check.
+pub fn card_shaped(digits: &str) -> bool {
+    (13..=19).contains(&digits.len()) && luhn(digits)
+}
+
 /// Whether `digits` passes the Luhn check that card numbers pass.
 fn luhn(digits: &str) -> bool {
     let mut sum = 0;
@@ -267,7 +273,7 @@ fn carries_private_data(lower: &str, allowed_numbers: &[String]) -> bool {
     let known =
         |run: &str| allowed_numbers.iter().any(|n| n.chars().filter(char::is_ascii_digit).collect::<String>().ends_with(run));
     for run in &runs {
-        if (13..=19).contains(&run.len()) && luhn(run) && !known(run) {
+        if card_shaped(run) && !known(run) {
             return true;
         }
         // An SSN's shape: nine digits, not a number we may say.

@@ -451,6 +451,12 @@ fn numbers_in(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_ascii_digit()).filter(|d| !d.is_empty()).map(str::to_owned).collect()
 }
 
+/// The numbers the business said, which the assistant may say back: never
+/// a card number (the business reading one out does not make it sayable).
+fn heard_numbers(text: &str) -> Vec<String> {
+    numbers_in(text).into_iter().filter(|n| !guard::card_shaped(n)).collect()
+}
+
 /// Numbers the task gives the assistant to say.
 fn call_numbers(ctx: &LiveContext) -> Vec<String> {
     let mut numbers: Vec<String> = ctx.plan.target_phone_number.iter().flat_map(|p| numbers_in(p)).collect();
@@ -566,7 +572,7 @@ where
                                     call.heard = Some((utterance.clone(), call.elapsed_ms()));
                                     // The model hears the other side with card and identity numbers redacted.
                                     history.push((Speaker::Human, crate::server::ai::rules::risk::redact_sensitive(&utterance)));
-                                    call.sayable.extend(numbers_in(&utterance));
+                                    call.sayable.extend(heard_numbers(&utterance));
                                     last_heard = understand::situation::hear(&utterance);
                                     last_quote = understand::money::read(&utterance);
                                     // Prices said in words may be repeated in digits.
@@ -752,6 +758,30 @@ where
 
 #[cfg(test)]
 mod tests {
+    /// A card number the business reads out, unbroken, is not one the
+    /// assistant may repeat, however the model words it; the other
+    /// numbers said with it are.
+    #[test]
+    fn a_card_number_heard_is_never_said_back() {
+        use super::guard::{Blocked, Standing, check_model};
+        let heard = "The card on file is 4111111111111111, and your job number is 7731.";
+        let sayable = super::heard_numbers(heard);
+        assert_eq!(sayable, ["7731"]);
+        for reply in [
+            "Yes, that's 4111111111111111.",
+            "Right, 4111 1111 1111 1111, and job 7731.",
+            "It's four one one one one one one one one one one one one one one one.",
+        ] {
+            assert_eq!(check_model(reply, &Standing::default(), &sayable), Err(Blocked::PrivateData), "{reply}");
+        }
+        assert_eq!(check_model("Job 7731, thank you.", &Standing::default(), &sayable), Ok(()));
+        // A long number the task itself gives (a phone number abroad may
+        // pass the checksum) stays sayable: what kept the card out is that
+        // it was only heard. Every digit string heard was sayable before.
+        let everything = super::numbers_in(heard);
+        assert_eq!(check_model("Yes, that's 4111111111111111.", &Standing::default(), &everything), Ok(()));
+    }
+
     use super::*;
 
     #[test]
