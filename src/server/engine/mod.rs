@@ -758,14 +758,16 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// A card number the business reads out, unbroken, is not one the
     /// assistant may repeat, however the model words it; the other
     /// numbers said with it are.
     #[test]
     fn a_card_number_heard_is_never_said_back() {
-        use super::guard::{Blocked, Standing, check_model};
+        use guard::{Blocked, Standing, check_model};
         let heard = "The card on file is 4111111111111111, and your job number is 7731.";
-        let sayable = super::heard_numbers(heard);
+        let sayable = heard_numbers(heard);
         assert_eq!(sayable, ["7731"]);
         for reply in [
             "Yes, that's 4111111111111111.",
@@ -778,11 +780,9 @@ mod tests {
         // A long number the task itself gives (a phone number abroad may
         // pass the checksum) stays sayable: what kept the card out is that
         // it was only heard. Every digit string heard was sayable before.
-        let everything = super::numbers_in(heard);
+        let everything = numbers_in(heard);
         assert_eq!(check_model("Yes, that's 4111111111111111.", &Standing::default(), &everything), Ok(()));
     }
-
-    use super::*;
 
     #[test]
     fn streamed_words_are_held_back_until_what_follows_them_is_known() {

@@ -1542,12 +1542,6 @@ mod tests {
             ("Roughly half a grand.", 500.0),
             ("We're talking a couple of hundred.", 200.0),
             ("Several hundred, depending.", 300.0),
-            // Either way of paying: the dearer counts, not both.
-            ("280 cash or 300 on card.", 300.0),
-            ("Cash price is 280, card is 300.", 300.0),
-            ("$280 if you pay cash, $300 on the card.", 300.0),
-            ("It's 90 on Fridays, 80 otherwise.", 90.0),
-            ("We take $50 on booking and $150 on the day.", 200.0),
             // Thousands grouped with dots.
             ("It's 1.200 euros.", 1200.0),
             ("Das macht 2.500 Euro.", 2500.0),
@@ -1558,6 +1552,22 @@ mod tests {
         }
         // A half of something else is no price.
         assert_eq!(amount("It takes two and a half hours."), None);
+    }
+
+    /// Either way of paying, the dearer counts, not both ("on card" once
+    /// read as "on top", "card is 300" as a card number); a deposit and
+    /// the rest still add up.
+    #[test]
+    fn either_way_of_paying_counts_the_dearer() {
+        for (text, expected) in [
+            ("280 cash or 300 on card.", 300.0),
+            ("Cash price is 280, card is 300.", 300.0),
+            ("$280 if you pay cash, $300 on the card.", 300.0),
+            ("It's 90 on Fridays, 80 otherwise.", 90.0),
+            ("We take $50 on booking and $150 on the day.", 200.0),
+        ] {
+            assert_eq!(amount(text), Some(expected), "{text}");
+        }
     }
 
     #[test]
