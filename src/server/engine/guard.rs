@@ -264,14 +264,16 @@ fn luhn(digits: &str) -> bool {
     !digits.is_empty() && sum % 10 == 0
 }
 
-fn carries_private_data(lower: &str, allowed_numbers: &[String]) -> bool {
+fn carries_private_data(lower: &str, own: &[String], heard: &[String]) -> bool {
     let mut runs = digit_runs(lower);
     let spoken = spoken_digits(lower);
     if spoken.len() >= 9 {
         runs.push(spoken);
     }
-    let known =
-        |run: &str| allowed_numbers.iter().any(|n| n.chars().filter(char::is_ascii_digit).collect::<String>().ends_with(run));
+    let in_list = |list: &[String], run: &str| {
+        list.iter().any(|n| n.chars().filter(char::is_ascii_digit).collect::<String>().ends_with(run))
+    };
+    let known = |run: &str| in_list(own, run) || in_list(heard, run);
     for run in &runs {
         if card_shaped(run) && !known(run) {
             return true;
@@ -282,7 +284,9 @@ fn carries_private_data(lower: &str, allowed_numbers: &[String]) -> bool {
         }
     }
     // Naming private data next to digits we do not know.
-    has_any(lower, PRIVATE_WORDS) && runs.iter().any(|r| r.len() >= 3 && !known(r))
+    // There only the task's own numbers may be said: a number the other
+    // side offered ("is the CVV 123?") is not confirmed.
+    has_any(lower, PRIVATE_WORDS) && runs.iter().any(|r| r.len() >= 3 && !in_list(own, r))
         || (has_any(lower, &["password is", "passcode is", "pin is", "password's", "pin's"]))
 }
 
@@ -299,8 +303,15 @@ fn agrees(lower: &str) -> bool {
 /// Whether `reply` may be spoken. `allowed_numbers` are numbers the agent
 /// may say (the user's callback number, say).
 pub fn check(reply: &str, standing: &Standing, allowed_numbers: &[String]) -> Result<(), Blocked> {
+    check_said(reply, standing, allowed_numbers, &[])
+}
+
+/// [`check`], with the numbers the other side said (`heard`) told apart
+/// from the task's own (`own`): both may be read back, but next to words
+/// of private data (card, CVV, social security) only the task's may.
+pub fn check_said(reply: &str, standing: &Standing, own: &[String], heard: &[String]) -> Result<(), Blocked> {
     let lower = reply.folded();
-    if carries_private_data(&lower, allowed_numbers) {
+    if carries_private_data(&lower, own, heard) {
         return Err(Blocked::PrivateData);
     }
     if has_any(&lower, DENYING_AI) {
@@ -312,13 +323,15 @@ pub fn check(reply: &str, standing: &Standing, allowed_numbers: &[String]) -> Re
     Ok(())
 }
 
-/// Like [`check`], for words a model wrote: also stopped when they state a
-/// number (two digits or more) that `known` (the numbers of the task, the
-/// user's data and the call so far) does not hold.
-pub fn check_model(reply: &str, standing: &Standing, known: &[String]) -> Result<(), Blocked> {
-    check(reply, standing, known)?;
-    let invented =
-        reply.split(|c: char| !c.is_ascii_digit()).filter(|run| run.len() >= 2).any(|run| !known.iter().any(|k| k.contains(run)));
+/// Like [`check_said`], for words a model wrote: also stopped when they
+/// state a number (two digits or more) that neither the task and the
+/// user's data (`own`) nor the call so far (`heard`) holds.
+pub fn check_model(reply: &str, standing: &Standing, own: &[String], heard: &[String]) -> Result<(), Blocked> {
+    check_said(reply, standing, own, heard)?;
+    let invented = reply
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() >= 2)
+        .any(|run| !own.iter().chain(heard).any(|k| k.contains(run)));
     if invented { Err(Blocked::Invents) } else { Ok(()) }
 }
 
@@ -512,7 +525,7 @@ mod tests {
     fn a_model_states_no_number_the_call_did_not_give() {
         let known: Vec<String> = ["2", "30", "85", "4821", "14155550100"].map(String::from).to_vec();
         for fine in ["Tuesday at 2:30 works, thank you.", "So that's $85, great.", "Reference 4821, got it.", "Thanks!"] {
-            assert_eq!(check_model(fine, &Standing::default(), &known), Ok(()), "{fine}");
+            assert_eq!(check_model(fine, &Standing::default(), &known, &[]), Ok(()), "{fine}");
         }
         for invented in [
             "Your appointment is confirmed for 9:45.",
@@ -520,7 +533,7 @@ mod tests {
             "Your reference is 88123.",
             "I'll call back on 415-555-0199.",
         ] {
-            assert_eq!(check_model(invented, &Standing::default(), &known), Err(Blocked::Invents), "{invented}");
+            assert_eq!(check_model(invented, &Standing::default(), &known, &[]), Err(Blocked::Invents), "{invented}");
         }
     }
 

@@ -68,9 +68,12 @@ struct Call<F, K> {
     heard: Option<(String, i32)>,
     /// Where the call stands on money (from the dialogue), for the guard.
     standing: Standing,
-    /// Numbers the assistant may say: the task's, and those the other side
-    /// said (a reference to read back).
+    /// Numbers the assistant may say: the task's own, and the amounts put
+    /// to the user.
     sayable: Vec<String>,
+    /// Numbers the other side said (a reference to read back): sayable
+    /// too, but never beside words of private data.
+    numbers_heard: Vec<String>,
     /// What the model used on this call so far.
     usage: Usage,
     /// A recorded call whose other side has not been told so yet: the
@@ -160,7 +163,7 @@ where
 
     /// `text` if the guard lets it be said, else the safe line for why not.
     fn guarded(&self, text: &str) -> String {
-        match guard::check(text, &self.standing, &self.sayable) {
+        match guard::check_said(text, &self.standing, &self.sayable, &self.numbers_heard) {
             Ok(()) => text.to_owned(),
             Err(blocked) => {
                 tracing::error!(session = %self.ctx.session_id, why = blocked.as_str(), "the guard stopped a line of the rules policy");
@@ -284,7 +287,9 @@ where
                 // written) stays unsaid: it may be half of something.
                 break;
             }
-            if let Err(blocked) = guard::check_model(&format!("{spoken}{pending}"), &self.standing, &self.sayable) {
+            if let Err(blocked) =
+                guard::check_model(&format!("{spoken}{pending}"), &self.standing, &self.sayable, &self.numbers_heard)
+            {
                 stopped = Some(blocked);
                 break;
             }
@@ -535,6 +540,7 @@ where
         heard: None,
         standing: Standing::default(),
         sayable,
+        numbers_heard: Vec::new(),
         usage: Usage::default(),
         notice_owed: recorded,
     };
@@ -572,13 +578,13 @@ where
                                     call.heard = Some((utterance.clone(), call.elapsed_ms()));
                                     // The model hears the other side with card and identity numbers redacted.
                                     history.push((Speaker::Human, crate::server::ai::rules::risk::redact_sensitive(&utterance)));
-                                    call.sayable.extend(heard_numbers(&utterance));
+                                    call.numbers_heard.extend(heard_numbers(&utterance));
                                     last_heard = understand::situation::hear(&utterance);
                                     last_quote = understand::money::read(&utterance);
                                     // Prices said in words may be repeated in digits.
                                     for c in &last_quote.charges {
-                                        call.sayable.extend(amount_digits(c.amount));
-                                        call.sayable.extend(c.low.map(amount_digits).unwrap_or_default());
+                                        call.numbers_heard.extend(amount_digits(c.amount));
+                                        call.numbers_heard.extend(c.low.map(amount_digits).unwrap_or_default());
                                     }
                                     // Before anyone talked with us, the network may know a machine answered.
                                     if dialogue.is_opening()
@@ -762,26 +768,31 @@ mod tests {
 
     /// A card number the business reads out, unbroken, is not one the
     /// assistant may repeat, however the model words it; the other
-    /// numbers said with it are.
+    /// numbers said with it are, but not beside words of private data
+    /// (the business offering a CVV to confirm).
     #[test]
     fn a_card_number_heard_is_never_said_back() {
         use guard::{Blocked, Standing, check_model};
-        let heard = "The card on file is 4111111111111111, and your job number is 7731.";
-        let sayable = heard_numbers(heard);
-        assert_eq!(sayable, ["7731"]);
+        let none = Standing::default();
+        let heard = "The card on file is 4111111111111111, and your job number is 7731. Is the CVV 123?";
+        let said = heard_numbers(heard);
+        assert_eq!(said, ["7731", "123"]);
         for reply in [
             "Yes, that's 4111111111111111.",
             "Right, 4111 1111 1111 1111, and job 7731.",
             "It's four one one one one one one one one one one one one one one one.",
+            "Yes, the CVV is 123.",
+            "Correct, security code 123.",
         ] {
-            assert_eq!(check_model(reply, &Standing::default(), &sayable), Err(Blocked::PrivateData), "{reply}");
+            assert_eq!(check_model(reply, &none, &[], &said), Err(Blocked::PrivateData), "{reply}");
         }
-        assert_eq!(check_model("Job 7731, thank you.", &Standing::default(), &sayable), Ok(()));
+        assert_eq!(check_model("Job 7731, thank you.", &none, &[], &said), Ok(()));
         // A long number the task itself gives (a phone number abroad may
         // pass the checksum) stays sayable: what kept the card out is that
         // it was only heard. Every digit string heard was sayable before.
         let everything = numbers_in(heard);
-        assert_eq!(check_model("Yes, that's 4111111111111111.", &Standing::default(), &everything), Ok(()));
+        assert_eq!(check_model("Yes, that's 4111111111111111.", &none, &everything, &[]), Ok(()));
+        assert_eq!(check_model("Yes, the CVV is 123.", &none, &everything, &[]), Ok(()));
     }
 
     #[test]
