@@ -242,6 +242,12 @@ fn spoken_digits(lower: &str) -> String {
         .collect()
 }
 
+/// The card numbers in `text`, as their digits, however grouped
+/// ("4111 1111 1111 1111").
+pub fn card_numbers_in(text: &str) -> Vec<String> {
+    digit_runs(text).into_iter().filter(|run| card_shaped(run)).collect()
+}
+
 /// Whether `digits` could be a card number: 13 to 19 digits passing the
 /// Luhn check.
 pub fn card_shaped(digits: &str) -> bool {

@@ -457,9 +457,11 @@ fn numbers_in(text: &str) -> Vec<String> {
 }
 
 /// The numbers the business said, which the assistant may say back: never
-/// a card number (the business reading one out does not make it sayable).
+/// a card number, nor any group of one (the business reading one out does
+/// not make it sayable, whole or four digits at a time).
 fn heard_numbers(text: &str) -> Vec<String> {
-    numbers_in(text).into_iter().filter(|n| !guard::card_shaped(n)).collect()
+    let cards = guard::card_numbers_in(text);
+    numbers_in(text).into_iter().filter(|n| !guard::card_shaped(n) && !cards.iter().any(|c| c.contains(n.as_str()))).collect()
 }
 
 /// Numbers the task gives the assistant to say.
@@ -787,6 +789,13 @@ mod tests {
             assert_eq!(check_model(reply, &none, &[], &said), Err(Blocked::PrivateData), "{reply}");
         }
         assert_eq!(check_model("Job 7731, thank you.", &none, &[], &said), Ok(()));
+        // Read out in groups, no group of it is sayable either: the model
+        // cannot say the card a few digits a turn.
+        let grouped = heard_numbers("Card ending... no, the whole card is 4111 1111 1111 1111. Job 7731.");
+        assert_eq!(grouped, ["7731"]);
+        for reply in ["Sure, 4111 1111.", "And then 1111 1111."] {
+            assert_eq!(check_model(reply, &none, &[], &grouped), Err(Blocked::Invents), "{reply}");
+        }
         // A long number the task itself gives (a phone number abroad may
         // pass the checksum) stays sayable: what kept the card out is that
         // it was only heard. Every digit string heard was sayable before.
