@@ -647,12 +647,10 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
             continue;
         }
         // "another hundred", "an extra grand": one of them.
-        let counted_alone = j == i
-            && i > 0
-            && matches!(tokens[i - 1].text, "another" | "extra" | "additional" | "other")
-            && matches!(w, "hundred" | "thousand" | "grand");
+        let counted_alone =
+            j == i && i > 0 && matches!(tokens[i - 1].text, "another" | "extra" | "additional" | "other") && word_magnitude(w);
         match w {
-            "a" | "an" if j == i && tokens.get(j + 1).is_some_and(|n| matches!(n.text, "hundred" | "thousand" | "grand")) => {
+            "a" | "an" if j == i && tokens.get(j + 1).is_some_and(|n| word_magnitude(n.text)) => {
                 current = Some(1.0);
                 j += 1;
             }
@@ -660,7 +658,7 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
             "half"
                 if j == i
                     && tokens.get(j + 1).is_some_and(|n| matches!(n.text, "a" | "an"))
-                    && tokens.get(j + 2).is_some_and(|n| matches!(n.text, "hundred" | "thousand" | "grand")) =>
+                    && tokens.get(j + 2).is_some_and(|n| word_magnitude(n.text)) =>
             {
                 current = Some(0.5);
                 j += 2;
@@ -682,7 +680,7 @@ fn number_at(tokens: &[Token<'_>], i: usize) -> Option<(f64, Option<f64>, usize)
             "couple" | "few" | "several" if current.is_none() && total == 0.0 => {
                 // "a couple of hundred" too.
                 let of = usize::from(text_at(tokens, j + 1) == "of");
-                if !matches!(text_at(tokens, j + 1 + of), "hundred" | "thousand" | "grand") {
+                if !word_magnitude(text_at(tokens, j + 1 + of)) {
                     break;
                 }
                 current = Some(if w == "couple" { 2.0 } else { 3.0 });
@@ -822,6 +820,12 @@ fn grouped_by_dots(text: &str) -> Option<f64> {
 /// Whether "and a half" begins at `tokens[i]`.
 fn and_a_half(tokens: &[Token<'_>], i: usize) -> bool {
     text_at(tokens, i) == "and" && text_at(tokens, i + 1) == "a" && text_at(tokens, i + 2) == "half"
+}
+
+/// Whether `w` is a magnitude said as a word that a count in words can
+/// stand before ("a hundred", "a couple grand"; not "k" or "million").
+fn word_magnitude(w: &str) -> bool {
+    matches!(w, "hundred" | "thousand" | "grand")
 }
 
 /// What the magnitude word at `tokens[i]` multiplies by, if it is one.
